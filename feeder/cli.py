@@ -1,0 +1,151 @@
+"""The command line: thin commands over one library call each.
+
+This is the only place that reads the clock, catches :class:`FeederError`,
+prints, and picks exit codes: 0 all good, 1 some posts (or recipients) had
+problems, 2 a configuration or usage error.  Heavy modules are imported inside
+the commands, so ``feeder --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+EXAMPLES = """
+\b
+Examples:
+  feeder publish                         # ./config.yaml, quiet unless something changed
+  feeder publish --config site/config.yaml -v
+  feeder publish --now 2025-12-20T00:00:00Z --strict
+  feeder check --config site/config.yaml
+"""
+
+
+def _now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime:
+    """The one reading of the clock; --now replaces it (with an explicit offset)."""
+    if value is None:
+        return datetime.now(timezone.utc)
+    from .dates import parse_now
+
+    try:
+        return parse_now(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def site_command(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every command shares, the config loaded, and user errors turned into exit codes."""
+
+    @click.option("--config", "config_path", type=click.Path(path_type=Path), default="config.yaml",
+                  show_default=True, help="The site's config file; relative paths in it resolve against its folder.")
+    @click.option("--now", callback=_now, metavar="TIME",
+                  help="Pretend the time is TIME (ISO 8601 with offset, e.g. 2025-12-20T00:00:00Z).")
+    @click.option("-v", "--verbose", count=True, help="Say more (-vv for debugging detail).")
+    @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+    @functools.wraps(func)
+    def wrapper(config_path: Path, now: datetime, verbose: int, quiet: bool, **kwargs: Any) -> None:
+        from .config import load_config
+        from .errors import FeederError
+
+        level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        ui = Output(quiet=quiet, verbose=verbose)
+        try:
+            config = load_config(config_path)
+            code = func(config=config, now=now, ui=ui, **kwargs)
+        except FeederError as exc:
+            for problem in getattr(exc, "problems", ()):
+                ui.problem(problem)
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        sys.exit(code or 0)
+
+    return wrapper
+
+
+class Output:
+    """What the commands print: one summary line at most, problems always."""
+
+    def __init__(self, quiet: bool, verbose: int) -> None:
+        self.quiet, self.verbose = quiet, verbose
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message)
+
+    def detail(self, message: str) -> None:
+        if self.verbose and not self.quiet:
+            click.echo(message)
+
+    def problem(self, problem: Any) -> None:
+        click.echo(str(problem), err=True)
+
+
+def shown(path: Path) -> str:
+    """*path* relative to the working directory when it is below it: shorter, and clickable."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="feeder")
+def main() -> None:
+    """Turn a folder of Markdown posts into RSS and Atom feeds and a weekly email digest."""
+
+
+@main.command(epilog=EXAMPLES)
+@site_command
+@click.option("--strict", is_flag=True, help="Any invalid post fails the run and nothing is written.")
+@click.option("--wait", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for another running publish before giving up.")
+def publish(config, now, ui, strict: bool, wait: float) -> int:
+    """Write the feeds for the posts published by now.
+
+    Quiet on success: one line when a file changed, none when nothing did.
+    Invalid posts are reported as PATH:LINE: PROBLEM and left out; the feeds
+    are still written with every valid post, and the exit code is 1.
+    """
+    from .publish import publish as run
+
+    result = run(config, now, strict=strict, wait=wait)
+    for problem in result.problems:
+        ui.problem(_located(config, problem))
+    c = result.collection
+    ui.detail(f"{len(c.published)} published, {c.drafts} drafts, {c.scheduled} scheduled, "
+              f"{len(result.problems)} invalid; {c.parsed} files parsed")
+    if result.written:
+        ui.say(f"published {len(c.published)} posts: " + ", ".join(shown(p) for p in result.written))
+    else:
+        ui.detail("nothing changed: " + ", ".join(shown(p) for p in result.outputs) + " left as they were")
+    return 1 if result.problems else 0
+
+
+@main.command(epilog=EXAMPLES)
+@site_command
+def check(config, now, ui) -> int:
+    """Check the config and every post; print each problem; write nothing."""
+    from .publish import check as run
+
+    collection = run(config, now)
+    for problem in collection.problems:
+        ui.problem(_located(config, problem))
+    ui.say(f"{len(collection.published)} published, {collection.drafts} drafts, "
+           f"{collection.scheduled} scheduled, {len(collection.problems)} invalid")
+    return 1 if collection.problems else 0
+
+
+def _located(config, problem) -> str:
+    """A problem with its file shown as the user would type it."""
+    return f"{shown(config.posts_dir / problem.path)}{':' + str(problem.line) if problem.line else ''}: {problem.message}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

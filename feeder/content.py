@@ -1,0 +1,148 @@
+"""A post's Markdown made into HTML that is safe to hand to any feed reader or mail client.
+
+Three things happen to every piece of HTML, in one sanitizer pass: active
+content goes (scripts, handlers, iframes, forms, ``javascript:`` URLs), every
+URL becomes absolute against the post's own URL (readers and mail clients
+ignore ``xml:base``), and characters XML 1.0 forbids are dropped.  This is the
+expensive step of a build, so it runs only for posts that reach an output.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import markdown
+import nh3
+import regex
+
+from .config import Config
+from .errors import PostError
+from .excerpt import truncate_html
+from .posts import Post, clean_text, decode, split_front_matter
+
+MORE = "<!--more-->"
+_EXTENSIONS = ["fenced_code", "tables", "footnotes", "sane_lists", "def_list", "abbr", "attr_list", "md_in_html"]
+_URL_ATTRS = {"href", "src", "poster", "cite"}
+_SCHEMES = {"http", "https", "mailto", "tel"}
+_TAGS = (nh3.ALLOWED_TAGS - {"center"}) | {"picture", "source", "video", "audio", "track", "figure", "figcaption"}
+_ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+for _tag, _extra in {
+    "*": {"lang", "dir", "title", "class"},
+    "a": {"href", "hreflang", "title"},
+    "img": {"src", "srcset", "sizes", "alt", "width", "height", "loading"},
+    "source": {"src", "srcset", "sizes", "type", "media"},
+    "video": {"src", "poster", "controls", "width", "height", "muted", "loop", "playsinline"},
+    "audio": {"src", "controls", "loop"},
+    "track": {"src", "kind", "srclang", "label"},
+    "th": {"style"}, "td": {"style"},
+}.items():
+    _ATTRIBUTES.setdefault(_tag, set()).update(_extra)
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_WORD = regex.compile(r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{P}]+")
+_TAG = re.compile(r"<[^>]*>")
+_FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A post with its HTML: full content, and the excerpt before any cutting."""
+
+    post: Post
+    html: str
+    excerpt_html: str
+    reading_time: int  # minutes
+
+    def excerpt(self, length: int) -> str:
+        return truncate_html(self.excerpt_html, length)
+
+
+class Renderer:
+    """Reuses one Markdown converter across posts (building one costs more than a small post)."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+
+    def markdown(self, source: str, base_url: str) -> str:
+        """Markdown to sanitized HTML with absolute URLs."""
+        self._md.reset()
+        return sanitize(self._md.convert(clean_text(source)), base_url)
+
+    def render(self, post: Post) -> Rendered:
+        """Read the post's body again and render it; the file is the truth, not the cache."""
+        try:
+            data = (self._config.posts_dir / post.path).read_bytes()
+        except OSError as exc:
+            raise PostError(post.path, f"cannot read: {exc.strerror}") from None
+        _front, body, _line = split_front_matter(post.path, decode(post.path, data))
+        return self.render_body(post, body)
+
+    def render_body(self, post: Post, body: str) -> Rendered:
+        full = self.markdown(body.replace(MORE, "\n\n" + MORE + "\n\n", 1), post.url)
+        if post.excerpt:
+            excerpt = self.markdown(post.excerpt, post.url)
+        elif MORE in body:
+            excerpt = self.markdown(body.split(MORE, 1)[0], post.url)
+        else:
+            first = _FIRST_PARAGRAPH.search(full)
+            excerpt = first.group(0) if first else full
+        return Rendered(post, full, excerpt, post.reading_time or reading_minutes(full))
+
+
+def sanitize(fragment: str, base_url: str) -> str:
+    """Strip active content, make URLs absolute against *base_url*, drop XML-forbidden characters."""
+
+    def rewrite(tag: str, attr: str, value: str) -> str | None:
+        if attr in _URL_ATTRS:
+            return absolute_url(value, base_url)
+        if attr == "srcset":
+            return _srcset(value, base_url)
+        return value
+
+    cleaned = nh3.clean(
+        clean_text(fragment),
+        tags=_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=_ATTRIBUTES,
+        attribute_filter=rewrite,
+        url_schemes=_SCHEMES,
+        link_rel=None,
+        filter_style_properties={"text-align"},
+    )
+    return cleaned.strip()
+
+
+def absolute_url(value: str, base_url: str) -> str | None:
+    """*value* resolved against *base_url*; None for schemes a reader must never follow."""
+    url = urljoin(base_url, value.strip())
+    return url if urlsplit(url).scheme.lower() in _SCHEMES else None
+
+
+def _srcset(value: str, base_url: str) -> str | None:
+    candidates = []
+    for candidate in value.split(","):
+        parts = candidate.split()
+        if not parts:
+            continue
+        url = absolute_url(parts[0], base_url)
+        if url is None or urlsplit(url).scheme not in ("http", "https"):
+            continue
+        candidates.append(" ".join([url, *parts[1:]]))
+    return ", ".join(candidates) or None
+
+
+def plain_text(fragment: str) -> str:
+    """The visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def reading_minutes(fragment: str) -> int:
+    """Minutes to read: CJK at 500 characters a minute, other scripts at 220 words a minute."""
+    text = plain_text(fragment)
+    cjk = len(_CJK.findall(text))
+    words = len(_WORD.findall(text))
+    return max(1, math.ceil(cjk / 500 + words / 220))

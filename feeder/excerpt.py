@@ -1,0 +1,97 @@
+"""Cut HTML to a length a reader sees, without breaking a tag, an entity or a character.
+
+Length is counted in grapheme clusters (what a reader calls characters), so a
+Japanese excerpt of 200 is 200 characters, and an emoji with modifiers or a
+letter with combining marks is never split.  Latin text is cut back to the last
+word boundary when one is near; CJK text, which has no spaces, is cut anywhere.
+"""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+
+import regex
+
+ELLIPSIS = "…"
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_GRAPHEME = regex.compile(r"\X")
+_SPACE = regex.compile(r"\s+")
+_WIDE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}\u3000-\u303f\uff00-\uffef]")
+
+
+def truncate_html(fragment: str, limit: int) -> str:
+    """*fragment* cut to at most *limit* visible characters (plus "…"), tags closed."""
+    cutter = _Cutter(limit)
+    cutter.feed(fragment)
+    cutter.close()
+    return "".join(cutter.out + [f"</{tag}>" for tag in reversed(cutter.open)])
+
+
+def cut_text(text: str, limit: int) -> str:
+    """Plain-text counterpart of :func:`truncate_html`, with the same counting rules."""
+    text = _SPACE.sub(" ", text).strip()
+    clusters = _GRAPHEME.findall(text)
+    return text if len(clusters) <= limit else _cut(clusters, limit) + ELLIPSIS
+
+
+def _cut(clusters: list[str], room: int, word_may_go: bool = False) -> str:
+    """The first *room* clusters, backed off to a word boundary inside Latin words.
+
+    A word cut in half loses its head back to the last space or CJK character;
+    with no boundary at all it goes whole if *word_may_go* (text came before it),
+    else it is cut hard (one very long word must still show something).
+    """
+    head = clusters[:room]
+    if head and not _breakable(head[-1]) and not _breakable(clusters[room]):
+        for i in range(len(head) - 1, -1, -1):
+            if _breakable(head[i]):
+                head = head[: i + 1] if _WIDE.match(head[i]) else head[:i]
+                break
+        else:
+            if word_may_go:
+                head = []
+    return "".join(head).rstrip()
+
+
+def _breakable(cluster: str) -> bool:
+    return cluster.isspace() or bool(_WIDE.match(cluster))
+
+
+class _Cutter(HTMLParser):
+    def __init__(self, limit: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.room = self.limit = limit
+        self.out: list[str] = []
+        self.open: list[str] = []
+        self.done = False
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if not self.done:
+            self.out.append(self.get_starttag_text() or f"<{tag}>")
+            if tag not in _VOID:
+                self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if not self.done:
+            self.out.append(self.get_starttag_text() or f"<{tag}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.done or tag not in self.open:
+            return
+        while self.open:
+            top = self.open.pop()
+            self.out.append(f"</{top}>")
+            if top == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.done:
+            return
+        clusters = _GRAPHEME.findall(_SPACE.sub(" ", data))
+        if len(clusters) <= self.room:
+            self.room -= len(clusters)
+            self.out.append(html.escape("".join(clusters), quote=False))
+            return
+        self.out.append(html.escape(_cut(clusters, self.room, self.room < self.limit), quote=False) + ELLIPSIS)
+        self.done = True

@@ -1,0 +1,101 @@
+"""RSS 2.0 and Atom 1.0 documents, built with feedgen and made deterministic.
+
+feedgen has traps that this module exists to avoid: it defaults every
+``updated`` to now() (so the feed changes every run), prepends entries, takes
+the *last* link as the RSS channel link, and renders authors with an email as
+``email (name)``, which duplicates ``dc:creator``.  The feed's own date is the
+newest entry's, never the build time, so identical posts give identical bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+from feedgen.feed import FeedGenerator
+
+from .config import Author, Config
+from .content import Rendered
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # an empty feed's date: fixed, not now()
+# The W3C validator wants character references, not &amp;/&lt;, in RSS plain-text elements.
+_PLAIN_RSS = re.compile(rb"(<(title|category|dc:creator)>)(.*?)(</\2>)", re.DOTALL)
+_HEX = {b"&amp;": b"&#x26;", b"&lt;": b"&#x3C;", b"&gt;": b"&#x3E;"}
+
+
+def feed_url(config: Config, path: str) -> str:
+    return urljoin(config.site.url, path)
+
+
+def atom_id(entry_id: str, site_url: str) -> str:
+    """An Atom id must be an IRI: a non-URI id becomes a stable name-based UUID URN."""
+    if urlsplit(entry_id).scheme and ":" in entry_id and " " not in entry_id:
+        return entry_id
+    return uuid.uuid5(uuid.NAMESPACE_URL, site_url + "#" + entry_id).urn
+
+
+def newest(items: list[Rendered]) -> datetime:
+    """The feed's own date: the newest date among its entries."""
+    return max((r.post.updated or r.post.date for r in items), default=_EPOCH)
+
+
+def build_rss(config: Config, items: list[Rendered], path: str) -> bytes:
+    fg = _generator(config, items, path)
+    xml = fg.rss_str(pretty=True)
+    return _PLAIN_RSS.sub(lambda m: m[1] + _hex_refs(m[3]) + m[4], xml)
+
+
+def build_atom(config: Config, items: list[Rendered], path: str) -> bytes:
+    return _generator(config, items, path).atom_str(pretty=True)
+
+
+def _generator(config: Config, items: list[Rendered], path: str) -> FeedGenerator:
+    site, feeds = config.site, config.feeds
+    self_url = feed_url(config, path)
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.id(self_url)
+    fg.title(site.title)
+    fg.description(site.description or site.title)
+    if site.description:
+        fg.subtitle(site.description)
+    fg.link(href=self_url, rel="self")
+    fg.link(href=site.url, rel="alternate")  # last: feedgen makes the last link the RSS channel <link>
+    fg.language(site.language)
+    fg.generator("feeder")
+    if site.author:
+        fg.author(_person(site.author))
+    updated = newest(items)
+    fg.updated(updated)
+    fg.lastBuildDate(updated)
+    fallback_author = site.author or Author(site.title)
+    for item in items:
+        post = item.post
+        entry = fg.add_entry(order="append")
+        entry.id(atom_id(post.id, site.url))
+        entry.guid(post.id, permalink=post.id == post.url)
+        entry.title(post.title)
+        entry.link(href=post.url, rel="alternate")
+        entry.published(post.date)
+        entry.updated(post.updated or post.date)
+        author = post.author or fallback_author
+        entry.author({"name": author.name})  # name only: RSS <author> is for emails, dc:creator for names
+        entry.dc.dc_creator(author.name)
+        for term in (*post.tags, *post.categories):
+            entry.category(term=term)
+        entry.summary(item.excerpt(feeds.excerpt_length), type="html")
+        if feeds.content == "full":
+            entry.content(item.html, type="html")
+    return fg
+
+
+def _person(author: Author) -> dict[str, str]:
+    return {"name": author.name, **({"email": author.email} if author.email else {})}
+
+
+def _hex_refs(text: bytes) -> bytes:
+    for entity, ref in _HEX.items():
+        text = text.replace(entity, ref)
+    return text

@@ -1,0 +1,269 @@
+"""One Jekyll-style post: YAML front matter, then Markdown.
+
+:func:`parse_post` is pure: bytes in, a :class:`Post` (or a :class:`PostError`
+naming the file and line) out.  It reads the front matter only; the Markdown
+body is rendered later, and only for the posts that reach an output.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from .config import Author, Config
+from .dates import from_rfc3339, parse_date, rfc3339, to_utc
+from .errors import PostError
+
+SUFFIXES = (".md", ".markdown")
+_FILENAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_YAML = YAMLHandler()
+_KNOWN = {"title", "date", "updated", "last_modified_at", "author", "excerpt", "summary", "description",
+          "tags", "categories", "draft", "published", "permalink", "slug", "id", "guid", "image", "reading_time",
+          "layout"}
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """What the front matter says about a post, with every derived value resolved."""
+
+    path: str  # relative to posts_dir, POSIX separators
+    slug: str
+    title: str
+    date: datetime  # aware, UTC
+    updated: datetime | None  # aware, UTC
+    author: Author | None
+    excerpt: str | None  # front matter Markdown (excerpt / summary / description)
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    url: str  # absolute
+    id: str  # front matter id/guid, else the URL
+    image: str | None  # absolute
+    reading_time: int | None
+    draft: bool
+    body_line: int  # 1-based line where the Markdown starts, for error messages
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept for templates
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-safe dict for the cache; :meth:`from_record` is its inverse."""
+        record = asdict(self)
+        record["date"] = rfc3339(self.date)
+        record["updated"] = self.updated and rfc3339(self.updated)
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Post:
+        record = dict(record)
+        record["date"] = from_rfc3339(record["date"])
+        record["updated"] = record["updated"] and from_rfc3339(record["updated"])
+        record["author"] = record["author"] and Author(**record["author"])
+        record["tags"], record["categories"] = tuple(record["tags"]), tuple(record["categories"])
+        return cls(**record)
+
+
+def clean_text(text: str) -> str:
+    """Drop the characters XML 1.0 forbids (and DEL): a feed with one is unreadable."""
+    return _FORBIDDEN.sub("", text)
+
+
+def decode(path: str, data: bytes) -> str:
+    """UTF-8 (a byte-order mark is dropped), with CRLF and CR made LF."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PostError(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                        "save the file as UTF-8", line) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
+    """Return (front matter, body, line where the body starts)."""
+    if not text.strip():
+        raise PostError(path, "empty file; a post needs front matter between '---' lines, then Markdown")
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        raise PostError(path, "no front matter: a post must start with a '---' line, then YAML, then '---'", 1)
+    end = _FENCE.search(rest)
+    if end is None:
+        raise PostError(path, "front matter is never closed: add a '---' line after the YAML", 1)
+    front = rest[: end.start()]
+    body_line = front.count("\n") + 3
+    return front, rest[end.end() + 1:], body_line
+
+
+def parse_post(path: str, data: bytes, config: Config) -> Post:
+    """Parse one post file's bytes; raise :class:`PostError` for anything wrong with it."""
+    text = decode(path, data)
+    front, _body, body_line = split_front_matter(path, text)
+    try:
+        meta = _YAML.load(front) if front.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PostError(path, f"invalid YAML in front matter: {problem}", line) from None
+    if not isinstance(meta, dict):
+        raise PostError(path, f"front matter must be a mapping of keys, got {type(meta).__name__}", 2)
+    return _build(path, meta, front, body_line, config)
+
+
+def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: Config) -> Post:
+    def fail(key: str, message: str) -> PostError:
+        return PostError(path, f"{key}: {message}", _line_of(front, key))
+
+    stem = PurePosixPath(path).stem
+    named = _FILENAME.match(stem)
+    slug = _string(meta.get("slug")) or (named[2] if named else stem)
+    tz = config.site.timezone
+
+    def when(key: str) -> datetime | None:
+        if meta.get(key) is None:
+            return None
+        try:
+            return to_utc(parse_date(meta[key], tz))
+        except ValueError as exc:
+            raise fail(key, str(exc)) from None
+
+    date = when("date")
+    if date is None and named:
+        try:
+            date = to_utc(parse_date(named[1], tz))
+        except ValueError as exc:
+            raise PostError(path, f"file name date: {exc}") from None
+    if date is None:
+        raise PostError(path, "no date: add 'date: 2025-12-11 04:49:28 +0000' to the front matter "
+                        "or name the file YYYY-MM-DD-slug.md", 1)
+    updated = when("updated") or when("last_modified_at")
+
+    for key in ("draft", "published"):
+        if key in meta and not isinstance(meta[key], bool):
+            raise fail(key, f"must be true or false, got {meta[key]!r}")
+    draft = meta.get("draft") is True or meta.get("published") is False
+
+    title = clean_text(_string(meta.get("title")) or "").strip() or slug.replace("-", " ").strip().title()
+    excerpt = next((meta[k] for k in ("excerpt", "summary", "description") if meta.get(k) is not None), None)
+    if excerpt is not None and not isinstance(excerpt, str):
+        raise fail("excerpt", f"must be text, got {excerpt!r}")
+
+    categories = _words(meta.get("categories"), path, front, "categories")
+    local = date.astimezone(tz)
+    permalink = _string(meta.get("permalink")) or config.permalink
+    url = urljoin(config.site.url, _expand(permalink, local, slug, categories).lstrip("/"))
+    ident = _string(meta.get("id")) or _string(meta.get("guid"))
+
+    return Post(
+        path=path,
+        slug=slug,
+        title=title,
+        date=date,
+        updated=updated if updated and updated != date else None,
+        author=_author(meta.get("author"), fail),
+        excerpt=clean_text(excerpt) if excerpt else None,
+        tags=_words(meta.get("tags"), path, front, "tags"),
+        categories=categories,
+        url=url,
+        id=clean_text(ident).strip() if ident else url,
+        image=_image(meta.get("image"), url, fail),
+        reading_time=_minutes(meta.get("reading_time"), fail),
+        draft=draft,
+        body_line=body_line,
+        extra={k: _json_safe(v) for k, v in sorted(meta.items()) if k not in _KNOWN},
+    )
+
+
+def _expand(pattern: str, local: datetime, slug: str, categories: tuple[str, ...]) -> str:
+    """Fill Jekyll's permalink placeholders; dates are in the site's timezone, as Jekyll does."""
+    values = {
+        "year": f"{local.year:04d}", "short_year": f"{local.year % 100:02d}",
+        "month": f"{local.month:02d}", "i_month": str(local.month),
+        "day": f"{local.day:02d}", "i_day": str(local.day), "y_day": f"{local.timetuple().tm_yday:03d}",
+        "hour": f"{local.hour:02d}", "minute": f"{local.minute:02d}", "second": f"{local.second:02d}",
+        "slug": slug, "title": slug,
+        "categories": "/".join(c.lower().replace(" ", "-") for c in categories),
+    }
+    names = sorted(values, key=len, reverse=True)  # :short_year before :year …
+    filled = re.sub(":(" + "|".join(names) + ")", lambda m: values[m[1]], pattern)
+    filled = re.sub("/{2,}", "/", filled)
+    return quote(filled, safe="/:@-._~!$&'()*+,;=%")
+
+
+def _string(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value)
+
+
+def _words(value: Any, path: str, front: str, key: str) -> tuple[str, ...]:
+    """Tags and categories: a YAML list, or a space-separated string as Jekyll allows."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = value.split()
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise PostError(path, f"{key}: must be a list or a space-separated string, got {value!r}", _line_of(front, key))
+    seen: dict[str, None] = {}
+    for item in items:
+        if isinstance(item, (dict, list)) or item is None:
+            raise PostError(path, f"{key}: each entry must be a word or phrase, got {item!r}", _line_of(front, key))
+        word = clean_text(str(item)).strip()
+        if word:
+            seen.setdefault(word, None)
+    return tuple(seen)
+
+
+def _author(value: Any, fail) -> Author | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Author(clean_text(value).strip()) if value.strip() else None
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        email = value.get("email")
+        if email is not None and (not isinstance(email, str) or "@" not in email or any(c in email for c in "\r\n")):
+            raise fail("author", f"email is not an address: {email!r}")
+        return Author(clean_text(value["name"]).strip(), email)
+    raise fail("author", f"must be a name or a mapping with 'name' (and 'email'), got {value!r}")
+
+
+def _image(value: Any, url: str, fail) -> str | None:
+    if isinstance(value, dict):  # jekyll-seo-tag style: image: {path: …}
+        value = value.get("path") or value.get("url")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().lower().startswith(("javascript:", "data:")):
+        raise fail("image", f"must be an image path or http(s) URL, got {value!r}")
+    return urljoin(url, quote(value.strip(), safe="/:@-._~!$&'()*+,;=%?#"))
+
+
+def _minutes(value: Any, fail) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise fail("reading_time", f"must be a number of minutes, got {value!r}")
+    return max(1, round(value))
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return clean_text(str(value))
+
+
+def _line_of(front: str, key: str) -> int | None:
+    """The file line of a top-level front matter key (front matter starts on line 2)."""
+    match = re.search(rf"^{re.escape(key)}\s*:", front, re.MULTILINE)
+    return front.count("\n", 0, match.start()) + 2 if match else None

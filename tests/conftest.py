@@ -1,0 +1,80 @@
+"""Shared fixtures: the bundled sample site, throwaway sites, and the CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feeder.config import Config, load_config
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_NOW = datetime(2025, 12, 20, tzinfo=timezone.utc)
+SAMPLE_POST = REPO / "posts" / "2025-12-11-meta-llama-4.md"
+
+
+@pytest.fixture
+def sample_site(tmp_path: Path) -> Path:
+    """A copy of the bundled site (config.yaml and posts/) in a temporary folder."""
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(REPO / "posts", tmp_path / "posts")
+    if (REPO / "templates").is_dir():
+        shutil.copytree(REPO / "templates", tmp_path / "templates")
+    return tmp_path
+
+
+@pytest.fixture
+def sample_config(sample_site: Path) -> Config:
+    return load_config(sample_site / "config.yaml")
+
+
+class Site:
+    """A small site built by a test: write posts, get its config."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.posts = root / "posts"
+        self.posts.mkdir(parents=True, exist_ok=True)
+        self.write_config()
+
+    def write_config(self, extra: str = "", **site: str) -> Path:
+        fields = {"title": "Test Site", "url": "https://example.com/blog/", "language": "en",
+                  "timezone": "Asia/Tokyo", **site}
+        lines = "\n".join(f"  {k}: {v!r}" if isinstance(v, str) else f"  {k}: {v}" for k, v in fields.items())
+        (self.root / "config.yaml").write_text(f"site:\n{lines}\n{textwrap.dedent(extra)}", encoding="utf-8")
+        return self.root / "config.yaml"
+
+    def post(self, name: str, front: str = "", body: str = "Hello.\n", raw: bytes | None = None) -> Path:
+        path = self.posts / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if raw is not None:
+            path.write_bytes(raw)
+        else:
+            path.write_text(f"---\n{textwrap.dedent(front).strip()}\n---\n{textwrap.dedent(body)}", encoding="utf-8")
+        return path
+
+    @property
+    def config(self) -> Config:
+        return load_config(self.root / "config.yaml")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    return Site(tmp_path)
+
+
+@pytest.fixture
+def cli():
+    """Run the feeder CLI in-process; returns the click Result."""
+    from feeder.cli import main
+
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return run
