@@ -42,16 +42,16 @@ def newest(items: list[Rendered]) -> datetime:
 
 
 def build_rss(config: Config, items: list[Rendered], path: str) -> bytes:
-    fg = _generator(config, items, path)
+    fg = _generator(config, items, path, rss=True)
     xml = fg.rss_str(pretty=True)
     return _PLAIN_RSS.sub(lambda m: m[1] + _hex_refs(m[3]) + m[4], xml)
 
 
 def build_atom(config: Config, items: list[Rendered], path: str) -> bytes:
-    return _generator(config, items, path).atom_str(pretty=True)
+    return _generator(config, items, path, rss=False).atom_str(pretty=True)
 
 
-def _generator(config: Config, items: list[Rendered], path: str) -> FeedGenerator:
+def _generator(config: Config, items: list[Rendered], path: str, rss: bool) -> FeedGenerator:
     site, feeds = config.site, config.feeds
     self_url = feed_url(config, path)
     fg = FeedGenerator()
@@ -74,8 +74,11 @@ def _generator(config: Config, items: list[Rendered], path: str) -> FeedGenerato
     for item in items:
         post = item.post
         entry = fg.add_entry(order="append")
-        entry.id(atom_id(post.id, site.url))
-        entry.guid(post.id, permalink=post.id == post.url)
+        # feedgen's id() and guid() each set both the Atom id and the RSS guid: call the one this feed needs.
+        if rss:
+            entry.guid(post.id, permalink=post.id == post.url)
+        else:
+            entry.id(atom_id(post.id, site.url))
         entry.title(post.title)
         entry.link(href=post.url, rel="alternate")
         entry.published(post.date)
