@@ -82,7 +82,9 @@ def decode(path: str, data: bytes) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise PostError(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
                         "save the file as UTF-8", line) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # XML 1.0 forbids C0 controls: drop them here, once, so YAML accepts the front matter
+    # and the post is published without them rather than lost.
+    return clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
@@ -110,7 +112,12 @@ def parse_post(path: str, data: bytes, config: Config) -> Post:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses (C1 controls)
+            line = front.count("\n", 0, exc.position) + 2
+            problem = f"character U+{exc.character:04X} is not allowed; remove it"
         raise PostError(path, f"invalid YAML in front matter: {problem}", line) from None
+    except ValueError as exc:  # PyYAML builds timestamps itself: `date: 2025-02-30` raises ValueError
+        raise PostError(path, f"invalid date in front matter: {exc}", _bad_value_line(front)) from None
     if not isinstance(meta, dict):
         raise PostError(path, f"front matter must be a mapping of keys, got {type(meta).__name__}", 2)
     return _build(path, meta, front, body_line, config)
@@ -176,7 +183,7 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
         reading_time=_minutes(meta.get("reading_time"), fail),
         draft=draft,
         body_line=body_line,
-        extra={k: _json_safe(v) for k, v in sorted(meta.items()) if k not in _KNOWN},
+        extra={str(k): _json_safe(v) for k, v in sorted(meta.items(), key=lambda kv: str(kv[0])) if k not in _KNOWN},
     )
 
 
@@ -261,6 +268,20 @@ def _json_safe(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     return clean_text(str(value))
+
+
+def _bad_value_line(front: str) -> int | None:
+    """The file line of the first single-line value PyYAML cannot construct (an impossible date)."""
+    for number, line in enumerate(front.split("\n"), start=2):
+        _, colon, value = line.partition(":")
+        if colon and value.strip():
+            try:
+                yaml.safe_load(value)
+            except ValueError:
+                return number
+            except yaml.YAMLError:
+                continue
+    return None
 
 
 def _line_of(front: str, key: str) -> int | None:
