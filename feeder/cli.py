@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import click
 
+from . import __version__
+
 EXAMPLES = """
 \b
 Examples:
@@ -96,7 +98,7 @@ def shown(path: Path) -> str:
 
 
 @click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="feeder")
+@click.version_option(version=__version__, prog_name="feeder")
 def main() -> None:
     """Turn a folder of Markdown posts into RSS and Atom feeds and a weekly email digest."""
 
@@ -140,6 +142,112 @@ def check(config, now, ui) -> int:
     ui.say(f"{len(collection.published)} published, {collection.drafts} drafts, "
            f"{collection.scheduled} scheduled, {len(collection.problems)} invalid")
     return 1 if collection.problems else 0
+
+
+@main.command(epilog="""
+\b
+Examples:
+  feeder send --dry-run                  # who would get what, nothing sent
+  feeder send --to me@example.com        # one [TEST] copy; the ledger is untouched
+  feeder send                            # the last complete week, to everyone not yet sent
+  feeder send --week 2025-W50 --force    # the whole list again
+The SMTP login comes from FEEDER_SMTP_USERNAME and FEEDER_SMTP_PASSWORD.
+""")
+@site_command
+@click.option("--week", metavar="YYYY-Www", help="The week to send (default: the last complete week).")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
+@click.option("--to", "to", metavar="ADDRESS", help="Send one test copy, subject marked [TEST], to ADDRESS only.")
+@click.option("--force", is_flag=True, help="Send to everyone again, even those the ledger says have it.")
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another send of the same week to finish.")
+def send(config, now, ui, week: str | None, dry_run: bool, to: str | None, force: bool, wait: float) -> int:
+    """Send a week's digest by email, exactly once per recipient, even across crashes.
+
+    Exit code 0 when done (or nothing was left to send), 1 when some recipients
+    failed (the next run retries them), 2 on a configuration error.
+    """
+    from .send import send as run
+
+    with _smtp_sender(config) as sender:
+        result = run(config, now, sender=sender, week=week, dry_run=dry_run, to=to, force=force, wait=wait)
+    _report_send(ui, result)
+    return result.exit_code
+
+
+@main.command("run")
+@site_command
+def run_command(config, now, ui) -> int:
+    """Run forever: publish every schedule.publish_every_minutes, send the digest on digest.send_day.
+
+    The digest time is on the site's clock (site.timezone), DST included; a digest
+    missed while this was not running is sent on start.  SIGTERM or Ctrl-C stops it
+    after the current job.  --now shifts the clock (for trying it out).
+    """
+    from .publish import publish
+    from .scheduler import Runner
+    from .send import send as run_send
+
+    offset = now - datetime.now(timezone.utc)  # zero unless --now was given
+
+    def clock() -> datetime:
+        return datetime.now(timezone.utc) + offset
+
+    def publish_job(at: datetime) -> None:
+        result = publish(config, at)
+        for problem in result.problems:
+            ui.problem(_located(config, problem))
+        if result.written:
+            ui.say("published: " + ", ".join(shown(p) for p in result.written))
+
+    def send_job(at: datetime, week: str):
+        with _smtp_sender(config) as sender:
+            result = run_send(config, at, sender=sender, week=week, wait=60.0)
+        _report_send(ui, result)
+        return result
+
+    return Runner(config, publish=publish_job, send=send_job, clock=clock).run()
+
+
+def _smtp_sender(config):
+    """The SMTP sender, with the login read from the environment (and passed on, never logged)."""
+    import os
+
+    from .mail import SmtpSender
+
+    return SmtpSender(config.smtp, username=os.environ.get("FEEDER_SMTP_USERNAME") or None,
+                      password=os.environ.get("FEEDER_SMTP_PASSWORD"))
+
+
+def _report_send(ui: Output, result) -> None:
+    """What one send did, in a line or two; each failure and invalid recipient line on stderr."""
+    for problem in result.problems:
+        ui.problem(problem)
+    for line, first, address in result.duplicates:
+        ui.detail(f"line {line}: {address} is a duplicate of line {first}; sent once")
+    if result.empty:
+        ui.say(f"{result.week}: no posts that week; nothing to send")
+        return
+    if result.dry_run:
+        target = f"test copy to {result.test_to}" if result.test_to else \
+            f"{result.pending} of {result.recipients} recipients ({result.already} already sent)"
+        ui.say(f"dry run, {result.week}: would send {target}; subject: {result.subject}; "
+               f"{result.size} bytes per message")
+        return
+    for failure in result.rejected + result.deferred:
+        ui.problem(failure)
+    if result.test_to:
+        if result.sent:
+            ui.say(f"{result.week}: test copy sent to {result.test_to}")
+        return
+    if not result.pending:
+        ui.say(f"{result.week}: already sent to all {result.recipients} recipients; nothing to do "
+               "(--force sends again)")
+        return
+    ui.say(f"{result.week}: sent {result.sent} of {result.pending} "
+           f"({result.already} already had it, {len(result.rejected)} rejected, {len(result.deferred)} to retry)")
+    if result.stopped:
+        ui.problem(f"stopped early: {result.stopped}; {result.unattempted} not attempted, "
+                   "run feeder send again to resume")
 
 
 def _located(config, problem) -> str:

@@ -41,6 +41,11 @@ def newest(items: list[Rendered]) -> datetime:
     return max((r.post.updated or r.post.date for r in items), default=_EPOCH)
 
 
+def build(kind: str, config: Config, items: list[Rendered], path: str) -> bytes:
+    """The feed document of *kind* ("rss" or "atom") served at *path* under the site."""
+    return {"rss": build_rss, "atom": build_atom}[kind](config, items, path)
+
+
 def build_rss(config: Config, items: list[Rendered], path: str) -> bytes:
     fg = _generator(config, items, path, rss=True)
     xml = fg.rss_str(pretty=True)

@@ -12,19 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .atomic import locked, write_if_changed
 from .cache import PostCache, Row
-from .collection import Collection, collect
+from .collection import Collection, collect, scan
 from .config import Config
-from .content import Renderer, Rendered
 from .errors import FeederError, PostError
-from .feeds import build_atom, build_rss
+from .posts import decode
+
+if TYPE_CHECKING:
+    from .content import Rendered, Renderer
 
 log = logging.getLogger(__name__)
 
@@ -57,54 +59,49 @@ def publish(config: Config, now: datetime, *, strict: bool = False, wait: float 
         result = PublishResult(collection, problems=list(collection.problems))
         if strict and result.problems:
             raise InvalidPosts(result.problems)
-        builders = _builders(config)
-        if not builders:
+        names = feed_names(config)
+        result.outputs = [config.output_dir / name for name in names]
+        fingerprint = _fingerprint(config, collection.published[: config.feeds.max_items])
+        if not names or _unchanged(cache, fingerprint, config.output_dir):
+            result.skipped = True
             return result
-        renderer = Renderer(config)
-        rows, items = _render_newest(collection, renderer, config.feeds.max_items, result.problems)
+        from .content import Renderer  # Markdown, the sanitizer and feedgen load only when something renders
+        from .feeds import build
+
+        items = _render_newest(collection, Renderer(config), config.feeds.max_items, result.problems)
         render_failed = len(result.problems) > len(collection.problems)
         if strict and render_failed:
             raise InvalidPosts(result.problems)
-        fingerprint = _fingerprint(config, rows)
-        result.outputs = [config.output_dir / name for name in builders]
-        if _unchanged(cache, fingerprint, config.output_dir):
-            result.skipped = True
-            return result
-        for name, build in builders.items():
+        for name, kind in names.items():
             target = config.output_dir / name
-            if write_if_changed(target, build(config, items, name)):
+            if write_if_changed(target, build(kind, config, items, name)):
                 result.written.append(target)
         if not render_failed:  # a post that failed to read must be tried again next run
-            _remember(cache, fingerprint, config.output_dir, builders)
+            _remember(cache, fingerprint, config.output_dir, names)
         return result
 
 
-def _builders(config: Config) -> dict[str, Callable[[Config, list[Rendered], str], bytes]]:
-    builders: dict[str, Callable[[Config, list[Rendered], str], bytes]] = {}
-    if config.feeds.rss:
-        builders[config.feeds.rss] = build_rss
-    if config.feeds.atom:
-        builders[config.feeds.atom] = build_atom
-    return builders
+def feed_names(config: Config) -> dict[str, str]:
+    """Each configured feed's path under output_dir, and its kind."""
+    kinds = {"rss": config.feeds.rss, "atom": config.feeds.atom}
+    return {name: kind for kind, name in kinds.items() if name}
 
 
 def _render_newest(collection: Collection, renderer: Renderer, count: int,
-                   problems: list[PostError]) -> tuple[list[Row], list[Rendered]]:
+                   problems: list[PostError]) -> list[Rendered]:
     """Render the newest *count* published posts; one that fails to read is reported and replaced."""
-    rows: list[Row] = []
     items: list[Rendered] = []
     candidates = iter(collection.published)
     while len(items) < count:
         batch = [row for _, row in zip(range(count - len(items)), candidates)]
         if not batch:
             break
-        for row, post in zip(batch, collection.load(batch)):
+        for post in collection.load(batch):
             try:
                 items.append(renderer.render(post))
-                rows.append(row)
             except PostError as exc:
                 problems.append(exc)
-    return rows, items
+    return items
 
 
 def _fingerprint(config: Config, rows: list[Row]) -> str:
@@ -139,6 +136,19 @@ def _remember(cache: PostCache, fingerprint: str, output_dir: Path, names) -> No
 
 
 def check(config: Config, now: datetime) -> Collection:
-    """Parse every post (no cache, nothing written) and return what publish would see."""
+    """Parse every post (no cache, nothing written) and return what publish would see.
+
+    Unlike publish, it also decodes every body, so a bad byte in a post that no
+    feed lists yet is reported now rather than when the post is first rendered.
+    """
     with PostCache(None, config.fingerprint) as cache:
-        return collect(config, now, cache)
+        collection = collect(config, now, cache)
+    known = {problem.path for problem in collection.problems}
+    for path, _signature in scan(config.posts_dir):
+        if path not in known:
+            try:
+                decode(path, (config.posts_dir / path).read_bytes())
+            except PostError as exc:
+                collection.problems.append(exc)
+    collection.problems.sort(key=lambda e: (e.path, e.line or 0))
+    return collection
