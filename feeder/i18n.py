@@ -1,0 +1,67 @@
+"""Dates and words in the site's language, for people rather than machines.
+
+Feeds carry RFC 3339 instants; an email is read by a person, who expects
+``2025年12月11日`` on a Japanese site and ``11 December 2025`` on an English one,
+on the calendar day of the site's timezone.  A handful of languages is covered
+by hand (no locale database is needed, and output never depends on the
+machine's locale); any other language falls back to ISO 8601, which every
+reader can parse.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+_RTL = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
+
+# The words the default templates print, per primary language subtag; English when the language is missing.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"read_more": "Read more", "minutes": "{n} min read", "by": "by {author}",
+           "posts": "{n} new posts this week", "post": "1 new post this week",
+           "unsubscribe": "Unsubscribe", "web_version": "View in your browser",
+           "why": "You are receiving this because you subscribed to {site}.", "week_of": "The week of {start}"},
+    "ja": {"read_more": "続きを読む", "minutes": "{n}分で読めます", "by": "{author}",
+           "posts": "今週の新着記事 {n}本", "post": "今週の新着記事 1本",
+           "unsubscribe": "配信停止", "web_version": "ブラウザで表示",
+           "why": "{site}のメール配信に登録された方にお送りしています。", "week_of": "{start}からの一週間"},
+    "zh": {"read_more": "阅读全文", "minutes": "阅读约{n}分钟", "by": "{author}",
+           "posts": "本周新文章 {n} 篇", "post": "本周新文章 1 篇",
+           "unsubscribe": "退订", "web_version": "在浏览器中查看",
+           "why": "您订阅了{site}，因此收到此邮件。", "week_of": "{start}起的一周"},
+    "ko": {"read_more": "더 읽기", "minutes": "{n}분 분량", "by": "{author}",
+           "posts": "이번 주 새 글 {n}편", "post": "이번 주 새 글 1편",
+           "unsubscribe": "수신 거부", "web_version": "브라우저에서 보기",
+           "why": "{site} 뉴스레터를 구독하셔서 이 메일을 받으셨습니다.", "week_of": "{start}부터 한 주"},
+}
+
+
+def primary(language: str) -> str:
+    """``ja`` for ``ja-JP``: the part that decides words, date order and direction."""
+    return language.split("-", 1)[0].lower()
+
+
+def direction(language: str) -> str:
+    """``rtl`` for right-to-left scripts, else ``ltr``; goes on ``<html dir>``."""
+    return "rtl" if primary(language) in _RTL else "ltr"
+
+
+def words(language: str) -> dict[str, str]:
+    return WORDS.get(primary(language), WORDS["en"])
+
+
+def format_date(value: datetime | date, language: str, tz: tzinfo | None = None) -> str:
+    """*value* as a reader of *language* writes a day; datetimes are first moved into *tz*."""
+    day = value.astimezone(tz).date() if isinstance(value, datetime) and tz is not None else (
+        value.date() if isinstance(value, datetime) else value)
+    lang = primary(language)
+    if lang in ("ja", "zh"):
+        return f"{day.year}年{day.month}月{day.day}日"
+    if lang == "ko":
+        return f"{day.year}년 {day.month}월 {day.day}일"
+    if lang == "en":
+        if language.lower() in ("en-us", "en-ca", "en-ph"):
+            return f"{_MONTHS_EN[day.month - 1]} {day.day}, {day.year}"
+        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return day.isoformat()
