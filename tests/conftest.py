@@ -78,3 +78,16 @@ def cli():
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def read_feed():
+    """Parse a written feed file with feedparser, insisting it is well-formed (bozo == 0)."""
+    import feedparser
+
+    def read(path: Path):
+        parsed = feedparser.parse(path.read_bytes())
+        assert parsed.bozo == 0, f"{path}: {parsed.get('bozo_exception')!r}"
+        return parsed
+
+    return read

@@ -1,0 +1,201 @@
+"""config.yaml: every key checked, errors name the key, exit 2 and nothing written."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feeder.config import load_config
+from feeder.errors import ConfigError
+
+GOOD_SITE = """\
+site:
+  title: T
+  url: https://example.com/
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_sample_config_is_read_into_typed_values(sample_site: Path) -> None:
+    config = load_config(sample_site / "config.yaml")
+    assert config.site.title == "ALLFORCES"
+    assert config.site.url == "https://allforces.example.com/"
+    assert config.site.language == "ja"
+    assert config.site.timezone == ZoneInfo("Asia/Tokyo")
+    assert config.site.author.name == "ALLFORCES編集部"
+    assert config.site.author.email == "editors@allforces.example.com"
+    assert config.posts_dir == (sample_site / "posts").resolve()
+    assert config.output_dir == (sample_site / "public").resolve()
+    assert config.permalink == "/:year/:month/:day/:slug/"
+    assert (config.feeds.rss, config.feeds.atom, config.feeds.max_items, config.feeds.content) == \
+        ("feed.xml", "atom.xml", 20, "full")
+
+
+def test_defaults_for_optional_keys(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD_SITE))
+    assert config.site.url == "https://example.com/"
+    assert config.site.language == "en"
+    assert config.site.timezone == ZoneInfo("UTC")
+    assert config.site.author is None
+    assert config.feeds.max_items == 20 and config.feeds.content == "full"
+    assert config.posts_dir == tmp_path.resolve() / "posts"
+
+
+def test_url_without_trailing_slash_gets_one(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "site:\n  title: T\n  url: https://example.com/blog\n"))
+    assert config.site.url == "https://example.com/blog/"
+
+
+BAD = [
+    # (what, yaml, the key the message must name, a phrase it must contain)
+    ("no site", "posts_dir: posts\n", "site.title", "required"),
+    ("no title", "site:\n  url: https://example.com/\n", "site.title", "required"),
+    ("no url", "site:\n  title: T\n", "site.url", "required"),
+    ("empty title", "site:\n  title: '  '\n  url: https://example.com/\n", "site.title", "empty"),
+    ("author without name", GOOD_SITE + "  author: {email: a@example.com}\n", "site.author.name", "required"),
+    ("title a list", "site:\n  title: [a]\n  url: https://example.com/\n", "site.title", "expected a string"),
+    ("max_items a string", GOOD_SITE + "feeds:\n  max_items: '20'\n", "feeds.max_items", "whole number"),
+    ("max_items a boolean", GOOD_SITE + "feeds:\n  max_items: true\n", "feeds.max_items", "whole number"),
+    ("max_items zero", GOOD_SITE + "feeds:\n  max_items: 0\n", "feeds.max_items", "between"),
+    ("content unknown", GOOD_SITE + "feeds:\n  content: summary\n", "feeds.content", "full, excerpt"),
+    ("feeds a list", GOOD_SITE + "feeds: [rss]\n", "feeds", "mapping"),
+    ("posts_dir a number", GOOD_SITE + "posts_dir: 3\n", "posts_dir", "expected a string"),
+    ("url without scheme", "site:\n  title: T\n  url: example.com\n", "site.url", "absolute http(s) URL"),
+    ("url ftp", "site:\n  title: T\n  url: ftp://example.com/\n", "site.url", "absolute http(s) URL"),
+    ("url relative", "site:\n  title: T\n  url: /blog/\n", "site.url", "absolute http(s) URL"),
+    ("url with query", "site:\n  title: T\n  url: https://example.com/?a=1\n", "site.url", "absolute http(s) URL"),
+    ("bad timezone", GOOD_SITE + "  timezone: Mars/Olympus_Mons\n", "site.timezone", "IANA"),
+    ("timezone traversal", GOOD_SITE + "  timezone: ../../etc/passwd\n", "site.timezone", "IANA"),
+    ("bad language", GOOD_SITE + "  language: english!\n", "site.language", "BCP 47"),
+    ("one-letter language", GOOD_SITE + "  language: e\n", "site.language", "BCP 47"),
+    ("bad author email", GOOD_SITE + "  author: {name: A, email: not-an-address}\n", "site.author.email", "email"),
+    ("absolute feed path", GOOD_SITE + "feeds:\n  rss: /etc/feed.xml\n", "feeds.rss", "inside output_dir"),
+    ("feed path escaping", GOOD_SITE + "feeds:\n  atom: ../atom.xml\n", "feeds.atom", "inside output_dir"),
+    ("permalink placeholder", GOOD_SITE + "permalink: /:yaer/:slug/\n", "permalink", ":yaer"),
+    ("permalink relative", GOOD_SITE + "permalink: posts/:slug/\n", "permalink", "start with '/'"),
+    ("state inside output", GOOD_SITE + "output_dir: public\nstate_dir: public/state\n", "state_dir", "output_dir"),
+    ("top level not a mapping", "- a\n- b\n", "the file", "mapping"),
+]
+
+
+@pytest.mark.parametrize("what, text, key, phrase", BAD, ids=[b[0] for b in BAD])
+def test_bad_config_names_the_key(tmp_path: Path, what: str, text: str, key: str, phrase: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    message = str(caught.value)
+    assert key in message and phrase in message, message
+    assert str(tmp_path / "config.yaml") in message  # which file
+
+
+UNKNOWN = [
+    ("post_dir: posts\n", "post_dir", "posts_dir"),
+    ("feeds:\n  max_item: 3\n", "feeds.max_item", "max_items"),
+    ("feeds:\n  contnet: full\n", "feeds.contnet", "content"),
+    ("site_title: x\n", "site_title", None),
+]
+
+
+@pytest.mark.parametrize("extra, key, suggestion", UNKNOWN)
+def test_unknown_key_is_an_error_with_a_suggestion(tmp_path: Path, extra: str, key: str, suggestion: str | None) -> None:
+    with pytest.raises(ConfigError, match="unknown key") as caught:
+        load_config(write(tmp_path, GOOD_SITE + extra))
+    message = str(caught.value)
+    assert key in message
+    if suggestion:
+        assert f"did you mean {suggestion!r}" in message
+    else:
+        assert "known keys" in message
+
+
+def test_unknown_key_inside_site(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"site\.titel: unknown key; did you mean 'title'\?"):
+        load_config(write(tmp_path, GOOD_SITE + "  titel: x\n"))
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"config\.yaml:3: invalid YAML"):
+        load_config(write(tmp_path, "site:\n  title: T\n    url: https://example.com/\n"))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_permalink_styles_and_feed_switched_off(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD_SITE + "permalink: pretty\nfeeds:\n  rss: false\n"))
+    assert config.permalink == "/:categories/:year/:month/:day/:title/"
+    assert config.feeds.rss is None and config.feeds.atom == "atom.xml"
+
+
+def test_fingerprint_changes_with_any_setting(tmp_path: Path) -> None:
+    a = load_config(write(tmp_path, GOOD_SITE))
+    again = load_config(tmp_path / "config.yaml")
+    b = load_config(write(tmp_path, GOOD_SITE + "feeds:\n  max_items: 3\n"))
+    assert a.fingerprint == again.fingerprint
+    assert a.fingerprint != b.fingerprint
+
+
+def test_relative_paths_resolve_against_the_config_folder_not_the_cwd(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    write(root, GOOD_SITE + "posts_dir: content/posts\noutput_dir: ../www\nstate_dir: .state\n")
+    config = load_config(Path(os.path.relpath(root / "config.yaml", elsewhere)))
+    assert config.posts_dir == (root / "content" / "posts").resolve()
+    assert config.output_dir == (tmp_path / "www").resolve()
+    assert config.state_dir == (root / ".state").resolve()
+
+
+def test_cli_publish_from_another_folder_writes_next_to_the_config(sample_site: Path, tmp_path: Path,
+                                                                     monkeypatch, cli) -> None:
+    elsewhere = tmp_path / "cron-cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = cli("publish", "--config", sample_site / "config.yaml", "--now", "2025-12-20T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert (sample_site / "public" / "feed.xml").is_file()
+    assert (sample_site / "public" / "atom.xml").is_file()
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["publish", "check"])
+@pytest.mark.parametrize("what, text, key, phrase", BAD[:3] + BAD[12:13] + BAD[16:17] + BAD[18:19],
+                         ids=["no site", "no title", "no url", "bad url", "bad timezone", "bad language"])
+def test_cli_config_error_exits_2_and_writes_nothing(tmp_path: Path, cli, command: str,
+                                                    what: str, text: str, key: str, phrase: str) -> None:
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "2025-01-01-a.md").write_text("---\ntitle: A\n---\nHello\n", encoding="utf-8")
+    write(tmp_path, text)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = cli(command, "--config", tmp_path / "config.yaml", "--now", "2025-12-20T00:00:00Z")
+    assert result.exit_code == 2
+    assert key in result.stderr and phrase in result.stderr
+    assert result.stdout == ""
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_cli_unknown_key_exits_2(site, cli) -> None:
+    site.write_config("feeds:\n  max_item: 3\n")
+    result = cli("publish", "--config", site.root / "config.yaml")
+    assert result.exit_code == 2
+    assert "feeds.max_item: unknown key; did you mean 'max_items'?" in result.stderr
+    assert not (site.root / "public").exists()
+
+
+def test_cli_missing_config_exits_2(tmp_path: Path, cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("publish")
+    assert result.exit_code == 2
+    assert "config.yaml: config file not found" in result.stderr
