@@ -84,14 +84,16 @@ class PostCache:
     def rows(self) -> Iterator[Row]:
         query = "SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error FROM posts"
         for path, size, mtime, ino, ctime, ts, url, ident, draft, error in self._db.execute(query):
-            yield Row(path, Signature(size, mtime, ino, ctime), ts, url, ident, bool(draft), error)
+            yield Row(path, Signature(size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error)
 
     def put(self, items: Iterable[tuple[Row, str | None]]) -> None:
         """Store parsed posts: each a row and its record's JSON (None for an error)."""
         self._db.execute("BEGIN")
         self._db.executemany(
             "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((r.path, *r.signature, r.timestamp, r.url, r.id, int(r.draft), r.error, record) for r, record in items),
+            # an id equal to the URL (the common case) is stored once: less disk, and one string in memory
+            ((r.path, *r.signature, r.timestamp, r.url, None if r.id == r.url else r.id, int(r.draft), r.error, record)
+             for r, record in items),
         )
         self._db.execute("COMMIT")
 

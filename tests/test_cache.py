@@ -1,0 +1,198 @@
+"""The post cache is an accelerator only: whatever state it is in, the feeds come out the same.
+
+Every test compares a publish that used the cache against a cold publish of the
+same posts into a fresh state folder, byte for byte.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeder.cache import PostCache
+from feeder.config import Config
+from feeder.publish import publish, state_cache
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def outputs(config: Config) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(config.output_dir.iterdir()) if p.is_file()}
+
+
+def cold(config: Config, tmp: Path) -> dict[str, bytes]:
+    """Publish the same posts with no cache at all, into folders of its own."""
+    fresh = dataclasses.replace(config, state_dir=tmp / "cold-state", output_dir=tmp / "cold-out")
+    for folder in (fresh.state_dir, fresh.output_dir):
+        if folder.exists():
+            for f in folder.iterdir():
+                f.unlink()
+    publish(fresh, NOW)
+    return outputs(fresh)
+
+
+def post_text(n: int, title: str = "", day: int = 1) -> str:
+    return (f"---\ntitle: {title or f'Post {n}'}\ndate: 2025-12-{day:02d} 10:00:00 +0900\ntags: [t{n % 3}]\n---\n"
+            f"Body of post {n}, with a [link](/about/).\n\nSecond paragraph.\n")
+
+
+def make_site(site, count: int = 6, max_items: int = 4) -> Config:
+    site.write_config(f"feeds:\n  max_items: {max_items}\n")
+    for n in range(count):
+        site.post(f"2025-12-{n + 1:02d}-post-{n}.md", raw=post_text(n, day=n + 1).encode())
+    return site.config
+
+
+def test_warm_run_renders_nothing_and_writes_nothing(site, tmp_path):
+    config = make_site(site)
+    first = publish(config, NOW)
+    assert first.written and not first.skipped
+    stamps = {p: p.stat().st_mtime_ns for p in first.outputs}
+    second = publish(config, NOW)
+    assert second.skipped and not second.written and second.collection.parsed == 0
+    assert {p: p.stat().st_mtime_ns for p in second.outputs} == stamps
+    assert outputs(config) == cold(config, tmp_path)
+
+
+def test_edit_add_delete_rename_match_a_cold_publish(site, tmp_path):
+    config = make_site(site)
+    publish(config, NOW)
+    steps = [
+        lambda: site.post("2025-12-06-post-5.md", raw=post_text(5, "Edited title", day=6).encode()),
+        lambda: site.post("2025-12-20-post-new.md", raw=post_text(99, "Brand new", day=20).encode()),
+        lambda: (site.posts / "2025-12-05-post-4.md").unlink(),
+        lambda: (site.posts / "2025-12-03-post-2.md").rename(site.posts / "2025-12-03-renamed.md"),
+    ]
+    for step in steps:
+        step()
+        result = publish(config, NOW)
+        assert not result.skipped
+        assert outputs(config) == cold(config, tmp_path)
+    urls = outputs(config)["atom.xml"].decode()
+    assert "Edited title" in urls and "Brand new" in urls
+    assert "/post-4/" not in urls and "/renamed/" in urls
+
+
+def test_touching_files_changes_nothing(site, tmp_path):
+    config = make_site(site)
+    publish(config, NOW)
+    before = {p: p.stat().st_mtime_ns for p in config.output_dir.iterdir()}
+    for path in site.posts.iterdir():
+        os.utime(path, ns=(1, 1))
+    result = publish(config, NOW)
+    assert result.collection.parsed == 6  # re-read, found identical
+    assert not result.written
+    assert {p: p.stat().st_mtime_ns for p in config.output_dir.iterdir()} == before
+
+
+def test_corrupt_cache_is_rebuilt_silently(site, tmp_path):
+    config = make_site(site)
+    publish(config, NOW)
+    expected = outputs(config)
+    cache_file = config.state_dir / "cache.sqlite"
+    cache_file.write_bytes(b"this is not a database" * 100)
+    for f in config.output_dir.iterdir():
+        f.unlink()
+    result = publish(config, NOW)
+    assert result.problems == [] and outputs(config) == expected
+
+
+def test_cache_from_another_version_or_config_is_rebuilt(site, tmp_path):
+    config = make_site(site)
+    publish(config, NOW)
+    with sqlite3.connect(config.state_dir / "cache.sqlite") as db:
+        db.execute("UPDATE meta SET value = 'old' WHERE key = 'key'")
+        db.execute("UPDATE posts SET record = '{}', url = 'https://stale.example/'")
+    result = publish(config, NOW)
+    assert result.collection.parsed == 6
+    assert outputs(config) == cold(config, tmp_path)
+    site.write_config("feeds:\n  max_items: 4\n", title="Renamed Site")
+    renamed = publish(site.config, NOW)
+    assert renamed.collection.parsed == 6 and b"Renamed Site" in outputs(site.config)["feed.xml"]
+
+
+def test_deleted_output_is_written_again(site):
+    config = make_site(site)
+    publish(config, NOW)
+    (config.output_dir / "feed.xml").unlink()
+    result = publish(config, NOW)
+    assert config.output_dir / "feed.xml" in result.written
+
+
+def test_edited_output_is_repaired(site):
+    config = make_site(site)
+    publish(config, NOW)
+    expected = outputs(config)
+    (config.output_dir / "atom.xml").write_text("vandalised")
+    publish(config, NOW)
+    assert outputs(config) == expected
+
+
+def test_a_post_outside_the_feed_changes_no_output(site):
+    config = make_site(site, count=8, max_items=3)
+    publish(config, NOW)
+    site.post("2025-12-01-post-0.md", raw=post_text(0, "Old post, edited", day=1).encode())
+    result = publish(config, NOW)
+    assert result.collection.parsed == 1 and result.skipped
+
+
+def test_a_scheduled_post_appears_when_its_time_comes(site):
+    config = make_site(site)
+    site.post("2026-02-01-future.md", raw=b"---\ntitle: Future\ndate: 2026-02-01 00:00:00 +0000\n---\nSoon.\n")
+    publish(config, NOW)
+    assert b"Future" not in outputs(config)["atom.xml"]
+    later = publish(config, datetime(2026, 2, 1, 0, 0, 1, tzinfo=timezone.utc))
+    assert not later.skipped and b"Future" in outputs(config)["atom.xml"]
+
+
+def test_records_round_trip_through_the_cache(sample_config):
+    with state_cache(sample_config) as cache:
+        from feeder.collection import collect
+
+        collection = collect(sample_config, NOW, cache)
+        loaded = collection.load(collection.published)
+    from feeder.posts import parse_post
+
+    for post in loaded:
+        data = (sample_config.posts_dir / post.path).read_bytes()
+        assert parse_post(post.path, data, sample_config) == post
+
+
+def test_in_memory_cache_needs_no_folder(tmp_path):
+    with PostCache(None, "x") as cache:
+        assert list(cache.rows()) == []
+
+
+operations = st.lists(
+    st.tuples(st.sampled_from(["edit", "add", "delete", "touch", "publish-twice"]), st.integers(0, 9)),
+    min_size=1, max_size=6,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations)
+def test_any_sequence_of_changes_matches_a_cold_publish(site, tmp_path, ops):
+    for old in site.posts.iterdir():
+        old.unlink()
+    config = make_site(site, count=5, max_items=3)
+    for f in (config.state_dir / "cache.sqlite",):
+        f.unlink(missing_ok=True)
+    publish(config, NOW)
+    for op, n in ops:
+        path = site.posts / f"2025-12-{n + 1:02d}-post-{n}.md"
+        if op == "edit" or op == "add":
+            path.write_bytes(post_text(n, f"{op} {n}", day=n + 1).encode())
+        elif op == "delete":
+            path.unlink(missing_ok=True)
+        elif op == "touch" and path.exists():
+            os.utime(path, ns=(n, n))
+        else:
+            publish(config, NOW)
+        publish(config, NOW)
+        assert outputs(config) == cold(config, tmp_path)
