@@ -1,0 +1,184 @@
+"""``feeder send``: one week's digest to every recipient, exactly once, even across crashes.
+
+The order of events is what makes it exactly-once: take the week's lock, read
+the ledger, and for each recipient not in it build the message, hand it to the
+server, and the moment the server accepts it append the recipient to the
+ledger (fsynced) before touching the next one.  A run that dies at any point
+leaves a ledger that names everybody who has the digest — at worst it misses
+the one message whose acceptance was in flight, which is why Message-IDs are
+deterministic: receiving systems that see the same ID twice drop the copy.
+
+Messages are built one at a time from the issue rendered once, so memory does
+not grow with the list.  Permanent refusals are reported and the rest still go
+out; after ``smtp.max_consecutive_failures`` failures in a row the server is
+clearly not working and the run stops — the next run picks up where it ended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import Any, Protocol
+
+from .config import Config
+from .errors import ConfigError
+from .ledger import open_ledger, read_ledger
+from .mail import Outcome
+from .recipients import Recipient, RecipientProblem, load_recipients, parse_line
+
+log = logging.getLogger(__name__)
+
+Compose = Callable[..., EmailMessage]  # feeder.message.build_message's signature
+
+
+class Sender(Protocol):
+    def deliver(self, message: EmailMessage, envelope_from: str, recipient: str) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class Failure:
+    recipient: str
+    outcome: Outcome
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.outcome}"
+
+
+@dataclass
+class SendResult:
+    week: str
+    subject: str = ""
+    empty: bool = False  # no posts that week: nothing to send
+    dry_run: bool = False
+    test_to: str | None = None  # --to: a test send to this address
+    recipients: int = 0  # distinct valid addresses on the list
+    already: int = 0  # of those, in the ledger before this run
+    pending: int = 0  # to be sent by this run
+    sent: int = 0
+    rejected: list[Failure] = field(default_factory=list)  # permanent (5xx)
+    deferred: list[Failure] = field(default_factory=list)  # transient, retries used up
+    stopped: str | None = None  # why the run stopped early
+    unattempted: int = 0
+    size: int = 0  # bytes of one message, for --dry-run
+    round: int = 0  # --force rounds so far
+    problems: list[RecipientProblem] = field(default_factory=list)
+    duplicates: list[tuple[int, int, str]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.rejected or self.deferred or self.stopped or self.problems else 0
+
+
+def send(config: Config, now: datetime, *, sender: Sender, week: str | None = None, dry_run: bool = False,
+         to: str | None = None, force: bool = False, wait: float = 0.0) -> SendResult:
+    """Send the digest of *week* (default: the last complete week before *now*)."""
+    from .digest import build_issue, last_complete_week
+    from .message import build_message
+    from .weeks import parse_label
+
+    if week:
+        year, number = parse_label(week)  # a ConfigError for a bad label, before anything else
+        label = f"{year}-W{number:02d}"
+    else:
+        label = last_complete_week(now, config)
+    issue = build_issue(config, now, label)
+    return send_issue(config, issue, now, week=label, sender=sender, compose=build_message,
+                      dry_run=dry_run, to=to, force=force, wait=wait)
+
+
+def send_issue(config: Config, issue: Any, now: datetime, *, week: str, sender: Sender, compose: Compose,
+               dry_run: bool = False, to: str | None = None, force: bool = False, wait: float = 0.0) -> SendResult:
+    """Deliver an already built *issue* (``None``: an empty week) with *compose* making each message."""
+    result = SendResult(week, dry_run=dry_run, test_to=to)
+    if issue is None:
+        result.empty = True
+        return result
+    result.subject = issue.subject
+    envelope_from = _envelope_from(config)
+    if to is not None:
+        return _test_send(config, issue, now, result, sender, compose, envelope_from, to)
+
+    listed = load_recipients(config.digest.recipients)
+    result.problems, result.duplicates = listed.problems, listed.duplicates
+    result.recipients = len(listed.recipients)
+    if dry_run:
+        state = read_ledger(config.state_dir, week)
+        done = set() if force else state.sent
+        todo = [r for r in listed.recipients if r.key not in done]
+        result.already, result.pending, result.round = len(listed.recipients) - len(todo), len(todo), state.round
+        if todo:
+            result.size = len(compose(config, issue, todo[0].formatted, now=now).as_bytes())
+        return result
+
+    with open_ledger(config.state_dir, week, wait) as ledger:
+        if force:
+            ledger.start_round(now)
+        result.round = ledger.state.round
+        todo = [r for r in listed.recipients if r.key not in ledger.sent]
+        result.already, result.pending = len(listed.recipients) - len(todo), len(todo)
+        log.info("%s: %d recipients, %d already sent, %d to send", week, result.recipients, result.already, len(todo))
+        consecutive = 0
+        for index, recipient in enumerate(todo):
+            message = compose(config, issue, recipient.formatted, now=now,
+                              message_id=_message_id(week, ledger.state.round, recipient, envelope_from))
+            outcome = sender.deliver(message, envelope_from, recipient.address)
+            if outcome.accepted:
+                ledger.record(recipient.key, str(message["Message-ID"]))
+                result.sent += 1
+                consecutive = 0
+                log.debug("%s: accepted", recipient.address)
+                continue
+            failure = Failure(recipient.address, outcome)
+            (result.rejected if outcome.permanent else result.deferred).append(failure)
+            log.warning("%s", failure)
+            consecutive += 1
+            if consecutive >= config.smtp.max_consecutive_failures:
+                result.unattempted = len(todo) - index - 1
+                result.stopped = (f"{consecutive} consecutive failures (smtp.max_consecutive_failures); "
+                                  f"last: {failure}")
+                break
+    return result
+
+
+def _test_send(config: Config, issue: Any, now: datetime, result: SendResult, sender: Sender,
+               compose: Compose, envelope_from: str, to: str) -> SendResult:
+    """``--to``: one copy marked [TEST] to one address; the ledger is neither read nor written."""
+    try:
+        name, address = parse_line(to.strip())
+    except ValueError as exc:
+        raise ConfigError(f"--to: {exc}") from None
+    recipient = Recipient(address, name)
+    message = compose(config, issue, recipient.formatted, now=now, test=True)
+    result.recipients = result.pending = 1
+    result.size = len(message.as_bytes())
+    result.subject = str(message["Subject"])
+    if result.dry_run:
+        return result
+    outcome = sender.deliver(message, envelope_from, recipient.address)
+    if outcome.accepted:
+        result.sent = 1
+    else:
+        (result.rejected if outcome.permanent else result.deferred).append(Failure(address, outcome))
+    return result
+
+
+def _envelope_from(config: Config) -> str:
+    if not config.digest.sender:
+        raise ConfigError("digest.from: not set; the digest needs a sender address, e.g. 'Site <news@example.com>'")
+    return parseaddr(config.digest.sender)[1]
+
+
+def _message_id(week: str, round_: int, recipient: Recipient, envelope_from: str) -> str | None:
+    """``None`` (the message's own deterministic ID) for the first round; a new one per ``--force`` round.
+
+    A forced resend usually carries a correction: it must not look like a duplicate of the first copy.
+    """
+    if round_ == 0:
+        return None
+    digest = hashlib.sha256(f"{week}\0{round_}\0{recipient.key}".encode()).hexdigest()[:24]
+    return f"<{week}.r{round_}.{digest}@{envelope_from.rpartition('@')[2]}>"

@@ -1,0 +1,82 @@
+"""The recipients file: formats accepted, bad lines reported by number and skipped, duplicates once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feeder.errors import ConfigError
+from feeder.recipients import check_address, load_recipients, parse_recipients
+
+LIST = """\
+# The digest list
+alice@example.com
+Bob Builder <bob@example.org>
+"Carol, Jr." <carol@example.net>   # trailing comment
+  山田太郎 <taro@example.jp>
+
+not-an-address
+dave@@example.com
+eve@example
+ALICE@Example.com
+Mallory <mallory@example.com>\x0bBcc: everyone@example.com
+frank@exa_mple.com
+bob@example.org
+grace@bücher.example
+.dot@example.com
+"""
+
+
+def test_parse_accepts_the_usual_shapes_and_reports_the_rest():
+    result = parse_recipients(LIST, Path("recipients.txt"))
+    assert [(r.name, r.address, r.line) for r in result.recipients] == [
+        ("", "alice@example.com", 2),
+        ("Bob Builder", "bob@example.org", 3),
+        ("Carol, Jr.", "carol@example.net", 4),
+        ("山田太郎", "taro@example.jp", 5),
+        ("", "grace@xn--bcher-kva.example", 14),
+    ]
+    assert [(p.line, str(p).split(": ", 1)[0]) for p in result.problems] == [
+        (7, "recipients.txt:7"), (8, "recipients.txt:8"), (9, "recipients.txt:9"),
+        (11, "recipients.txt:11"), (12, "recipients.txt:12"), (15, "recipients.txt:15")]
+    assert "expected one '@'" in str(result.problems[0])
+    assert "control character" in str(result.problems[3])
+    assert result.duplicates == [(10, 2, "ALICE@Example.com"), (13, 3, "bob@example.org")]
+
+
+def test_formatted_address_is_a_safe_header_value():
+    result = parse_recipients('"Carol, Jr." <carol@example.net>\n山田太郎 <taro@example.jp>\n', Path("r"))
+    assert result.recipients[0].formatted == '"Carol, Jr." <carol@example.net>'
+    assert result.recipients[1].formatted.endswith("<taro@example.jp>")
+
+
+@pytest.mark.parametrize("bad", ["a b@example.com", "a@b@example.com", "a@-example.com", "a@example..com",
+                                 "a..b@example.com", "a@example.com\r\nBcc: x@y.z", "@example.com"])
+def test_check_address_rejects(bad):
+    with pytest.raises(ValueError):
+        check_address(bad)
+
+
+def test_load_missing_unset_and_binary_files(tmp_path):
+    with pytest.raises(ConfigError, match="not set"):
+        load_recipients(None)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_recipients(tmp_path / "nope.txt")
+    (tmp_path / "bin.txt").write_bytes(b"a@example.com\n\xff\xfe\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_recipients(tmp_path / "bin.txt")
+
+
+def test_load_reads_utf8_with_bom(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_text("\ufeffa@example.com\r\nb@example.com\r\n", encoding="utf-8")
+    assert [r.address for r in load_recipients(path).recipients] == ["a@example.com", "b@example.com"]
+
+
+def test_the_bundled_sample_list_is_clean():
+    from feeder.config import load_config
+
+    config = load_config(Path(__file__).resolve().parent.parent / "config.yaml")
+    result = load_recipients(config.digest.recipients)
+    assert result.problems == [] and len(result.recipients) >= 3

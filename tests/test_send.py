@@ -1,0 +1,308 @@
+"""``feeder send`` on the bundled sample site against a real SMTP server: exactly once, crash or not."""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import yaml
+from mailserver import Recorder, Server, credentials, make_certificates, server_context
+
+from feeder.config import load_config
+from feeder.ledger import ledger_path, read_ledger
+
+NOW = "2025-12-22T00:00:00Z"  # Monday 09:00 in Tokyo: 2025-W51 is the last complete week
+WEEK = "2025-W50"  # the sample site's week with three published posts
+PEOPLE = ["editors@allforces.example.com", "taro.yamada@example.com", "hanako@example.net",
+          "ichiro@example.org", "reader@example.jp"]
+
+
+@pytest.fixture
+def server():
+    servers: list[Server] = []
+
+    def start(handler: Recorder | None = None, **kw) -> Server:
+        s = Server(handler or Recorder(), **kw)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+def configure(root: Path, port: int, recipients: str | None = None, **smtp) -> Path:
+    """Point the copied sample site at the test server (no retries: failures show at once)."""
+    path = root / "config.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["smtp"] = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 10, "retries": 0,
+                   "max_consecutive_failures": 10, **smtp}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    if recipients is None:
+        recipients = "山田 太郎 <taro.yamada@example.com>\n" + "\n".join(
+            p for p in PEOPLE if not p.startswith("taro")) + "\n"
+    (root / "recipients.txt").write_text(recipients, encoding="utf-8")
+    return path
+
+
+def copies(srv: Server) -> Counter:
+    return Counter(rcpt for r in srv.handler.received for rcpt in r.rcpt_tos)
+
+
+def send(cli, config: Path, *args: str):
+    return cli("send", "--config", config, "--now", NOW, "--week", WEEK, *args)
+
+
+def test_each_recipient_gets_one_message_of_their_own(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    config = load_config(config_path)
+    result = send(cli, config_path)
+    assert result.exit_code == 0, result.output
+    assert f"{WEEK}: sent 5 of 5" in result.output
+    assert copies(srv) == Counter({p: 1 for p in PEOPLE})
+    assert len({r.peer for r in srv.handler.received}) == 1  # one connection for the whole list
+
+    ids = set()
+    for received in srv.handler.received:
+        (address,) = received.rcpt_tos
+        assert received.mail_from == "digest@allforces.example.com"
+        msg = received.message
+        assert msg["From"].addresses[0].display_name == "ALLFORCES編集部"
+        assert msg["To"].addresses[0].addr_spec == address
+        assert msg["Subject"] == "ALLFORCES 週刊ダイジェスト 2025年12月8日〜2025年12月14日 (2025-W50)" \
+            or ("ALLFORCES 週刊ダイジェスト" in msg["Subject"] and "(2025-W50)" in msg["Subject"])
+        assert "=?utf-8?" in received.data.split(b"\r\n\r\n")[0].decode().lower()  # RFC 2047 on the wire
+        assert email.utils.parsedate_to_datetime(msg["Date"]) == datetime(2025, 12, 22, tzinfo=timezone.utc)
+        ids.add(msg["Message-ID"])
+        own = config.digest.unsubscribe_url.replace("{email}", quote(address, safe=""))
+        assert msg["List-Unsubscribe"].strip() == f"<{own}>"  # may be folded after the colon
+        assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert msg.get_content_type() == "multipart/alternative"
+        parts = list(msg.iter_parts())
+        assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+        text, html = parts[0].get_content(), parts[1].get_content()
+        assert own in text and own.replace("&", "&amp;") in html
+        others = [p for p in PEOPLE if p != address]
+        assert not any(quote(o, safe="") in text + html for o in others)
+        assert "Meta Llama 4" in html
+    assert len(ids) == 5
+
+    state = read_ledger(config.state_dir, WEEK)
+    assert state.sent == set(PEOPLE)
+    assert config.state_dir in ledger_path(config.state_dir, WEEK).parents
+    assert config.output_dir not in ledger_path(config.state_dir, WEEK).parents
+
+    again = send(cli, config_path)
+    assert again.exit_code == 0 and "already sent to all 5 recipients; nothing to do" in again.output
+    assert copies(srv) == Counter({p: 1 for p in PEOPLE})
+
+
+def test_refusals_are_reported_and_the_next_run_sends_only_what_is_missing(cli, sample_site, server):
+    busy = {"hanako@example.net", "reader@example.jp"}
+    handler = Recorder(rcpt=lambda a: "451 4.3.0 Try later" if a in busy else
+                       "550 5.1.1 No such user" if a == "ichiro@example.org" else None)
+    srv = server(handler)
+    config_path = configure(sample_site, srv.port)
+    first = send(cli, config_path)
+    assert first.exit_code == 1
+    assert "sent 2 of 5" in first.output and "1 rejected, 2 to retry" in first.output
+    assert "ichiro@example.org: rejected: 550 5.1.1 No such user" in first.output
+    assert "hanako@example.net: failed" in first.output
+    assert copies(srv) == Counter({"editors@allforces.example.com": 1, "taro.yamada@example.com": 1})
+
+    busy.clear()  # the server has recovered; the unknown user is still unknown
+    second = send(cli, config_path)
+    assert second.exit_code == 1
+    assert "sent 2 of 3 (2 already had it, 1 rejected, 0 to retry)" in second.output
+    assert copies(srv) == Counter({p: 1 for p in PEOPLE if p != "ichiro@example.org"})
+    assert handler.rcpt_calls["editors@allforces.example.com"] == 1  # never even tried again
+
+
+def test_a_run_killed_mid_send_is_resumed_without_duplicates(sample_site, server):
+    srv = server(Recorder(stall_after=3))
+    people = [f"reader{i:02d}@example.com" for i in range(8)]
+    config_path = configure(sample_site, srv.port, "\n".join(people) + "\n")
+    cmd = [sys.executable, "-m", "feeder.cli", "send", "--config", str(config_path), "--now", NOW, "--week", WEEK]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len(srv.handler.rcpt_calls) < 4 and time.monotonic() < deadline:  # the 4th message is in flight
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+    assert copies(srv) == Counter({p: 1 for p in people[:3]})
+    config = load_config(config_path)
+    assert read_ledger(config.state_dir, WEEK).sent == set(people[:3])
+
+    srv.handler.stall_after = None
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert "sent 5 of 5 (3 already had it" in again.stdout
+    assert copies(srv) == Counter({p: 1 for p in people})
+
+
+def test_two_sends_of_one_week_at_once_do_not_both_send(sample_site, server):
+    class Slow(Recorder):
+        async def handle_DATA(self, server, session, envelope):
+            import asyncio
+
+            await asyncio.sleep(0.1)
+            return await super().handle_DATA(server, session, envelope)
+
+    srv = server(Slow())
+    people = [f"reader{i:02d}@example.com" for i in range(6)]
+    config_path = configure(sample_site, srv.port, "\n".join(people) + "\n")
+    cmd = [sys.executable, "-m", "feeder.cli", "send", "--config", str(config_path), "--now", NOW, "--week", WEEK]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert copies(srv) == Counter({p: 1 for p in people})
+    codes = sorted(p.returncode for p in procs)
+    text = "\n".join(o + e for o, e in outputs)
+    assert codes == [0, 1] and "another feeder send of 2025-W50 is still running" in text \
+        or codes == [0, 0] and "nothing to do" in text
+
+
+def test_waiting_for_the_other_send_then_finding_nothing_to_do(sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port, "a@example.com\n")
+    config = load_config(config_path)
+    from feeder.atomic import locked
+
+    lock = ledger_path(config.state_dir, WEEK).with_suffix(".lock")
+    cmd = [sys.executable, "-m", "feeder.cli", "send", "--config", str(config_path), "--now", NOW, "--week", WEEK]
+    with locked(lock, 0, "test"):
+        busy = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert busy.returncode == 1 and "another feeder send of 2025-W50" in busy.stderr
+    assert copies(srv) == Counter()
+
+
+def test_dry_run_sends_nothing_and_says_what_it_would(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    result = send(cli, config_path, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "dry run, 2025-W50: would send 5 of 5 recipients (0 already sent)" in result.output
+    assert "週刊ダイジェスト" in result.output and "bytes per message" in result.output
+    assert srv.handler.received == [] and srv.handler.rcpt_calls == {}
+    assert not ledger_path(load_config(config_path).state_dir, WEEK).exists()
+
+
+def test_a_test_send_goes_to_one_address_and_leaves_the_ledger_alone(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    result = send(cli, config_path, "--to", "Editor <proof@example.com>")
+    assert result.exit_code == 0, result.output
+    assert "test copy sent to Editor <proof@example.com>" in result.output
+    assert copies(srv) == Counter({"proof@example.com": 1})
+    assert srv.handler.received[0].message["Subject"].startswith("[TEST] ALLFORCES")
+    assert not ledger_path(load_config(config_path).state_dir, WEEK).exists()
+    assert send(cli, config_path).exit_code == 0
+    assert copies(srv)["proof@example.com"] == 1 and all(copies(srv)[p] == 1 for p in PEOPLE)
+
+    bad = send(cli, config_path, "--to", "not an address")
+    assert bad.exit_code == 2 and "--to:" in bad.output
+
+
+def test_force_sends_everyone_again_with_new_message_ids(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    assert send(cli, config_path).exit_code == 0
+    forced = send(cli, config_path, "--force")
+    assert forced.exit_code == 0 and "sent 5 of 5" in forced.output
+    assert copies(srv) == Counter({p: 2 for p in PEOPLE})
+    ids = [r.message["Message-ID"] for r in srv.handler.received]
+    assert len(set(ids)) == 10
+    assert send(cli, config_path).exit_code == 0 and copies(srv) == Counter({p: 2 for p in PEOPLE})
+
+
+def test_an_empty_week_sends_nothing(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    result = cli("send", "--config", config_path, "--now", NOW, "--week", "2025-W40")
+    assert result.exit_code == 0 and "2025-W40: no posts that week; nothing to send" in result.output
+    assert srv.handler.received == []
+
+
+def test_the_default_week_is_the_last_complete_one(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    result = cli("send", "--config", config_path, "--now", "2025-12-15T00:00:00Z")  # Monday 09:00 Tokyo
+    assert result.exit_code == 0 and "2025-W50: sent 5 of 5" in result.output
+
+
+def test_consecutive_failures_stop_the_run(cli, sample_site, server):
+    srv = server(Recorder(rcpt=lambda a: "554 5.7.1 Relay access denied"))
+    people = [f"reader{i:02d}@example.com" for i in range(6)]
+    config_path = configure(sample_site, srv.port, "\n".join(people) + "\n", max_consecutive_failures=3)
+    result = send(cli, config_path)
+    assert result.exit_code == 1
+    assert "stopped early: 3 consecutive failures" in result.output and "3 not attempted" in result.output
+    assert len(srv.handler.rcpt_calls) == 3
+
+
+def test_invalid_recipient_lines_are_reported_and_the_rest_still_sent(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port, "a@example.com\nnot-an-address\nA@EXAMPLE.COM\nb@example.com\n")
+    result = send(cli, config_path, "-v")
+    assert result.exit_code == 1
+    assert "recipients.txt:2: not an email address" in result.output
+    assert "line 3: A@EXAMPLE.COM is a duplicate of line 1" in result.output
+    assert copies(srv) == Counter({"a@example.com": 1, "b@example.com": 1})
+
+
+def test_configuration_errors_exit_2(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    (sample_site / "recipients.txt").unlink()
+    result = send(cli, config_path)
+    assert result.exit_code == 2 and "digest.recipients:" in result.output and "does not exist" in result.output
+    assert cli("send", "--config", config_path, "--week", "2025-W99").exit_code == 2
+    raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    del raw["digest"]["from"]
+    config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    (sample_site / "recipients.txt").write_text("a@example.com\n")
+    result = send(cli, config_path)
+    assert result.exit_code == 2 and "digest.from" in result.output
+    assert srv.handler.received == []
+
+
+def test_starttls_and_login_from_the_environment(sample_site, server, tmp_path):
+    ca, cert, key = make_certificates(tmp_path)
+    srv = server(tls_context=server_context(cert, key), require_starttls=True, auth_required=True,
+                 authenticator=credentials("digest-bot", "pa55-w0rd-xyz"))
+    config_path = configure(sample_site, srv.port, security="starttls")
+    cmd = [sys.executable, "-m", "feeder.cli", "send", "-vv", "--config", str(config_path), "--now", NOW,
+           "--week", WEEK]
+    env = {**os.environ, "SSL_CERT_FILE": str(ca), "FEEDER_SMTP_USERNAME": "digest-bot",
+           "FEEDER_SMTP_PASSWORD": "pa55-w0rd-xyz"}
+    ok = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    assert copies(srv) == Counter({p: 1 for p in PEOPLE})
+    assert all(r.tls and r.login == b"digest-bot" for r in srv.handler.received)
+    assert "pa55-w0rd-xyz" not in ok.stdout + ok.stderr
+
+    env["FEEDER_SMTP_PASSWORD"] = "wrong-secret-123"
+    bad = subprocess.run(cmd + ["--force"], env=env, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "refused the login" in bad.stderr
+    assert "wrong-secret-123" not in bad.stdout + bad.stderr and "digest-bot" not in bad.stdout + bad.stderr
+    assert len(srv.handler.received) == 5
+
+
+def test_implicit_tls_send(cli, sample_site, server, tmp_path, monkeypatch):
+    ca, cert, key = make_certificates(tmp_path)
+    srv = server(ssl_context=server_context(cert, key))
+    config_path = configure(sample_site, srv.port, security="ssl")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # how a user trusts a private CA
+    result = send(cli, config_path)
+    assert result.exit_code == 0, result.output
+    assert copies(srv) == Counter({p: 1 for p in PEOPLE})
