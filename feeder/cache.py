@@ -20,7 +20,8 @@ from typing import NamedTuple
 from . import __version__
 
 log = logging.getLogger(__name__)
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"
+LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
 
 
 class Signature(NamedTuple):
@@ -40,6 +41,8 @@ class Row(NamedTuple):
     id: str
     draft: bool
     error: str | None  # JSON of a PostError (message, line), when the file is unusable
+    tags: str = ""  # the post's tags joined by LABEL_SEPARATOR: per-tag feeds select without full records
+    categories: str = ""
 
 
 class PostCache:
@@ -73,7 +76,7 @@ class PostCache:
                 DELETE FROM meta;
                 CREATE TABLE posts (
                     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER,
-                    ts REAL, url TEXT, id TEXT, draft INTEGER, error TEXT, record TEXT
+                    ts REAL, url TEXT, id TEXT, draft INTEGER, error TEXT, tags TEXT, categories TEXT, record TEXT
                 ) WITHOUT ROWID;
                 COMMIT;
                 """
@@ -82,18 +85,18 @@ class PostCache:
         return db
 
     def rows(self) -> Iterator[Row]:
-        query = "SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error FROM posts"
-        for path, size, mtime, ino, ctime, ts, url, ident, draft, error in self._db.execute(query):
-            yield Row(path, Signature(size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error)
+        query = "SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error, tags, categories FROM posts"
+        for path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats in self._db.execute(query):
+            yield Row(path, Signature(size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error, tags, cats)
 
     def put(self, items: Iterable[tuple[Row, str | None]]) -> None:
         """Store parsed posts: each a row and its record's JSON (None for an error)."""
         self._db.execute("BEGIN")
         self._db.executemany(
-            "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             # an id equal to the URL (the common case) is stored once: less disk, and one string in memory
-            ((r.path, *r.signature, r.timestamp, r.url, None if r.id == r.url else r.id, int(r.draft), r.error, record)
-             for r, record in items),
+            ((r.path, *r.signature, r.timestamp, r.url, None if r.id == r.url else r.id, int(r.draft), r.error,
+              r.tags, r.categories, record) for r, record in items),
         )
         self._db.execute("COMMIT")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .cache import PostCache, Row, Signature
+from .cache import LABEL_SEPARATOR, PostCache, Row, Signature
 from .config import Config
 from .errors import ConfigError, PostError
 from .posts import SUFFIXES, Post, parse_post
@@ -142,4 +142,6 @@ def _parse_one(job: tuple[Config, str, Signature]) -> tuple[Row, str | None]:
         error = json.dumps({"message": f"cannot read: {exc.strerror}", "line": None})
         return Row(path, sig, 0.0, "", "", False, error), None
     record = json.dumps(post.to_record(), ensure_ascii=False, separators=(",", ":"))
-    return Row(path, sig, post.date.timestamp(), post.url, post.id, post.draft, None), record
+    row = Row(path, sig, post.date.timestamp(), post.url, post.id, post.draft, None,
+              LABEL_SEPARATOR.join(post.tags), LABEL_SEPARATOR.join(post.categories))
+    return row, record
