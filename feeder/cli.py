@@ -26,6 +26,8 @@ Examples:
   feeder publish --config site/config.yaml -v
   feeder publish --now 2025-12-20T00:00:00Z --strict
   feeder check --config site/config.yaml
+  feeder digest --week 2025-W50          # the digest email of one week, as files
+  feeder preview                         # see the digests in a browser at http://127.0.0.1:8000/
 """
 
 
@@ -142,6 +144,66 @@ def check(config, now, ui) -> int:
     ui.say(f"{len(collection.published)} published, {collection.drafts} drafts, "
            f"{collection.scheduled} scheduled, {len(collection.problems)} invalid")
     return 1 if collection.problems else 0
+
+
+@main.command(epilog="""
+\b
+Examples:
+  feeder digest                          # the last complete week, into <output_dir>/digests/
+  feeder digest --week 2025-W50 --out /tmp/digest --now 2025-12-20T00:00:00Z
+""")
+@site_command
+@click.option("--week", metavar="YYYY-Www", help="The ISO week to render (default: the last complete week).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for WEEK.html, WEEK.txt and WEEK.eml (default: <output_dir>/digests/).")
+def digest(config, now, ui, week: str | None, out: Path | None) -> int:
+    """Render one week's email digest: its HTML, plain text and whole message (.eml).
+
+    A week with no published posts writes nothing and says so (exit 0).
+    """
+    from .digest import write_digest
+
+    result = write_digest(config, now, week, out)
+    if result.issue is None:
+        ui.say(f"nothing to send for {result.week}")
+        return 0
+    for problem in result.issue.problems:
+        ui.problem(_located(config, problem))
+    for warning in result.issue.warnings:
+        ui.problem(f"warning: {warning}")
+    size = len(result.issue.html.encode())
+    count = len(result.issue.posts)
+    ui.say(f"digest {result.week}: {count} post{'s' if count != 1 else ''}, {size} bytes of HTML: "
+           + ", ".join(shown(p) for p in result.paths))
+    return 0
+
+
+@main.command(epilog="""
+\b
+Examples:
+  feeder preview                         # http://127.0.0.1:8000/
+  feeder preview --port 8080 --now 2025-12-20T00:00:00Z
+""")
+@site_command
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+def preview(config, now, ui, port: int) -> int:
+    """Serve the digests on 127.0.0.1 for editors; posts and templates are re-read on every request.
+
+    The clock runs on from --now when it is given.
+    """
+    from .preview import Preview, make_server
+
+    offset = now - datetime.now(timezone.utc)
+    server = make_server(Preview(config, lambda: datetime.now(timezone.utc) + offset), port)
+    ui.say(f"preview at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops it)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
 
 
 @main.command(epilog="""

@@ -111,8 +111,8 @@ def compose(config: Config, week: str, start: datetime, end: datetime, posts: li
             break
         if length > MIN_EXCERPT:
             length = max(MIN_EXCERPT, length * 2 // 3)
-        elif len(shown) > 1:
-            shown = shown[:-1]
+        elif len(shown) > 1:  # items cost about the same each: drop the oldest in proportion to the excess
+            shown = shown[: max(1, min(len(shown) - 1, len(shown) * SIZE_LIMIT // size))]
             subject = _subject(config, week, start, end, len(shown))
         else:
             warnings.append(f"{week}: the HTML is {size} bytes even with one post; Gmail clips above {SIZE_LIMIT}")

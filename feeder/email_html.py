@@ -122,7 +122,7 @@ def render(config: Config, *, week: str, start: datetime, end: datetime, subject
         "site": site, "lang": lang, "lang_primary": primary(lang), "dir": direction(lang), "t": t,
         "week": week, "subject": subject, "items": items, "count": count,
         "start": format_date(start, lang, site.timezone), "end": last_day,
-        "week_of": t["week_of"].format(start=format_date(start, lang, site.timezone)),
+        "week_of": t["week_of"],
         "preheader": cut_text(count + " — " + " / ".join(i.title for i in items), PREHEADER_LENGTH),
         "unsubscribe_url": UNSUBSCRIBE_TOKEN if config.digest.unsubscribe_url else None,
         "web_url": web_url, "more": omitted, "why": t["why"].format(site=site.title),

@@ -1,0 +1,75 @@
+"""Week labels as half-open spans of the site's wall clock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feeder.errors import ConfigError
+from feeder.weeks import bounds, first_day, iso_week_bounds, label_of, last_complete_week, parse_label, previous
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def test_w50_in_tokyo_is_monday_to_monday_local_time(sample_config):
+    start, end = iso_week_bounds("2025-W50", sample_config)
+    assert start == datetime(2025, 12, 8, tzinfo=TOKYO) and end == datetime(2025, 12, 15, tzinfo=TOKYO)
+    assert start.astimezone(timezone.utc) == datetime(2025, 12, 7, 15, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("moment, label", [
+    ("2025-12-14T23:59:59+09:00", "2025-W50"),  # Sunday night in Tokyo, still Sunday afternoon in UTC
+    ("2025-12-14T14:59:59+00:00", "2025-W50"),
+    ("2025-12-15T00:00:00+09:00", "2025-W51"),  # the end is exclusive
+    ("2025-12-14T15:00:30+00:00", "2025-W51"),  # Monday 00:00:30 in Tokyo
+    ("2025-12-08T00:00:00+09:00", "2025-W50"),  # the start is inclusive
+    ("2024-12-30T12:00:00+09:00", "2025-W01"),  # ISO years differ from calendar years
+    ("2021-01-03T12:00:00+09:00", "2020-W53"),
+])
+def test_label_of(moment, label):
+    assert label_of(datetime.fromisoformat(moment), 0, TOKYO) == label
+
+
+def test_week_starts_moves_the_first_day_and_keeps_labels_unique():
+    sunday = 6
+    assert first_day("2025-W50", sunday) == date(2025, 12, 7)
+    assert label_of(datetime(2025, 12, 7, 0, 0, tzinfo=TOKYO), sunday, TOKYO) == "2025-W50"
+    assert label_of(datetime(2025, 12, 13, 23, 59, tzinfo=TOKYO), sunday, TOKYO) == "2025-W50"
+    assert label_of(datetime(2025, 12, 14, 0, 0, tzinfo=TOKYO), sunday, TOKYO) == "2025-W51"
+    for starts in range(7):  # consecutive weeks tile the timeline: each ends where the next starts
+        day = datetime(2025, 1, 1, tzinfo=TOKYO)
+        label = label_of(day, starts, TOKYO)
+        for _ in range(60):
+            start, end = bounds(label, starts, TOKYO)
+            assert start <= day < end and start.weekday() == starts
+            nxt = label_of(end, starts, TOKYO)
+            assert bounds(nxt, starts, TOKYO)[0] == end and previous(nxt, starts) == label
+            label, day = nxt, end
+
+
+def test_a_dst_week_is_seven_wall_clock_days():
+    berlin = ZoneInfo("Europe/Berlin")
+    start, end = bounds("2025-W13", 0, berlin)  # clocks go forward on Sunday 2025-03-30
+    assert (start.hour, end.hour) == (0, 0)
+    assert end.astimezone(timezone.utc) - start.astimezone(timezone.utc) == timedelta(hours=167)
+
+
+def test_last_complete_week(sample_config):
+    assert last_complete_week(datetime(2025, 12, 20, tzinfo=timezone.utc), sample_config) == "2025-W50"
+    # Monday 00:00 Tokyo: the week that just ended is complete
+    assert last_complete_week(datetime(2025, 12, 15, tzinfo=TOKYO), sample_config) == "2025-W50"
+    assert last_complete_week(datetime(2025, 12, 14, 23, 59, tzinfo=TOKYO), sample_config) == "2025-W49"
+    assert last_complete_week(datetime(2026, 1, 5, 9, tzinfo=TOKYO), sample_config) == "2026-W01"
+    assert last_complete_week(datetime(2026, 1, 4, 9, tzinfo=TOKYO), sample_config) == "2025-W52"
+
+
+@pytest.mark.parametrize("bad", ["2025-50", "W50", "2025-W", "2025-W00", "2025-W54", "2025-W53", "x"])
+def test_bad_labels_are_config_errors(bad):
+    with pytest.raises(ConfigError, match="--week"):
+        parse_label(bad)
+
+
+def test_week_53_exists_in_long_years():
+    assert parse_label("2020-W53") == (2020, 53)
