@@ -39,13 +39,14 @@ CHECK_EVERY_SECONDS = 30
 
 
 def send_slot(now: datetime, config: Config) -> datetime:
-    """The latest digest send time at or before *now*: ``digest.send_day`` at ``digest.send_time``, local.
+    """The latest digest send time at or before *now* (in UTC): ``digest.send_day`` at ``digest.send_time``, local.
 
     A time that does not exist that day (skipped by a DST change) is read with the offset before the
     change, i.e. one hour later on the clock; an ambiguous one is its first occurrence, so a slot is
     never run twice.
     """
     tz, d = config.site.timezone, config.digest
+    now = now.astimezone(timezone.utc)
     today = now.astimezone(tz).date()
     day = today - timedelta(days=(today.weekday() - d.send_day) % 7)
     slot = _at(day, config)
@@ -63,7 +64,8 @@ def next_send_slot(now: datetime, config: Config) -> datetime:
 
 def _at(day: date, config: Config) -> datetime:
     local = datetime.combine(day, config.digest.send_time, config.site.timezone)
-    return local.astimezone(timezone.utc).astimezone(config.site.timezone)  # normalised: a real instant
+    # In UTC: two local times in the same zone compare by wall clock, ignoring fold (PEP 495).
+    return local.astimezone(timezone.utc)
 
 
 def digest_due(now: datetime, config: Config, handled: datetime | None,
@@ -99,7 +101,7 @@ class Runner:
         from .digest import last_complete_week
 
         week = last_complete_week(slot, self.config)
-        log.info("digest for %s due since %s", week, slot.isoformat())
+        log.info("digest for %s due since %s", week, slot.astimezone(self.config.site.timezone).isoformat())
         result = self._guard(f"send {week}", lambda: self.send(now, week))
         retry = result is None or bool(getattr(result, "deferred", None) or getattr(result, "stopped", None))
         if retry:  # transient trouble: the ledger lets a later try finish the job
@@ -131,7 +133,7 @@ class Runner:
         previous = {s: signal.signal(s, self.stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             log.info("running: publish every %d min; digest %s", self.config.schedule.publish_every_minutes,
-                     next_send_slot(self.clock(), self.config).isoformat())
+                     next_send_slot(self.clock(), self.config).astimezone(self.config.site.timezone).isoformat())
             for job in list(ticker.jobs):  # once at start: catch up on what was missed while down
                 if self.stopping:
                     break
