@@ -89,9 +89,10 @@ class _Cutter(HTMLParser):
         if self.done:
             return
         clusters = _GRAPHEME.findall(_SPACE.sub(" ", data))
-        if len(clusters) <= self.room:
-            self.room -= len(clusters)
-            self.out.append(html.escape("".join(clusters), quote=False))
+        if len(clusters) <= self.room or "".join(clusters[self.room:]).isspace():
+            kept = clusters[: self.room]  # only whitespace beyond the limit: nothing is cut yet
+            self.room -= len(kept)
+            self.out.append(html.escape("".join(kept), quote=False))
             return
         self.out.append(html.escape(_cut(clusters, self.room, self.room < self.limit), quote=False) + ELLIPSIS)
         self.done = True
