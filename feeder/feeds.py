@@ -91,7 +91,7 @@ def _generator(config: Config, items: list[Rendered], path: str, rss: bool) -> F
         author = post.author or fallback_author
         entry.author({"name": author.name})  # name only: RSS <author> is for emails, dc:creator for names
         entry.dc.dc_creator(author.name)
-        for term in (*post.tags, *post.categories):
+        for term in dict.fromkeys((*post.tags, *post.categories)):  # a tag that is also a category: once
             entry.category(term=term)
         entry.summary(item.excerpt(feeds.excerpt_length), type="html")
         if feeds.content == "full":
