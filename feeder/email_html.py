@@ -12,6 +12,7 @@ is moved after ``<meta charset>`` so the charset stays in the first 1024 bytes.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ import nh3
 from markupsafe import Markup
 
 from .config import Config
-from .content import Rendered, plain_text
+from .content import Rendered
 from .errors import ConfigError
 from .excerpt import cut_text, truncate_html
 from .i18n import direction, format_date, primary, words
@@ -42,6 +43,9 @@ _TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "figcaption"
 _ATTRIBUTES = {"*": {"lang", "dir", "title"}, "a": {"href", "hreflang"}, "img": {"src", "alt"},
                "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "ol": {"start"}}
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th|figure|figcaption|dd|dt)\b[^>]*>",
+                        re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]*>")
 _CSS_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 _AT_RULES = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
@@ -75,6 +79,15 @@ def email_excerpt(fragment: str, length: int) -> str:
     return _IMG_WITHOUT_ALT.sub('<img alt=""', clean).strip()
 
 
+def text_of(fragment: str) -> str:
+    """The visible text of *fragment*: blocks apart, inline tags gone without a trace.
+
+    (Replacing every tag by a space would put spaces inside Japanese sentences at each
+    ``<strong>``.)  Whitespace is collapsed by the cutting that follows.
+    """
+    return html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub(" ", fragment)))
+
+
 def item(config: Config, rendered: Rendered, excerpt_length: int) -> Item:
     post, tz, lang = rendered.post, config.site.timezone, config.site.language
     author = post.author or config.site.author
@@ -88,7 +101,7 @@ def item(config: Config, rendered: Rendered, excerpt_length: int) -> Item:
         reading_time=rendered.reading_time,
         image=post.image,
         excerpt_html=Markup(email_excerpt(rendered.excerpt_html, excerpt_length)),
-        excerpt_text=cut_text(plain_text(rendered.excerpt_html), excerpt_length),
+        excerpt_text=cut_text(text_of(rendered.excerpt_html), excerpt_length),
     )
 
 

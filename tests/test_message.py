@@ -1,0 +1,101 @@
+"""One recipient's message: built with EmailMessage, parsed back with email.parser."""
+
+from __future__ import annotations
+
+from email import policy
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from feeder.digest import build_issue
+from feeder.errors import ConfigError
+from feeder.message import build_message
+
+from conftest import SAMPLE_NOW
+
+
+@pytest.fixture
+def issue(sample_config):
+    return build_issue(sample_config, SAMPLE_NOW, "2025-W50")
+
+
+def parse(message):
+    return BytesParser(policy=policy.default).parsebytes(message.as_bytes())
+
+
+def test_headers_and_structure_parse_back(sample_config, issue):
+    raw = build_message(sample_config, issue, "山田 太郎 <taro+news@example.jp>", now=SAMPLE_NOW)
+    msg = parse(raw)
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = list(msg.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parts)
+    assert str(msg["Subject"]) == "ALLFORCES 週刊ダイジェスト 2025年12月8日〜2025年12月14日 (2025-W50)"
+    assert "=?utf-8?" in raw.as_bytes().decode("ascii").split("\r\n\r\n")[0]  # RFC 2047 on the wire
+    assert msg["From"].addresses[0].display_name == "ALLFORCES編集部"
+    assert msg["From"].addresses[0].addr_spec == "digest@allforces.example.com"
+    assert msg["To"].addresses[0].addr_spec == "taro+news@example.jp"
+    assert parsedate_to_datetime(msg["Date"]) == SAMPLE_NOW
+    unsubscribe = "https://allforces.example.com/unsubscribe?email=taro%2Bnews%40example.jp"
+    assert msg["List-Unsubscribe"].strip() == f"<{unsubscribe}>"  # folded onto its own line (legal FWS)
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text, body_html = parts[0].get_content(), parts[1].get_content()
+    assert unsubscribe in text and unsubscribe in body_html
+    assert "Meta Llama 4、性能向上で何が変わる？" in text and "Meta Llama 4、性能向上で何が変わる？" in body_html
+
+
+def test_no_line_over_998_characters(sample_config, issue):
+    data = build_message(sample_config, issue, "a@example.com", now=SAMPLE_NOW).as_bytes()
+    assert b"\n" in data and max(len(line) for line in data.split(b"\r\n")) <= 998
+    assert max(len(line) for line in issue.html.split("\n")) > 998  # the body itself has long lines
+
+
+def test_message_id_is_unique_per_recipient_and_stable(sample_config, issue):
+    def mid(to, **kw):
+        return build_message(sample_config, issue, to, now=SAMPLE_NOW, **kw)["Message-ID"]
+
+    assert mid("a@example.com") == mid("A@example.com") != mid("b@example.com")
+    assert mid("a@example.com").endswith("@allforces.example.com>")
+    assert mid("a@example.com", test=True) != mid("a@example.com")
+    assert mid("a@example.com", message_id="<x@y>") == "<x@y>"
+
+
+def test_test_send_prefixes_the_subject(sample_config, issue):
+    msg = parse(build_message(sample_config, issue, "a@example.com", now=SAMPLE_NOW, test=True))
+    assert str(msg["Subject"]).startswith("[TEST] ALLFORCES")
+
+
+def test_one_click_only_for_https(site):
+    site.write_config("digest:\n  from: s@example.com\n  unsubscribe_url: http://example.com/u?e={email}\n")
+    site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
+    config = site.config
+    msg = parse(build_message(config, build_issue(config, SAMPLE_NOW), "a@example.com", now=SAMPLE_NOW))
+    assert msg["List-Unsubscribe"].strip() == "<http://example.com/u?e=a%40example.com>"
+    assert msg["List-Unsubscribe-Post"] is None
+
+
+def test_missing_sender_is_a_config_error(site):
+    site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
+    config = site.config
+    with pytest.raises(ConfigError, match="digest.from"):
+        build_message(config, build_issue(config, SAMPLE_NOW), "a@example.com", now=SAMPLE_NOW)
+
+
+@pytest.mark.parametrize("to", ["a@example.com\r\nBcc: victim@example.com", "a@example.com\nX: y", "not an address"])
+def test_header_injection_is_refused(sample_config, issue, to):
+    with pytest.raises(ConfigError, match="recipient"):
+        build_message(sample_config, issue, to, now=SAMPLE_NOW)
+
+
+def test_a_title_with_a_newline_cannot_inject_a_header(site):
+    (site.root / "config.yaml").write_text('site:\n  title: "Evil\\nBcc: victim@example.com"\n'
+                                           "  url: https://example.com/\n  timezone: Asia/Tokyo\n"
+                                           "digest:\n  from: s@example.com\n  subject: '{site} {week}'\n")
+    site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
+    config = site.config
+    data = build_message(config, build_issue(config, SAMPLE_NOW), "a@example.com", now=SAMPLE_NOW).as_bytes()
+    headers = data.split(b"\r\n\r\n")[0]
+    assert b"\r\nBcc:" not in headers
+    assert str(parse(build_message(config, build_issue(config, SAMPLE_NOW), "a@example.com",
+                                   now=SAMPLE_NOW))["Subject"]) == "Evil Bcc: victim@example.com 2025-W50"
