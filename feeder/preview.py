@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from .config import Config
 from .errors import FeederError
-from .weeks import last_complete_week, week_of
+from .weeks import last_complete_week, parse_label, week_of
 
 log = logging.getLogger(__name__)
 MOBILE_WIDTH = 375
@@ -93,9 +93,10 @@ class Preview:
         from .errors import ConfigError
 
         try:
-            issue = build_issue(self.config, now, label)
+            parse_label(label)
         except ConfigError as exc:  # e.g. 2025-W60: not a week
             return _page(404, "Not a week", f"<p>{html.escape(str(exc))}</p>")
+        issue = build_issue(self.config, now, label)  # a template error is a 500 that shows it
         if issue is None:
             return _page(404, label, f"<p>nothing to send for {html.escape(label)}: the week has no published "
                                       "posts. <a href=\"/\">All weeks</a></p>")

@@ -1,0 +1,133 @@
+"""`feeder preview`: a real server on a free port, fetched over HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from datetime import datetime, timezone
+
+import feedparser
+import pytest
+
+from feeder.config import load_config
+from feeder.preview import Preview, make_server
+
+from conftest import SAMPLE_NOW
+
+
+@pytest.fixture
+def server(sample_site):
+    config = load_config(sample_site / "config.yaml")
+    srv = make_server(Preview(config, lambda: SAMPLE_NOW), port=0)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def get(server, path: str, host: str | None = None) -> tuple[int, dict[str, str], str]:
+    port = server.server_address[1]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", host or f"127.0.0.1:{port}")
+    conn.endheaders()
+    response = conn.getresponse()
+    body = response.read().decode("utf-8")
+    conn.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def test_binds_loopback_only(server):
+    assert server.server_address[0] == "127.0.0.1"
+
+
+def test_index_lists_weeks_with_counts(server):
+    status, headers, body = get(server, "/")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert '<a href="/weeks/2025-W50">2025-W50</a> (next to send)</td><td>4</td>' in body
+    assert '<a href="/weeks/2025-W51">2025-W51</a> (in progress)</td><td>1</td>' in body
+    assert '<a href="/feeds/feed.xml">feed.xml</a>' in body and "nosniff" == headers["x-content-type-options"]
+
+
+def test_week_views(server):
+    status, headers, body = get(server, "/weeks/2025-W50")
+    assert status == 200 and 'role="presentation"' in body and "Meta Llama 4" in body
+    assert "unsubscribe?email=subscriber%40example.com" in body
+    assert "default-src 'none'" in headers["content-security-policy"]
+    status, headers, text = get(server, "/weeks/2025-W50.txt")
+    assert status == 200 and headers["content-type"] == "text/plain; charset=utf-8" and "続きを読む:" in text
+    status, _, mobile = get(server, "/weeks/2025-W50/mobile")
+    assert status == 200 and 'src="/weeks/2025-W50"' in mobile and "width:375px" in mobile
+
+
+def test_empty_and_impossible_weeks(server):
+    status, _, body = get(server, "/weeks/2025-W48")
+    assert status == 404 and "nothing to send for 2025-W48" in body
+    assert get(server, "/weeks/2025-W60")[0] == 404
+
+
+def test_feeds_are_rendered_now(server):
+    status, _, body = get(server, "/feeds/feed.xml")
+    parsed = feedparser.parse(body.encode())
+    assert status == 200 and not parsed.bozo and len(parsed.entries) >= 5
+    assert get(server, "/feeds/atom.xml")[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/../config.yaml", "/weeks/../../config.yaml", "/%2e%2e/config.yaml",
+                                  "/feeds/../config.yaml", "/feeds/%2e%2e%2fconfig.yaml", "/posts/2025-12-11-meta-llama-4.md",
+                                  "/weeks/2025-W50/../../../etc/passwd", "//etc/passwd", "/config.yaml"])
+def test_nothing_outside_the_routes(server, path):
+    status, _, body = get(server, path)
+    assert status == 404 and "ALLFORCES" not in body and "root:" not in body
+
+
+def test_foreign_host_header_is_refused(server):
+    assert get(server, "/", host="evil.example:80")[0] == 421
+
+
+def test_edits_show_on_reload(server, sample_site):
+    post = sample_site / "posts" / "2025-12-11-meta-llama-4.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("Meta Llama 4、性能向上で何が変わる？",
+                                                            "Fixed <typo> & more"), encoding="utf-8")
+    template = sample_site / "templates" / "email" / "digest.txt"
+    template.write_text(template.read_text(encoding="utf-8") + "EDITED {{ week }}\n", encoding="utf-8")
+    _, _, body = get(server, "/weeks/2025-W50")
+    assert "Fixed &lt;typo&gt; &amp; more" in body and "Fixed <typo>" not in body
+    _, _, text = get(server, "/weeks/2025-W50.txt")
+    assert text.endswith("EDITED 2025-W50\n") and "Fixed <typo> & more" in text
+
+
+def test_a_template_error_is_shown_escaped(server, sample_site):
+    (sample_site / "templates" / "email" / "digest.html").write_text("<p>{% if <script> %}\n")
+    status, _, body = get(server, "/weeks/2025-W50")
+    assert status == 500 and "digest.html:1: template error" in body and "<script>" not in body
+
+
+def test_the_cli_serves(sample_site):
+    """The command itself: start `feeder preview` on a free port in a thread and fetch its index."""
+    import socket
+
+    from click.testing import CliRunner
+
+    from feeder.cli import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    runner = CliRunner()
+    thread = threading.Thread(target=runner.invoke, args=(main, ["preview", "--config", str(sample_site / "config.yaml"),
+                                                                 "--port", str(port), "--now", "2025-12-20T00:00:00Z"]),
+                              daemon=True)
+    thread.start()
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/")
+            body = conn.getresponse().read().decode()
+            break
+        except ConnectionRefusedError:
+            threading.Event().wait(0.05)
+    else:
+        pytest.fail("feeder preview did not start")
+    assert "2025-W50</a> (next to send)" in body
