@@ -85,8 +85,8 @@ class SmtpSender:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def deliver(self, message: EmailMessage, envelope_from: str, recipient: str) -> Outcome:
-        """Send *message* to *recipient* only (the envelope decides, not the headers)."""
+    def deliver(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome:
+        """Send *message* (or its wire bytes, CRLF line ends) to *recipient* only: the envelope decides."""
         attempt = 0
         while True:
             self._pace()
@@ -106,10 +106,13 @@ class SmtpSender:
                 log.info("%s: %s; retry %d/%d in %gs", recipient, exc.reason, attempt, self.smtp.retries, delay)
                 self.sleep(delay)
 
-    def _send_once(self, message: EmailMessage, envelope_from: str, recipient: str) -> Outcome:
+    def _send_once(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome:
         try:
             conn = self._connection()
-            conn.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
+            if isinstance(message, bytes):
+                conn.sendmail(envelope_from, [recipient], message)
+            else:
+                conn.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
             self._used = True
             return ACCEPTED
         except smtplib.SMTPRecipientsRefused as exc:

@@ -16,7 +16,6 @@ clearly not working and the run stops — the next run picks up where it ended.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from .config import Config
 from .errors import ConfigError
 from .ledger import open_ledger, read_ledger
 from .mail import Outcome
+from .outbox import Job, messages
 from .recipients import Recipient, RecipientProblem, load_recipients, parse_line
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ Compose = Callable[..., EmailMessage]  # feeder.message.build_message's signatur
 
 
 class Sender(Protocol):
-    def deliver(self, message: EmailMessage, envelope_from: str, recipient: str) -> Outcome: ...
+    def deliver(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome: ...
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,12 @@ def send(config: Config, now: datetime, *, sender: Sender, week: str | None = No
 
 
 def send_issue(config: Config, issue: Any, now: datetime, *, week: str, sender: Sender, compose: Compose,
-               dry_run: bool = False, to: str | None = None, force: bool = False, wait: float = 0.0) -> SendResult:
-    """Deliver an already built *issue* (``None``: an empty week) with *compose* making each message."""
+               dry_run: bool = False, to: str | None = None, force: bool = False, wait: float = 0.0,
+               workers: int | None = None) -> SendResult:
+    """Deliver an already built *issue* (``None``: an empty week) with *compose* making each message.
+
+    *workers*: processes building messages (default: one per core for long lists; see feeder.outbox).
+    """
     result = SendResult(week, dry_run=dry_run, test_to=to)
     if issue is None:
         result.empty = True
@@ -122,26 +126,29 @@ def send_issue(config: Config, issue: Any, now: datetime, *, week: str, sender: 
         todo = [r for r in listed.recipients if r.key not in ledger.sent]
         result.already, result.pending = len(listed.recipients) - len(todo), len(todo)
         log.info("%s: %d recipients, %d already sent, %d to send", week, result.recipients, result.already, len(todo))
+        job = Job(config, issue, now, week, ledger.state.round, envelope_from, compose)
+        outbox = messages(job, todo, workers)
         consecutive = 0
-        for index, recipient in enumerate(todo):
-            message = compose(config, issue, recipient.formatted, now=now,
-                              message_id=_message_id(week, ledger.state.round, recipient, envelope_from))
-            outcome = sender.deliver(message, envelope_from, recipient.address)
-            if outcome.accepted:
-                ledger.record(recipient.key, str(message["Message-ID"]))
-                result.sent += 1
-                consecutive = 0
-                log.debug("%s: accepted", recipient.address)
-                continue
-            failure = Failure(recipient.address, outcome)
-            (result.rejected if outcome.permanent else result.deferred).append(failure)
-            log.warning("%s", failure)
-            consecutive += 1
-            if consecutive >= config.smtp.max_consecutive_failures:
-                result.unattempted = len(todo) - index - 1
-                result.stopped = (f"{consecutive} consecutive failures (smtp.max_consecutive_failures); "
-                                  f"last: {failure}")
-                break
+        try:
+            for index, (recipient, message_id, data) in enumerate(outbox):
+                outcome = sender.deliver(data, envelope_from, recipient.address)
+                if outcome.accepted:
+                    ledger.record(recipient.key, message_id)
+                    result.sent += 1
+                    consecutive = 0
+                    log.debug("%s: accepted", recipient.address)
+                    continue
+                failure = Failure(recipient.address, outcome)
+                (result.rejected if outcome.permanent else result.deferred).append(failure)
+                log.warning("%s", failure)
+                consecutive += 1
+                if consecutive >= config.smtp.max_consecutive_failures:
+                    result.unattempted = len(todo) - index - 1
+                    result.stopped = (f"{consecutive} consecutive failures (smtp.max_consecutive_failures); "
+                                      f"last: {failure}")
+                    break
+        finally:
+            outbox.close()
     return result
 
 
@@ -172,13 +179,3 @@ def _envelope_from(config: Config) -> str:
         raise ConfigError("digest.from: not set; the digest needs a sender address, e.g. 'Site <news@example.com>'")
     return parseaddr(config.digest.sender)[1]
 
-
-def _message_id(week: str, round_: int, recipient: Recipient, envelope_from: str) -> str | None:
-    """``None`` (the message's own deterministic ID) for the first round; a new one per ``--force`` round.
-
-    A forced resend usually carries a correction: it must not look like a duplicate of the first copy.
-    """
-    if round_ == 0:
-        return None
-    digest = hashlib.sha256(f"{week}\0{round_}\0{recipient.key}".encode()).hexdigest()[:24]
-    return f"<{week}.r{round_}.{digest}@{envelope_from.rpartition('@')[2]}>"

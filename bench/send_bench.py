@@ -1,0 +1,183 @@
+"""Measure ``feeder send`` to a long list on a local SMTP server: messages per second and memory.
+
+    python3 bench/send_bench.py [--sizes 1000,10000] [--work DIR]
+
+For each size N it copies the bundled sample site to DIR/sendN, writes a recipients
+file of N distinct addresses, starts an aiosmtpd server on 127.0.0.1 (a free port) in a
+separate process (so it does not share the sender's GIL), and runs
+
+    feeder send --config DIR/sendN/config.yaml --week 2025-W50 --now 2025-12-22T00:00:00Z -q
+
+as a subprocess, exactly as cron would.  It reports:
+
+* wall: spawn to exit of the whole command (imports, building the issue, every message);
+* msg/s: N over the span from the server's first to its last accepted message (the
+  sending loop itself: per message build, SMTP round trips, the fsynced ledger append);
+* peak RSS: ``ru_maxrss`` of the feeder process from ``os.wait4``, plus its resident
+  size sampled from /proc every 50 ms at 25/50/75/100 % of the run, to show that memory
+  does not grow with the list.
+
+Then it checks that the server got every address exactly once and that the ledger
+lists all N.  The server keeps only a count and timestamps, never the messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+WEEK, NOW = "2025-W50", "2025-12-22T00:00:00Z"
+
+SERVER = textwrap.dedent("""
+    import resource, sys, time
+    from aiosmtpd.controller import Controller
+
+    class Count:
+        n = 0
+        first = last = 0.0
+        seen = set()
+        dupes = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            now = time.monotonic()
+            if not self.n:
+                self.first = now
+            self.last = now
+            self.n += 1
+            if self.n % 1000 == 0:
+                marks.append(now)
+            for r in envelope.rcpt_tos:
+                self.dupes += r in self.seen
+                self.seen.add(r)
+            return "250 OK"
+
+    marks = []
+    handler = Count()
+    c = Controller(handler, hostname="127.0.0.1", port=int(sys.argv[1]))
+    c.start()
+    print("ready", flush=True)
+    sys.stdin.read()  # until the bench closes our stdin
+    c.stop()
+    print(handler.n, handler.first, handler.last, handler.dupes, len(handler.seen), flush=True)
+    print(" ".join(f"{1000 / (b - a):.0f}" for a, b in zip([handler.first] + marks, marks)), flush=True)
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"{u.ru_utime + u.ru_stime:.2f}", flush=True)
+""")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_site(root: Path, n: int, port: int) -> Path:
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    shutil.copytree(REPO / "posts", root / "posts")
+    if (REPO / "templates").is_dir():
+        shutil.copytree(REPO / "templates", root / "templates")
+    raw = yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8"))
+    raw["smtp"] = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 30, "retries": 3,
+                   "max_consecutive_failures": 10, "rate_limit": 0}
+    raw["digest"]["recipients"] = "recipients.txt"
+    (root / "config.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (root / "recipients.txt").write_text("".join(f"Reader {i} <reader{i:06d}@example.com>\n" for i in range(n)))
+    return root / "config.yaml"
+
+
+def rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def run(n: int, work: Path) -> dict:
+    port = free_port()
+    config = make_site(work / f"send{n}", n, port)
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert server.stdout.readline().strip() == "ready"
+    feeder = Path(sys.executable).with_name("feeder")
+    cmd = [str(feeder) if feeder.exists() else "feeder", "send", "--config", str(config), "--week", WEEK,
+           "--now", NOW, "-q"]
+    samples: list[tuple[float, int]] = []
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+
+    def sample() -> None:
+        while True:
+            kib = rss_kib(proc.pid)
+            if kib is None or proc.returncode is not None:
+                return
+            samples.append((time.perf_counter() - start, kib))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    sampler.join()
+    out, _ = server.communicate("")
+    counts, per_thousand, server_cpu = (out.splitlines() + ["", ""])[:3]
+    got, first, last, dupes, distinct = counts.split()
+    got, dupes, distinct = int(got), int(dupes), int(distinct)
+    ledger = config.parent / ".feeder" / "sent" / f"{WEEK}.log"
+    entries = sum(1 for line in ledger.read_text().splitlines() if line.startswith("sent\t"))
+    span = float(last) - float(first)
+    quarter = [max((kib for t, kib in samples if t <= wall * q), default=0) for q in (0.25, 0.5, 0.75, 1.0)]
+    return {"n": n, "exit": proc.returncode, "wall": wall, "rate": (got - 1) / span if span > 0 else float("nan"),
+            "peak_mib": usage.ru_maxrss / 1024, "rss_mib": [q / 1024 for q in quarter], "received": got,
+            "distinct": distinct, "dupes": dupes, "ledger": entries, "per_thousand": per_thousand,
+            "cpu": usage.ru_utime + usage.ru_stime, "server_cpu": server_cpu}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--work", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="feeder-send-bench-"))
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; work folder {work}")
+    print("| recipients | exit | wall s | msg/s (send loop) | peak RSS MiB | RSS at 25/50/75/100 % MiB | "
+          "received | duplicates | ledger |")
+    print("|---:|---:|---:|---:|---:|---|---:|---:|---:|")
+    ok = True
+    notes: list[str] = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        r = run(n, work)
+        good = r["exit"] == 0 and r["received"] == r["distinct"] == r["ledger"] == n and r["dupes"] == 0
+        ok &= good
+        print(f"| {n} | {r['exit']} | {r['wall']:.2f} | {r['rate']:.0f} | {r['peak_mib']:.1f} | "
+              + " / ".join(f"{m:.1f}" for m in r["rss_mib"])
+              + f" | {r['received']} | {r['dupes']} | {r['ledger']} |" + ("" if good else " **MISMATCH**"))
+        notes.append(f"N={n}: msg/s per 1000 messages: {r['per_thousand']}; CPU s: feeder {r['cpu']:.2f} "
+                     f"(with its workers), SMTP server {r['server_cpu']}")
+    print()
+    print("\n".join(notes))
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
