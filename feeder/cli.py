@@ -236,7 +236,12 @@ def send(config, now, ui, week: str | None, dry_run: bool, to: str | None, force
     return result.exit_code
 
 
-@main.command("run")
+@main.command("run", epilog="""
+\b
+Examples:
+  feeder run --config /srv/blog/config.yaml      # under systemd or supervisord, instead of cron
+  feeder run --now 2025-12-22T08:59:00+09:00 -v  # try the schedule from a given moment
+""")
 @site_command
 def run_command(config, now, ui) -> int:
     """Run forever: publish every schedule.publish_every_minutes, send the digest on digest.send_day.
