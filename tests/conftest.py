@@ -75,7 +75,7 @@ def cli():
     runner = CliRunner()
 
     def run(*args: str):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+        return runner.invoke(main, [str(a) for a in args], prog_name="feeder", catch_exceptions=False)
 
     return run
 

@@ -304,3 +304,43 @@ def test_golden_files(sample_site: Path, cli, name: str) -> None:
     assert golden.is_file(), f"{golden} missing: run FEEDER_UPDATE_GOLDEN=1 pytest tests/test_feeds.py -k golden"
     assert produced == golden.read_bytes(), \
         f"{name} differs from {golden}; if the change is intended, regenerate with FEEDER_UPDATE_GOLDEN=1 and review"
+
+
+VALIDATOR = Path(os.environ.get("FEEDER_FEED_VALIDATOR", "/work/tools/validate_feed.py"))
+
+
+def nasty_site(site) -> None:
+    """Everything that breaks naive feed writers, short of text that itself looks like HTML markup."""
+    site.write_config("feeds:\n  excerpt_length: 40\n", title="Q&A ]]> <Site>", description="Tips & tricks")
+    site.post("2025-01-01-amp.md", raw=(
+        '---\ntitle: "Pandas & Polars: <DataFrame> ]]> showdown"\ntags: ["C&C", "<x>", "a]]>b", "日本語"]\n'
+        'categories: "R&D news"\nauthor: {name: "Tom & <Jerry>", email: tom@example.com}\nid: "my post #1 & <2>"\n'
+        '---\nIntro & <b>bold</b> ]]> \x01 control\x1b.\n\n<!--more-->\n\n<script>alert(1)</script>'
+        '<iframe src="https://evil.example/"></iframe><form><input></form> A <!-- hidden --> B\n'
+        '<a href="javascript:alert(1)" onclick="x()">js</a> <img src="rel.png" srcset="a.png 1x, b.png 2x" alt="">\n\n'
+        '<div><p>Unclosed <b>bold\n\n```\n]]> <not a tag> &amp;\n```\n').encode())
+    site.post("2025-01-02-url-id.md", "title: Id is another URL\nguid: 'https://old.example.org/p?id=1&x=2'",
+              body="[up](../up/) ![i](/img.png)\n")
+    site.post("2025-01-03-tag-id.md", "title: Tag URI id\nid: 'tag:example.com,2025:post-3'\nupdated: 2025-02-01T10:00:00+01:00")
+    site.post("2025-01-04-emoji.md", "title: \"👨‍👩‍👧 family e\u0301 שלום\"\nexcerpt: '**Bold** [link](x/)'")
+    site.post("2025-01-05-ctrl.md", raw=b"---\ntitle: \"Ctrl\x07\x08 title\"\n---\nBody\x0c\n")
+    site.post("2025-01-06-ja.md", "title: 日本語の記事：テスト＆確認\ntags: タグ１ タグ２", body="本文です。" * 200)
+    site.post("2025-01-07-bom.md", raw="\ufeff---\r\ntitle: BOM CRLF\r\n---\r\nBody\r\n".encode())
+
+
+@pytest.mark.skipif(not VALIDATOR.is_file(), reason="the W3C feed validator is not installed here")
+@pytest.mark.parametrize("which", ["sample", "nasty"])
+def test_w3c_validator_finds_no_errors_or_warnings(which: str, request, cli) -> None:
+    if which == "nasty":  # (site and sample_site share tmp_path: ask for one only)
+        site = request.getfixturevalue("site")
+        nasty_site(site)
+        root, base = site.root, "https://example.com/blog/"
+    else:
+        root, base = request.getfixturevalue("sample_site"), "https://allforces.example.com/"
+    result = cli("publish", "--config", root / "config.yaml", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert (root / "public" / "atom.xml").read_bytes().count(b"<entry>") == 7
+    for name in ("feed.xml", "atom.xml"):
+        run = subprocess.run([sys.executable, str(VALIDATOR), str(root / "public" / name), "--url", base + name],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0 and "Valid: no errors or warnings." in run.stdout, run.stdout + run.stderr

@@ -1,0 +1,59 @@
+"""The command line itself: help with examples, version, usage errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from feeder import __version__
+from feeder.cli import main
+
+COMMANDS = sorted(main.commands)
+
+
+def test_main_help_lists_commands_and_examples(cli) -> None:
+    result = cli("--help")
+    assert result.exit_code == 0
+    assert "Usage: feeder" in result.stdout
+    for name in ("publish", "check"):
+        assert name in result.stdout
+    assert "Examples:" in result.stdout
+    assert "feeder publish --now 2025-12-20T00:00:00Z --strict" in result.stdout
+    assert cli("-h").stdout == result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_help_shows_its_options_and_examples(cli, command: str) -> None:
+    result = cli(command, "--help")
+    assert result.exit_code == 0, result.output
+    assert f"Usage: feeder {command}" in result.stdout
+    assert "--config PATH" in result.stdout and "--now TIME" in result.stdout
+    examples = result.stdout.split("Examples:", 1)
+    assert len(examples) == 2, f"feeder {command} --help has no examples"
+    assert f"feeder {command}" in examples[1]
+
+
+def test_publish_help_documents_strict_wait_and_exit_codes(cli) -> None:
+    text = cli("publish", "--help").stdout
+    assert "--strict" in text and "--wait" in text and "exit code is 1" in text
+
+
+def test_version(cli) -> None:
+    result = cli("--version")
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_unknown_command_and_option_are_usage_errors(cli) -> None:
+    assert cli("publsh").exit_code == 2
+    result = cli("publish", "--strcit")
+    assert result.exit_code == 2 and "No such option" in result.stderr
+
+
+def test_console_script_runs_without_a_config_file(tmp_path) -> None:
+    """The installed `feeder` entry point, in a clean process: help is instant and needs nothing."""
+    run = subprocess.run([sys.executable, "-c", "from feeder.cli import main; main()", "--help"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "Examples:" in run.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,133 @@
+"""Which posts are published at a given time, in which order, and what is wrong with the rest."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+from feeder import collection as collection_module
+from feeder.cache import PostCache
+from feeder.collection import collect, scan
+from feeder.errors import ConfigError
+
+UTC = timezone.utc
+NOW = datetime(2025, 12, 20, tzinfo=UTC)
+
+
+def run(config, now=NOW):
+    cache = PostCache(None, config.fingerprint)
+    return collect(config, now, cache)
+
+
+def test_scan_is_recursive_and_skips_hidden_and_other_files(site) -> None:
+    site.post("a.md", "title: a")
+    site.post("2025/b.markdown", "title: b")
+    site.post("2025/12/deep/c.md", "title: c")
+    site.post(".hidden.md", "title: h")
+    site.post(".drafts/d.md", "title: d")
+    site.post("notes.txt", "title: t")
+    site.post("README.MD.bak", "title: r")
+    assert sorted(path for path, _ in scan(site.posts)) == ["2025/12/deep/c.md", "2025/b.markdown", "a.md"]
+
+
+def test_missing_posts_dir_is_a_config_error(site) -> None:
+    site.write_config("posts_dir: nowhere\n")
+    with pytest.raises(ConfigError, match="posts_dir: .*nowhere is not a folder"):
+        run(site.config)
+
+
+def test_sample_site_selection(sample_config) -> None:
+    found = run(sample_config)
+    assert len(found.published) == 7
+    assert found.drafts == 2  # draft: true and published: false
+    assert found.scheduled == 0
+    assert found.problems == []
+    paths = [row.path for row in found.published]
+    assert "2025-12-09-semiconductor-earnings-preview.md" not in paths
+    assert "2025/2025-12-13-reader-office-hours.md" not in paths
+    stamps = [row.timestamp for row in found.published]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_future_posts_wait_for_their_time(site) -> None:
+    site.post("2025-12-19-past.md", "title: past\ndate: 2025-12-19 23:59:59 +0000")
+    site.post("2025-12-20-exact.md", "title: exact\ndate: 2025-12-20T00:00:00Z")
+    site.post("2025-12-21-future.md", "title: future\ndate: 2025-12-20T00:00:01Z")
+    found = run(site.config)
+    assert [row.path for row in found.published] == ["2025-12-20-exact.md", "2025-12-19-past.md"]
+    assert found.scheduled == 1
+    later = run(site.config, datetime(2025, 12, 20, 0, 0, 1, tzinfo=UTC))
+    assert [row.path for row in later.published][0] == "2025-12-21-future.md"
+
+
+def test_ties_break_by_path_whatever_the_listing_order(site, monkeypatch) -> None:
+    for name in ("b.md", "c.md", "a.md", "sub/0.md"):
+        site.post(name, "title: x\ndate: 2025-03-01 12:00 +0000")
+    expected = ["a.md", "b.md", "c.md", "sub/0.md"]  # by path, not by slug
+    assert [row.path for row in run(site.config).published] == expected
+    real = os.scandir
+
+    class Reversed:
+        def __init__(self, path):
+            self._it = real(path)
+
+        def __enter__(self):
+            return reversed(sorted(self._it, key=lambda e: e.name))
+
+        def __exit__(self, *exc):
+            self._it.close()
+
+    monkeypatch.setattr(collection_module.os, "scandir", Reversed)
+    assert [row.path for row in run(site.config).published] == expected
+
+
+def test_duplicate_permalink_keeps_the_older_and_reports_the_newer(site) -> None:
+    site.post("2025-01-01-old.md", "title: old\npermalink: /same/")
+    site.post("2025-01-02-new.md", "title: new\npermalink: /same/")
+    site.post("2025-01-03-draft.md", "title: draft\npermalink: /same/\ndraft: true")  # drafts do not clash
+    found = run(site.config)
+    assert [row.path for row in found.published] == ["2025-01-01-old.md"]
+    [problem] = found.problems
+    assert problem.path == "2025-01-02-new.md"
+    assert "same permalink as 2025-01-01-old.md (https://example.com/blog/same/)" in problem.message
+
+
+def test_duplicate_id_is_reported(site) -> None:
+    site.post("2025-01-01-a.md", "title: a\nid: post-1")
+    site.post("2025-01-02-b.md", "title: b\nid: post-1")
+    site.post("2025-01-03-c.md", "title: c\nguid: post-1")
+    found = run(site.config)
+    assert [row.path for row in found.published] == ["2025-01-01-a.md"]
+    assert [(p.path, "same id as 2025-01-01-a.md (post-1)" in p.message) for p in found.problems] == \
+        [("2025-01-02-b.md", True), ("2025-01-03-c.md", True)]
+
+
+def test_problems_are_sorted_and_the_rest_published(site) -> None:
+    site.post("2025-01-03-z.md", raw=b"no front matter\n")
+    site.post("2025-01-01-a.md", raw=b"---\ntitle: [\n---\n")
+    site.post("2025-01-02-ok.md", "title: ok")
+    found = run(site.config)
+    assert [row.path for row in found.published] == ["2025-01-02-ok.md"]
+    assert [p.path for p in found.problems] == ["2025-01-01-a.md", "2025-01-03-z.md"]
+
+
+def test_between_and_load(sample_config) -> None:
+    found = run(sample_config)
+    start, end = datetime(2025, 12, 8, tzinfo=UTC), datetime(2025, 12, 12, tzinfo=UTC)
+    rows = found.between(start, end)
+    posts = found.load(rows)
+    assert [p.title for p in posts] == ["Meta Llama 4、性能向上で何が変わる？", "Pandas & Polars: <DataFrame> showdown"]
+    assert all(start <= p.date < end for p in posts)
+    assert [p.path for p in posts] == [r.path for r in rows]
+
+
+def test_a_fixed_post_is_published_on_the_next_run(site, tmp_path) -> None:
+    site.post("2025-01-01-a.md", raw=b"---\ntitle: [\n---\n")
+    with PostCache(tmp_path / "state" / "cache.sqlite", site.config.fingerprint) as cache:
+        assert collect(site.config, NOW, cache).problems
+        site.post("2025-01-01-a.md", "title: fixed")
+        found = collect(site.config, NOW, cache)
+        assert found.problems == [] and [r.path for r in found.published] == ["2025-01-01-a.md"]
+        assert found.load(found.published)[0].title == "fixed"

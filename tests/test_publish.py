@@ -1,0 +1,253 @@
+"""`feeder publish` and `feeder check`: atomic, locked, quiet, strict, deterministic."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from feeder import atomic
+from feeder.atomic import locked, write_atomic, write_if_changed
+from feeder.config import load_config
+from feeder.errors import LockedError
+from feeder.publish import publish
+
+NOW = "2025-12-20T00:00:00Z"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    public = root / "public"
+    return {p.name: p.read_bytes() for p in sorted(public.iterdir())} if public.is_dir() else {}
+
+
+def leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+# ---- atomic writes ------------------------------------------------------------
+
+def test_write_atomic_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "feed.xml"
+    write_atomic(target, b"one")
+    write_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["feed.xml"]
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_crash_during_the_write_keeps_the_previous_file(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "feed.xml"
+    write_atomic(target, b"previous")
+
+    def crash(src, dst):
+        assert Path(src).read_bytes() == b"x" * 100_000  # the new bytes were complete in the temp file
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", crash)
+    with pytest.raises(OSError, match="No space"):
+        write_atomic(target, b"x" * 100_000)
+    assert target.read_bytes() == b"previous"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_crash_during_publish_keeps_the_previous_feeds(sample_site: Path, cli, monkeypatch) -> None:
+    assert cli("publish", "--config", sample_site / "config.yaml", "--now", NOW).exit_code == 0
+    before = outputs(sample_site)
+    (sample_site / "posts" / "2025-12-19-new.md").write_text("---\ntitle: New\n---\nNew post.\n", encoding="utf-8")
+    config = load_config(sample_site / "config.yaml")
+
+    def crash(src, dst):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(atomic.os, "replace", crash)
+    with pytest.raises(OSError):
+        publish(config, datetime(2025, 12, 20, tzinfo=timezone.utc))
+    monkeypatch.undo()
+    assert outputs(sample_site) == before
+    assert leftovers(sample_site / "public") == []
+    # and the next run, with the disk healthy again, publishes the new post
+    result = cli("publish", "--config", sample_site / "config.yaml", "--now", NOW)
+    assert result.exit_code == 0
+    assert b"<title>New</title>" in (sample_site / "public" / "feed.xml").read_bytes()
+
+
+def test_write_if_changed_does_not_touch_identical_files(tmp_path: Path) -> None:
+    target = tmp_path / "feed.xml"
+    assert write_if_changed(target, b"same") is True
+    os.utime(target, ns=(1_000_000_000, 1_000_000_000))
+    assert write_if_changed(target, b"same") is False
+    assert target.stat().st_mtime_ns == 1_000_000_000
+    assert write_if_changed(target, b"diff") is True and target.read_bytes() == b"diff"
+
+
+# ---- the lock -----------------------------------------------------------------
+
+def test_second_publish_waits_then_fails_clearly(sample_site: Path, sample_config, cli) -> None:
+    with locked(sample_config.state_dir / "publish.lock", 0, "test"):
+        started = time.monotonic()
+        result = cli("publish", "--config", sample_site / "config.yaml", "--now", NOW, "--wait", "0.2")
+        waited = time.monotonic() - started
+    assert result.exit_code == 1
+    assert "another feeder publish is still running after 0.2s" in result.stderr
+    assert "raise --wait" in result.stderr
+    assert waited >= 0.2
+    assert not (sample_site / "public").exists()
+    assert cli("publish", "--config", sample_site / "config.yaml", "--now", NOW).exit_code == 0  # lock released
+
+
+def test_lock_is_exclusive_and_bounded(tmp_path: Path) -> None:
+    lock = tmp_path / "state" / "x.lock"
+    with locked(lock, 0, "job"):
+        with pytest.raises(LockedError, match="another feeder job is still running"):
+            with locked(lock, 0.1, "job"):
+                pass
+    with locked(lock, 0, "job"):  # free again
+        pass
+
+
+def test_concurrent_publishes_all_succeed_with_identical_output(sample_site: Path) -> None:
+    feeder = [sys.executable, "-c", "from feeder.cli import main; main()"]
+    runs = [subprocess.Popen([*feeder, "publish", "--config", str(sample_site / "config.yaml"), "--now", NOW],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    results = [(run.wait(timeout=60), run.stderr.read()) for run in runs]
+    assert all(code == 0 for code, _ in results), results
+    assert outputs(sample_site) == {"atom.xml": (GOLDEN / "atom.xml").read_bytes(),
+                                    "feed.xml": (GOLDEN / "feed.xml").read_bytes()}
+    assert leftovers(sample_site / "public") == []
+
+
+# ---- what it prints and its exit codes -------------------------------------------
+
+def test_quiet_on_success_one_line_then_nothing(sample_site: Path, cli) -> None:
+    first = cli("publish", "--config", sample_site / "config.yaml", "--now", NOW)
+    assert first.exit_code == 0 and first.stderr == ""
+    assert first.stdout.count("\n") == 1
+    assert first.stdout.startswith("published 7 posts: ")
+    again = cli("publish", "--config", sample_site / "config.yaml", "--now", NOW)
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
+
+
+def test_q_prints_nothing_and_v_prints_detail(sample_site: Path, cli) -> None:
+    quiet = cli("publish", "--config", sample_site / "config.yaml", "--now", NOW, "-q")
+    assert (quiet.exit_code, quiet.output) == (0, "")
+    assert (sample_site / "public" / "feed.xml").is_file()
+    (sample_site / "public" / "feed.xml").unlink()
+    verbose = cli("publish", "--config", sample_site / "config.yaml", "--now", NOW, "-v")
+    assert verbose.exit_code == 0
+    assert "7 published, 2 drafts, 0 scheduled, 0 invalid" in verbose.stdout
+    assert "published 7 posts" in verbose.stdout
+    unchanged = cli("publish", "--config", sample_site / "config.yaml", "--now", NOW, "-v")
+    assert "nothing changed" in unchanged.stdout
+
+
+def test_invalid_posts_exit_1_with_path_and_line_and_the_feeds_still_written(site, cli, read_feed) -> None:
+    site.post("2025-01-01-good.md", "title: Good")
+    site.post("2025-01-02-bad.md", raw=b"---\ntitle: Bad\ndate: 2025-01-02\ntags: [a\n---\n")
+    result = cli("publish", "--config", site.root / "config.yaml", "--now", NOW, "-q")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"{site.posts / '2025-01-02-bad.md'}:")
+    assert "invalid YAML" in result.stderr
+    assert [e.title for e in read_feed(site.root / "public" / "atom.xml").entries] == ["Good"]
+
+
+def test_paths_are_shown_relative_to_the_working_directory(site, cli, monkeypatch) -> None:
+    site.post("2025-01-02-bad.md", raw=b"no front matter\n")
+    monkeypatch.chdir(site.root)
+    result = cli("publish", "--now", NOW)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == \
+        "posts/2025-01-02-bad.md:1: no front matter: a post must start with a '---' line, then YAML, then '---'"
+
+
+def test_strict_writes_nothing_and_exits_1(site, cli) -> None:
+    site.post("2025-01-01-good.md", "title: Good")
+    assert cli("publish", "--config", site.root / "config.yaml", "--now", NOW).exit_code == 0
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (site.root / "public").iterdir()}
+    site.post("2025-01-02-new.md", "title: New")
+    site.post("2025-01-03-bad.md", raw=b"---\ndate: someday\n---\n")
+    result = cli("publish", "--config", site.root / "config.yaml", "--now", NOW, "--strict")
+    assert result.exit_code == 1
+    assert "2025-01-03-bad.md:2: date: cannot read 'someday'" in result.stderr
+    assert "--strict wrote nothing" in result.stderr
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (site.root / "public").iterdir()}
+    assert after == before
+
+
+def test_strict_on_a_fresh_site_creates_no_output(site, cli) -> None:
+    site.post("2025-01-03-bad.md", raw=b"")
+    result = cli("publish", "--config", site.root / "config.yaml", "--now", NOW, "--strict")
+    assert result.exit_code == 1
+    assert not (site.root / "public").exists()
+
+
+def test_check_writes_nothing(sample_site: Path, cli) -> None:
+    (sample_site / "posts" / "2025-12-19-bad.md").write_bytes("---\ntitle: café\n---\n".encode("latin-1"))
+    before = sorted(p.relative_to(sample_site) for p in sample_site.rglob("*"))
+    result = cli("check", "--config", sample_site / "config.yaml", "--now", NOW)
+    assert result.exit_code == 1
+    assert "2025-12-19-bad.md:2: not valid UTF-8" in result.stderr
+    assert "7 published, 2 drafts, 0 scheduled, 1 invalid" in result.stdout
+    assert sorted(p.relative_to(sample_site) for p in sample_site.rglob("*")) == before
+    (sample_site / "posts" / "2025-12-19-bad.md").unlink()
+    ok = cli("check", "--config", sample_site / "config.yaml", "--now", NOW)
+    assert ok.exit_code == 0 and ok.stderr == ""
+
+
+def test_bad_now_is_a_usage_error(sample_site: Path, cli) -> None:
+    result = cli("publish", "--config", sample_site / "config.yaml", "--now", "2025-12-20")
+    assert result.exit_code == 2
+    assert "--now needs" in result.stderr
+    assert not (sample_site / "public").exists()
+
+
+# ---- determinism --------------------------------------------------------------
+
+def test_output_ignores_mtimes_and_is_not_rewritten(sample_site: Path, cli) -> None:
+    assert cli("publish", "--config", sample_site / "config.yaml", "--now", NOW).exit_code == 0
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (sample_site / "public").iterdir()}
+    rng = random.Random(7)
+    for post in (sample_site / "posts").rglob("*.md"):
+        stamp = rng.randrange(10**9, 2 * 10**9) * 10**9
+        os.utime(post, ns=(stamp, stamp))
+    result = cli("publish", "--config", sample_site / "config.yaml", "--now", NOW, "-v")
+    assert result.exit_code == 0
+    assert "nothing changed" in result.stdout
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (sample_site / "public").iterdir()}
+    assert after == before
+
+
+def test_output_ignores_the_order_files_were_created_in(sample_site: Path, tmp_path: Path, cli) -> None:
+    scrambled = tmp_path / "scrambled"
+    scrambled.mkdir()
+    shutil.copy(sample_site / "config.yaml", scrambled / "config.yaml")
+    files = sorted((sample_site / "posts").rglob("*.md"))
+    random.Random(3).shuffle(files)
+    for source in files:  # a new directory order and new inode numbers
+        target = scrambled / source.relative_to(sample_site)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+    for root in (sample_site, scrambled):
+        assert cli("publish", "--config", root / "config.yaml", "--now", NOW).exit_code == 0
+    assert outputs(sample_site) == outputs(scrambled)
+
+
+def test_future_posts_appear_only_once_now_passes_them(site, cli, read_feed) -> None:
+    site.post("2025-12-01-past.md", "title: Past")
+    site.post("2025-12-24-future.md", "title: Future\ndate: 2025-12-24 09:00:00 +0900")
+    atom = site.root / "public" / "atom.xml"
+    for now, titles in [("2025-12-20T00:00:00Z", ["Past"]),
+                        ("2025-12-23T23:59:59Z", ["Past"]),
+                        ("2025-12-24T00:00:00Z", ["Future", "Past"])]:
+        result = cli("publish", "--config", site.root / "config.yaml", "--now", now, "-v")
+        assert result.exit_code == 0
+        assert [e.title for e in read_feed(atom).entries] == titles, now
+    assert "2 published, 0 drafts, 0 scheduled" in result.stdout
