@@ -16,7 +16,6 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import css_inline
 import jinja2

@@ -54,6 +54,9 @@ def _wrapper(page: str, width: int, height: int) -> str:
             f'<pre id="result"></pre>{_MEASURE}</body></html>')
 
 
+DARK = ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"]  # prefers-color-scheme: dark
+
+
 def _run(args: list[str], profile: str) -> str:
     browser = chromium()
     assert browser, "chromium is not installed"
@@ -63,8 +66,9 @@ def _run(args: list[str], profile: str) -> str:
     return done.stdout
 
 
-def shoot(page: str, width: int, png: Path) -> Shot:
+def shoot(page: str, width: int, png: Path, dark: bool = False) -> Shot:
     """Lay *page* out at *width* px, measure it, and save a full-height screenshot to *png*."""
+    scheme = DARK if dark else []
     png.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="feeder-chromium-") as tmp:
         wrapper = Path(tmp) / "wrapper.html"
@@ -75,7 +79,7 @@ def shoot(page: str, width: int, png: Path) -> Shot:
         data = json.loads(html.unescape(found.group(1)))
         height = min(int(data["height"]), 16000)
         wrapper.write_text(_wrapper(page, width, height), encoding="utf-8")
-        _run([f"--window-size={max(width, 500)},{height}", f"--screenshot={png}", wrapper.as_uri()],
+        _run([*scheme, f"--window-size={max(width, 500)},{height}", f"--screenshot={png}", wrapper.as_uri()],
              tmp + "/profile")
     return Shot(width, int(data["scrollWidth"]), int(data["widest"]), height, int(data["text"]), png)
 
@@ -116,6 +120,11 @@ def read_png(path: Path) -> tuple[int, int, int, list[bytes]]:
         rows.append(bytes(line))
         prev = line
     return width, height, bpp, rows
+
+
+def pixel(path: Path, x: int, y: int) -> tuple[int, int, int]:
+    _w, _h, bpp, rows = read_png(path)
+    return tuple(rows[y][x * bpp:x * bpp + 3])
 
 
 def ink(path: Path, width: int) -> tuple[float, int]:

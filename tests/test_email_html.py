@@ -172,6 +172,16 @@ def test_sample_week_passes_the_nu_html_checker(w50, tmp_path):
     assert not unexpected, json.dumps(unexpected, ensure_ascii=False, indent=1)
 
 
+def test_chromium_dark_mode_is_dark_and_readable(w50):
+    _need_chromium()
+    light = browser.shoot(w50, 600, browser.artifacts() / "digest-2025-W50-600-light-check.png")
+    dark = browser.shoot(w50, 600, browser.artifacts() / "digest-2025-W50-600-dark.png", dark=True)
+    assert sum(browser.pixel(light.png, 5, 5)) > 600  # the page background: light grey by default
+    assert sum(browser.pixel(dark.png, 5, 5)) < 120  # and near black in dark mode
+    share, colours = browser.ink(dark.png, 600)
+    assert colours > 20  # text drawn on it, not a flat fill
+
+
 HOSTILE = """A very long word: Pneumonoultramicroscopicsilicovolcanoconiosis{long}
 
 <https://example.com/{long}>

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import threading
-from datetime import datetime, timezone
 
 import feedparser
 import pytest
