@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
@@ -29,9 +29,23 @@ def feed_url(config: Config, path: str) -> str:
     return urljoin(config.site.url, path)
 
 
+# Ids kept as they are in Atom: http(s) URLs, tag: URIs and URNs, each only when it is
+# well-formed by the rules the W3C validator applies (ASCII URI characters, RFC 4151 tags,
+# RFC 8141 URNs).  Anything else ("42", "post:<1>", "tag:例え.jp,2025:1") would be an
+# invalid or unregistered-scheme id, so it becomes a name-based UUID URN instead.
+_URI_CHAR = r"[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,#]"
+_ATOM_IDS = (
+    re.compile(rf"https?://[0-9A-Za-z.\-]+(:\d+)?(/{_URI_CHAR}*)?"),
+    re.compile(r"tag:([a-z0-9\-._]+?@)?[a-z0-9.\-]+?,\d{4}(-\d{2}(-\d{2})?)?:[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,]*"
+               r"(#[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,]*)?"),
+    re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE),
+    re.compile(r"urn:(?!uuid:)[a-z0-9][a-z0-9-]{1,31}:([a-z0-9()+,.:=@;$_!*'\-]|%[0-9a-f]{2})+", re.IGNORECASE),
+)
+
+
 def atom_id(entry_id: str, site_url: str) -> str:
-    """An Atom id must be an IRI: a non-URI id becomes a stable name-based UUID URN."""
-    if urlsplit(entry_id).scheme and ":" in entry_id and " " not in entry_id:
+    """An Atom id must be a valid IRI: any other id becomes a stable name-based UUID URN."""
+    if any(pattern.fullmatch(entry_id) for pattern in _ATOM_IDS):
         return entry_id
     return uuid.uuid5(uuid.NAMESPACE_URL, site_url + "#" + entry_id).urn
 
