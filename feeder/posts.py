@@ -190,6 +190,8 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
     categories = _words(meta.get("categories"), path, front, "categories")
     local = date.astimezone(tz)
     permalink = _string(meta.get("permalink")) or config.permalink
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", permalink):  # it would be pasted after the site URL
+        raise fail("permalink", f"must be a path on the site such as /notes/my-post/, got {permalink!r}")
     url = config.site.url + _expand(permalink, local, slug, categories).lstrip("/")
     ident = _string(meta.get("id")) or _string(meta.get("guid"))
 
