@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from feeder.feeds import atom_id
+
 NOW = "2025-12-20T00:00:00Z"
 GOLDEN = Path(__file__).parent / "golden"
 NS = {"atom": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/elements/1.1/",
@@ -211,6 +213,29 @@ def test_entry_ids_do_not_change_when_the_post_does(site, cli, read_feed) -> Non
     assert before[0][0] == "post 2: a non-URI id"
     guid = ET.parse(rss).getroot().find("channel/item/guid")
     assert guid.get("isPermaLink") == "false"
+
+
+@pytest.mark.parametrize("entry_id, kept", [
+    ("https://example.com/blog/2025/01/01/a/", True),
+    ("urn:uuid:0b7d6c1e-4a7a-4c7e-9a43-3f1f1e2b7a10", True),
+    ("tag:example.com,2025:post-3", True),
+    ("urn:isbn:0451450523", True),
+    ("42", False),
+    ("my post 1", False),
+    ("post:42", False),  # a scheme nobody registered: a validator warning
+    ("post:<1>", False),
+    ('urn:a"b', False),
+    ("urn:uuid:not-a-uuid", False),
+    ("tag:例え.jp,2025:1", False),  # the validator's tag rule is ASCII
+    ("https://example.com/記事", False),
+])
+def test_atom_ids_are_valid_iris(entry_id: str, kept: bool) -> None:
+    made = atom_id(entry_id, "https://example.com/blog/")
+    if kept:
+        assert made == entry_id
+    else:
+        assert made == uuid.uuid5(uuid.NAMESPACE_URL, "https://example.com/blog/#" + entry_id).urn
+        assert made == atom_id(entry_id, "https://example.com/blog/")  # stable
 
 
 def test_content_excerpt_mode(site, cli, read_feed) -> None:

@@ -192,6 +192,7 @@ BAD = [
     ("bad-image", b"---\nimage: javascript:alert(1)\n---\n", 2, "image"),
     ("bad-reading-time", b"---\ntitle: x\nreading_time: soon\n---\n", 3, "reading_time"),
     ("bad-excerpt", b"---\nexcerpt: [a]\n---\n", 2, "excerpt: must be text"),
+    ("absolute-permalink", b"---\npermalink: https://other.example.com/x/\n---\n", 2, "permalink: must be a path"),
 ]
 
 
