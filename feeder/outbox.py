@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -105,6 +106,14 @@ _job: Job | None = None
 def _start(job: Job) -> None:
     global _job
     _job = job
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a killed sender must not leave its builders waiting for work forever
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: Any) -> None:
+    parent.join()
+    os._exit(0)
 
 
 def _build(chunk: list[Recipient]) -> list[tuple[str, bytes]]:

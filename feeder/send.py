@@ -75,8 +75,12 @@ class SendResult:
 
 
 def send(config: Config, now: datetime, *, sender: Sender, week: str | None = None, dry_run: bool = False,
-         to: str | None = None, force: bool = False, wait: float = 0.0) -> SendResult:
-    """Send the digest of *week* (default: the last complete week before *now*)."""
+         to: str | None = None, force: bool = False, wait: float = 0.0, workers: int | None = None) -> SendResult:
+    """Send the digest of *week* (default: the last complete week before *now*).
+
+    Long lists are built by spawned worker processes (see :mod:`feeder.outbox`): a script that
+    calls this must guard its top level with ``if __name__ == "__main__":``, or pass ``workers=1``.
+    """
     from .digest import build_issue, last_complete_week
     from .message import build_message
     from .weeks import parse_label
@@ -88,7 +92,7 @@ def send(config: Config, now: datetime, *, sender: Sender, week: str | None = No
         label = last_complete_week(now, config)
     issue = build_issue(config, now, label)
     return send_issue(config, issue, now, week=label, sender=sender, compose=build_message,
-                      dry_run=dry_run, to=to, force=force, wait=wait)
+                      dry_run=dry_run, to=to, force=force, wait=wait, workers=workers)
 
 
 def send_issue(config: Config, issue: Any, now: datetime, *, week: str, sender: Sender, compose: Compose,
