@@ -109,8 +109,8 @@ def compose(config: Config, week: str, start: datetime, end: datetime, posts: li
         size = len(body_html.encode()) + _headroom(config, body_html)
         if size <= SIZE_LIMIT:
             break
-        if length > MIN_EXCERPT:
-            length = max(MIN_EXCERPT, length * 2 // 3)
+        if length > MIN_EXCERPT:  # excerpts dominate a big issue: shrink them in proportion, at least by a third
+            length = max(MIN_EXCERPT, min(length * 2 // 3, length * SIZE_LIMIT // size))
         elif len(shown) > 1:  # items cost about the same each: drop the oldest in proportion to the excess
             shown = shown[: max(1, min(len(shown) - 1, len(shown) * SIZE_LIMIT // size))]
             subject = _subject(config, week, start, end, len(shown))

@@ -83,9 +83,9 @@ def test_max_items_keeps_the_newest(site):
     assert "+2" in issue.text
 
 
-def test_a_week_too_big_for_gmail_is_cut_to_fit_with_a_warning(site, caplog):
+def test_a_week_too_big_for_gmail_is_cut_to_fit_with_a_warning(site, caplog, cli):
     site.write_config(DIGEST + "  max_items: 200\n  excerpt_length: 5000\n")
-    paragraph = "これは長い段落です。" * 400
+    paragraph = "これは長い段落です。" * 150
     for i in range(120):
         site.post(f"2025-12-{8 + i % 7:02d}-long-{i}.md", f"title: 長い記事 {i}\ndate: 2025-12-{8 + i % 7:02d} 10:{i % 60:02d}",
                   body=paragraph + "\n")
@@ -95,6 +95,15 @@ def test_a_week_too_big_for_gmail_is_cut_to_fit_with_a_warning(site, caplog):
     assert issue.excerpt_length < 5000 and issue.omitted > 0
     assert any("would not fit" in w for w in issue.warnings)
     assert "would not fit" in caplog.text
+    result = cli("digest", "--config", site.root / "config.yaml", "--now", NOW, "--out", site.root / "out")
+    assert result.exit_code == 0 and "warning: 2025-W50: would not fit Gmail's 102 KB limit" in result.output
+
+
+def test_cli_reports_invalid_posts_and_still_writes(sample_site, cli):
+    (sample_site / "posts" / "2025-12-09-broken.md").write_text("---\ntitle: [unclosed\n---\nx\n", encoding="utf-8")
+    result = cli("digest", "--config", sample_site / "config.yaml", "--now", NOW, "--out", sample_site / "out")
+    assert result.exit_code == 1 and "2025-12-09-broken.md" in result.output
+    assert (sample_site / "out" / "2025-W50.html").is_file()
 
 
 def test_cli_writes_html_text_and_eml(sample_site, cli):
