@@ -20,7 +20,7 @@ from typing import NamedTuple
 from . import __version__
 
 log = logging.getLogger(__name__)
-_SCHEMA_VERSION = "2"
+_SCHEMA_VERSION = "3"  # 3: records carry enclosure
 LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
 
 

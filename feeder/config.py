@@ -51,6 +51,13 @@ class Feeds:
     max_items: int
     content: str  # "full" | "excerpt"
     excerpt_length: int  # characters (grapheme clusters)
+    json: str | None = None  # JSON Feed 1.1 path under output_dir, or None
+    tags: str | None = None  # folder under output_dir for per-tag feeds, or None for none
+    categories: str | None = None  # folder for per-category feeds, or None
+    stylesheet: str | None = None  # XSLT path under output_dir, or None for plain XML
+    websub_hub: str | None = None  # absolute http(s) URL of a WebSub hub to ping
+    archive: str | None = None  # folder for RFC 5005 archive pages, or None
+    archive_size: int = 50  # entries per archive page
 
 
 @dataclass(frozen=True)
@@ -202,8 +209,16 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         max_items=f.number("max_items", int, 20, 1, 10_000),
         content=f.choice("content", ("full", "excerpt"), "full"),
         excerpt_length=f.number("excerpt_length", int, 300, 20, 10_000),
+        json=_output_path(f, "json", None),
+        tags=_switch_path(f, "tags", "tags"),
+        categories=_switch_path(f, "categories", "categories"),
+        stylesheet=_switch_path(f, "stylesheet", "feed.xsl"),
+        websub_hub=_hub_url(f, "websub_hub"),
+        archive=_switch_path(f, "archive", "archive"),
+        archive_size=f.number("archive_size", int, 50, 1, 10_000),
     )
     f.done()
+    _distinct_outputs(f, feeds)
 
     d = top.section("digest")
     unsubscribe = d.get("unsubscribe_url", str, None)
@@ -301,15 +316,54 @@ def _path(sec: _Section, name: str, default: str | None, root: Path) -> Path | N
     return None if value is None else (root / Path(value).expanduser()).resolve()
 
 
-def _output_path(sec: _Section, name: str, default: str) -> str | None:
+def _output_path(sec: _Section, name: str, default: str | None) -> str | None:
     if name in sec.raw and sec.raw[name] in (None, False):
         sec.seen.add(name)
         return None
     value = sec.get(name, str, default)
+    if value is None:
+        return None
     pure = PurePosixPath(value)
     if not value or pure.is_absolute() or ".." in pure.parts or "\\" in value:
         raise ConfigError(f"{sec.key(name)}: must be a relative path inside output_dir, got {value!r}")
     return pure.as_posix()
+
+
+def _switch_path(sec: _Section, name: str, default: str) -> str | None:
+    """An optional output: false/absent is off, true is on at *default*, a string is on at that path."""
+    if sec.raw.get(name) is True:
+        sec.seen.add(name)
+        return default
+    if name in sec.raw and not isinstance(sec.raw[name], (str, type(None), bool)):
+        sec.get(name, (str, bool))  # raises, naming the key and the wrong type
+    return _output_path(sec, name, None)
+
+
+def _distinct_outputs(sec: _Section, feeds: Feeds) -> None:
+    """Two outputs at one path would overwrite each other; a feed inside a generated folder could be deleted."""
+    files = {k: getattr(feeds, k) for k in ("rss", "atom", "json", "stylesheet") if getattr(feeds, k)}
+    folders = {k: getattr(feeds, k) for k in ("tags", "categories", "archive") if getattr(feeds, k)}
+    seen: dict[str, str] = {}
+    for key, path in (*files.items(), *folders.items()):
+        if path in seen:
+            raise ConfigError(f"{sec.key(key)}: {path!r} is already used by {sec.key(seen[path])}")
+        seen[path] = key
+    for key, path in files.items():
+        for folder_key, folder in folders.items():
+            if path.startswith(folder + "/"):
+                raise ConfigError(f"{sec.key(key)}: {path!r} is inside {sec.key(folder_key)}'s folder {folder!r}, "
+                                  "which feeder manages; choose another path")
+
+
+def _hub_url(sec: _Section, name: str) -> str | None:
+    url = sec.get(name, str, None)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c in url for c in "\r\n "):
+        raise ConfigError(f"{sec.key(name)}: must be an absolute http(s) URL such as https://pubsubhubbub.appspot.com/, "
+                          f"got {url!r}")
+    return url
 
 
 _PERMALINK_STYLES = {

@@ -1,5 +1,11 @@
 """RSS 2.0 and Atom 1.0 documents, built with feedgen and made deterministic.
 
+Beyond what feedgen writes, a :class:`FeedContext` adds the document's own
+title and URL (tag feeds, archive pages), extra links (WebSub ``hub``, RFC 5005
+``prev-archive`` / ``next-archive`` / ``current``), the ``fh:archive`` marker and
+an ``xml-stylesheet`` instruction; entries get enclosures and a
+``media:thumbnail`` for the post's image.
+
 feedgen has traps that this module exists to avoid: it defaults every
 ``updated`` to now() (so the feed changes every run), prepends entries, takes
 the *last* link as the RSS channel link, and renders authors with an email as
@@ -14,15 +20,22 @@ import uuid
 from datetime import datetime, timezone
 from urllib.parse import urljoin
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
+from .archive import HISTORY_NS
 from .config import Author, Config
 from .content import Rendered
+from .outputs import FeedContext
+from .stylesheet import with_stylesheet
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # an empty feed's date: fixed, not now()
 # The W3C validator wants character references, not &amp;/&lt;, in RSS plain-text elements.
 _PLAIN_RSS = re.compile(rb"(<(title|category|dc:creator)>)(.*?)(</\2>)", re.DOTALL)
 _HEX = {b"&amp;": b"&#x26;", b"&lt;": b"&#x3C;", b"&gt;": b"&#x3E;"}
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 
 def feed_url(config: Config, path: str) -> str:
@@ -55,28 +68,72 @@ def newest(items: list[Rendered]) -> datetime:
     return max((r.post.updated or r.post.date for r in items), default=_EPOCH)
 
 
-def build(kind: str, config: Config, items: list[Rendered], path: str) -> bytes:
+def build(kind: str, config: Config, items: list[Rendered], path: str, context: FeedContext | None = None) -> bytes:
     """The feed document of *kind* ("rss" or "atom") served at *path* under the site."""
-    return {"rss": build_rss, "atom": build_atom}[kind](config, items, path)
+    return {"rss": build_rss, "atom": build_atom}[kind](config, items, path, context)
 
 
-def build_rss(config: Config, items: list[Rendered], path: str) -> bytes:
-    fg = _generator(config, items, path, rss=True)
+def build_rss(config: Config, items: list[Rendered], path: str, context: FeedContext | None = None) -> bytes:
+    context = context or FeedContext(feed_url(config, path), config.site.title)
+    fg = _generator(config, items, context, rss=True)
     xml = fg.rss_str(pretty=True)
-    return _PLAIN_RSS.sub(lambda m: m[1] + _hex_refs(m[3]) + m[4], xml)
+    return with_stylesheet(_PLAIN_RSS.sub(lambda m: m[1] + _hex_refs(m[3]) + m[4], xml), context.stylesheet)
 
 
-def build_atom(config: Config, items: list[Rendered], path: str) -> bytes:
-    return _generator(config, items, path, rss=False).atom_str(pretty=True)
+def build_atom(config: Config, items: list[Rendered], path: str, context: FeedContext | None = None) -> bytes:
+    context = context or FeedContext(feed_url(config, path), config.site.title)
+    return with_stylesheet(_generator(config, items, context, rss=False).atom_str(pretty=True), context.stylesheet)
 
 
-def _generator(config: Config, items: list[Rendered], path: str, rss: bool) -> FeedGenerator:
+class _Extras(BaseExtension):
+    """Feed-level additions feedgen has no API for: extra atom:link relations and fh:archive."""
+
+    links: tuple[tuple[str, str], ...] = ()
+    archive = False
+    media = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {**({"fh": HISTORY_NS} if self.archive else {}), **({"media": MEDIA_NS} if self.media else {})}
+
+    def _extend(self, parent: etree._Element, link: str) -> None:
+        for rel, href in self.links:
+            etree.SubElement(parent, link, rel=rel, href=href)
+        if self.archive:
+            etree.SubElement(parent, f"{{{HISTORY_NS}}}archive")
+
+    def extend_rss(self, feed: etree._Element) -> etree._Element:
+        self._extend(feed[0], f"{{{ATOM_NS}}}link")  # in the <channel>, as atom:link
+        return feed
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        self._extend(feed, "link")  # feedgen builds Atom in no namespace under a default xmlns
+        return feed
+
+
+class _EntryExtras(BaseEntryExtension):
+    """media:thumbnail for the post's image (Media RSS), in RSS items and Atom entries."""
+
+    thumbnail: str | None = None
+
+    def _extend(self, entry: etree._Element) -> etree._Element:
+        if self.thumbnail:
+            etree.SubElement(entry, f"{{{MEDIA_NS}}}thumbnail", url=self.thumbnail)
+        return entry
+
+    extend_rss = extend_atom = _extend
+
+
+def _generator(config: Config, items: list[Rendered], context: FeedContext, rss: bool) -> FeedGenerator:
     site, feeds = config.site, config.feeds
-    self_url = feed_url(config, path)
+    self_url = context.url
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("feeder", _Extras, _EntryExtras)
+    fg.feeder.links = context.links
+    fg.feeder.archive = context.archive
+    fg.feeder.media = any(item.post.image for item in items)
     fg.id(self_url)
-    fg.title(site.title)
+    fg.title(context.title)
     fg.description(site.description or site.title)
     if site.description:
         fg.subtitle(site.description)
@@ -110,6 +167,10 @@ def _generator(config: Config, items: list[Rendered], path: str, rss: bool) -> F
         entry.summary(item.excerpt(feeds.excerpt_length), type="html")
         if feeds.content == "full":
             entry.content(item.html, type="html")
+        if post.enclosure:  # feedgen writes it as the RSS <enclosure> and an Atom rel="enclosure" link
+            enclosure = {"href": post.enclosure.url, "rel": "enclosure", "type": post.enclosure.type}
+            entry.link(**enclosure, **({"length": str(post.enclosure.length)} if post.enclosure.length else {}))
+        entry.feeder.thumbnail = post.image
     return fg
 
 

@@ -1,32 +1,36 @@
 """``feeder publish``: posts in, feed files out, safely and only when something changed.
 
 Runs under a lock (overlapping cron runs wait their turn), brings the post cache
-up to date, and renders Markdown only for the posts the feeds list.  When the
-feeds' inputs (those posts' files, the config, feeder's version) are what the
-last run saw and the files it wrote are untouched, nothing is rendered or
-written at all.  Each file is written atomically, and only if its bytes change.
+up to date, and plans every output (see :mod:`feeder.outputs`).  An output whose
+inputs (its posts' files, its links, the config, feeder's version) are what the
+last run saw, and whose file is untouched, is skipped; Markdown is rendered only
+for the posts of the outputs that changed, each post once however many feeds
+list it.  Each file is written atomically, and only if its bytes change; files
+an earlier run wrote that no output produces any more (a tag nobody uses) are
+removed.  Finally the WebSub hub, if any, hears which subscription feeds changed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
 from .atomic import locked, write_if_changed
 from .cache import PostCache, Row
 from .collection import Collection, collect, scan
 from .config import Config
 from .errors import FeederError, PostError
-from .posts import decode
+from .outputs import Output, OutputState, plan
+from .posts import decode, split_front_matter
 
 if TYPE_CHECKING:
     from .content import Rendered, Renderer
+    from .websub import PingReport, Poster
 
 log = logging.getLogger(__name__)
 
@@ -44,95 +48,150 @@ class PublishResult:
     collection: Collection
     outputs: list[Path] = field(default_factory=list)  # every file this run produced
     written: list[Path] = field(default_factory=list)  # those whose bytes changed
+    removed: list[Path] = field(default_factory=list)  # files of outputs that no longer exist
     skipped: bool = False  # inputs unchanged since the last run: nothing was rendered
     problems: list[PostError] = field(default_factory=list)
+    websub: PingReport | None = None  # what the hub was told, when one is configured and a feed changed
 
 
 def state_cache(config: Config) -> PostCache:
     return PostCache(config.state_dir / "cache.sqlite", config.fingerprint)
 
 
-def publish(config: Config, now: datetime, *, strict: bool = False, wait: float = 60.0) -> PublishResult:
-    """Write every configured feed for the posts published at *now*."""
+def publish(config: Config, now: datetime, *, strict: bool = False, wait: float = 60.0,
+            poster: Poster | None = None) -> PublishResult:
+    """Write every configured output for the posts published at *now*; *poster* sends WebSub pings."""
     with locked(config.state_dir / "publish.lock", wait, "publish"), state_cache(config) as cache:
         collection = collect(config, now, cache)
         result = PublishResult(collection, problems=list(collection.problems))
         if strict and result.problems:
             raise InvalidPosts(result.problems)
-        names = feed_names(config)
-        result.outputs = [config.output_dir / name for name in names]
-        fingerprint = _fingerprint(config, collection.published[: config.feeds.max_items])
-        if not names or _unchanged(cache, fingerprint, config.output_dir):
+        state = OutputState(cache, config.output_dir)
+        outputs, stale, unreadable = _plan(config, collection.published, state)
+        result.problems.extend(unreadable)
+        if strict and unreadable:
+            raise InvalidPosts(result.problems)
+        result.outputs = [config.output_dir / o.path for o in outputs]
+        orphans = sorted(set(state.files) - {o.path for o in outputs})
+        if not stale and not orphans and not state.pending_pings:
             result.skipped = True
             return result
-        from .content import Renderer  # Markdown, the sanitizer and feedgen load only when something renders
-        from .feeds import build
+        changed = _write(config, collection, stale, state, result) if stale else []
+        _remove(config.output_dir, orphans, state, result)
+        pending = list(dict.fromkeys(state.pending_pings + changed))
+        state.pending_pings = []
+        if config.feeds.websub_hub and pending:
+            from .websub import http_post, ping
 
-        items = _render_newest(collection, Renderer(config), config.feeds.max_items, result.problems)
-        render_failed = len(result.problems) > len(collection.problems)
-        if strict and render_failed:
-            raise InvalidPosts(result.problems)
-        for name, kind in names.items():
-            target = config.output_dir / name
-            if write_if_changed(target, build(kind, config, items, name)):
-                result.written.append(target)
-        if not render_failed:  # a post that failed to read must be tried again next run
-            _remember(cache, fingerprint, config.output_dir, names)
+            result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
+            state.pending_pings = result.websub.failed
+        state.save()
         return result
 
 
-def feed_names(config: Config) -> dict[str, str]:
-    """Each configured feed's path under output_dir, and its kind."""
-    kinds = {"rss": config.feeds.rss, "atom": config.feeds.atom}
-    return {name: kind for kind, name in kinds.items() if name}
+def _plan(config: Config, published: list[Row], state: OutputState
+          ) -> tuple[list[Output], list[tuple[Output, str]], list[PostError]]:
+    """The outputs, those that are stale (with their fingerprints), and posts left out as unreadable.
+
+    A post whose body cannot be read is left out of *every* output, and the plan
+    is made again without it, so archive pages never count a post no feed shows.
+    """
+    unreadable: list[PostError] = []
+    rows = published
+    while True:
+        outputs = plan(config, rows)
+        stale = [(o, fp) for o in outputs if not state.fresh(o.path, fp := o.fingerprint(config))]
+        needed = {row.path: row for output, _ in stale for row in output.rows}
+        bad = [problem for problem in map(lambda p: _unreadable(config, p), needed) if problem]
+        if not bad:
+            return outputs, stale, unreadable
+        unreadable.extend(bad)
+        left_out = {problem.path for problem in bad}
+        rows = [row for row in rows if row.path not in left_out]
 
 
-def _render_newest(collection: Collection, renderer: Renderer, count: int,
-                   problems: list[PostError]) -> list[Rendered]:
-    """Render the newest *count* published posts; one that fails to read is reported and replaced."""
-    items: list[Rendered] = []
-    candidates = iter(collection.published)
-    while len(items) < count:
-        batch = [row for _, row in zip(range(count - len(items)), candidates)]
-        if not batch:
-            break
-        for post in collection.load(batch):
+def _unreadable(config: Config, path: str) -> PostError | None:
+    """Why the post at *path* cannot be rendered (its body is read and decoded), or None."""
+    try:
+        split_front_matter(path, decode(path, (config.posts_dir / path).read_bytes()))
+    except OSError as exc:
+        return PostError(path, f"cannot read: {exc.strerror}")
+    except PostError as exc:
+        return exc
+    return None
+
+
+class _Renders:
+    """Rendered posts shared by every output of one run: each rendered once, dropped after its last use."""
+
+    def __init__(self, collection: Collection, renderer: Renderer, outputs: list[Output]) -> None:
+        self._collection, self._renderer = collection, renderer
+        self._uses = Counter(row.path for output in outputs for row in output.rows)
+        self._done: dict[str, Rendered] = {}
+        self.failed: set[str] = set()
+
+    def take(self, rows: tuple[Row, ...], problems: list[PostError]) -> list[Rendered]:
+        missing = [row for row in rows if row.path not in self._done and row.path not in self.failed]
+        for post in self._collection.load(missing):
             try:
-                items.append(renderer.render(post))
-            except PostError as exc:
+                self._done[post.path] = self._renderer.render(post)
+            except PostError as exc:  # changed since it was checked a moment ago: left out, tried next run
                 problems.append(exc)
-    return items
+                self.failed.add(post.path)
+        items = [self._done[row.path] for row in rows if row.path in self._done]
+        for row in rows:
+            self._uses[row.path] -= 1
+            if not self._uses[row.path]:
+                self._done.pop(row.path, None)
+        return items
 
 
-def _fingerprint(config: Config, rows: list[Row]) -> str:
-    inputs = [__version__, config.fingerprint, [(r.path, *r.signature) for r in rows]]
-    return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
+def _write(config: Config, collection: Collection, stale: list[tuple[Output, str]], state: OutputState,
+           result: PublishResult) -> list[str]:
+    """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
+    from .content import Renderer  # Markdown, the sanitizer and feedgen load only when something renders
+    from .feeds import build
+    from .jsonfeed import build_json
+    from .stylesheet import build_stylesheet
+
+    renders = _Renders(collection, Renderer(config), [output for output, _ in stale])
+    changed: list[str] = []
+    for output, fingerprint in stale:
+        if output.kind == "xsl":
+            data = build_stylesheet(config)
+        elif output.kind == "index":
+            data = (json.dumps(output.data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        else:
+            items = renders.take(output.rows, result.problems)
+            data = build_json(config, items, output.context) if output.kind == "json" else \
+                build(output.kind, config, items, output.path, output.context)
+        target = config.output_dir / output.path
+        if write_if_changed(target, data):
+            result.written.append(target)
+            if output.subscribe and output.context:
+                changed.append(output.context.url)
+        if not any(row.path in renders.failed for row in output.rows):  # a post that failed to render must be tried again next run
+            state.record(output.path, fingerprint)
+        else:
+            state.forget(output.path)
+    return changed
 
 
-def _unchanged(cache: PostCache, fingerprint: str, output_dir: Path) -> bool:
-    """True when the last run had the same inputs and its files are still as it left them."""
-    saved = cache.get_state("outputs")
-    if not saved:
-        return False
-    state = json.loads(saved)
-    if state.get("fingerprint") != fingerprint:
-        return False
-    for name, (size, mtime_ns) in state["files"].items():
-        try:
-            st = (output_dir / name).stat()
-        except FileNotFoundError:
-            return False
-        if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
-            return False
-    return True
-
-
-def _remember(cache: PostCache, fingerprint: str, output_dir: Path, names) -> None:
-    files = {}
-    for name in names:
-        st = (output_dir / name).stat()
-        files[name] = [st.st_size, st.st_mtime_ns]
-    cache.set_state("outputs", json.dumps({"fingerprint": fingerprint, "files": files}))
+def _remove(output_dir: Path, orphans: list[str], state: OutputState, result: PublishResult) -> None:
+    """Delete files earlier runs wrote for outputs that are gone, and the folders they leave empty."""
+    for path in orphans:
+        target = output_dir / path
+        if target.exists():
+            target.unlink()
+            result.removed.append(target)
+        state.forget(path)
+        folder = target.parent
+        while folder != output_dir and output_dir in folder.parents:
+            try:
+                folder.rmdir()  # only succeeds when empty
+            except OSError:
+                break
+            folder = folder.parent
 
 
 def check(config: Config, now: datetime) -> Collection:

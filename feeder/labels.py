@@ -1,0 +1,94 @@
+"""Tags and categories as feeds: when two spellings are one label, and where its feed lives.
+
+A label's *key* is its NFKC form, case-folded, so ``AI``, ``ai`` and ``ＡＩ`` are
+one tag.  Its *name* (shown in titles) is the spelling most posts use, ties
+broken by code-point order, so it is the same on every run.
+
+Its *folder* on disk is the key with every character that is not a Unicode
+letter, mark or digit, ``-``, ``_`` or a non-leading ``.`` written as ``~XX``
+(the UTF-8 bytes in upper-case hex): ``投資`` stays ``投資``, ``c++`` becomes
+``c~2B~2B``, ``a/b`` becomes ``a~2Fb``, ``.net`` becomes ``~2Enet``.  ``~`` itself
+is always escaped, so the rule is reversible and two keys never share a folder.
+The URL is that folder percent-encoded (RFC 3986), which every web server maps
+back to the same file name.  Why not plain percent-encoding of the key: a ``/``
+would have to travel as ``%2F``, which Apache answers with 404 unless
+``AllowEncodedSlashes`` is on and nginx decodes into a real folder separator; and
+S3 website hosting reads ``+`` in a path as a space.  ``~`` is unreserved in
+RFC 3986, so no server or proxy rewrites it.  Very long keys are cut and given
+a hash suffix (``~~`` + 16 hex digits) to stay under file-name limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote
+
+from .cache import LABEL_SEPARATOR, Row
+
+_KEPT_PUNCTUATION = "-_."
+_MAX_BYTES = 180  # file names are limited to 255 bytes; leave room for the hash suffix
+
+
+@dataclass(frozen=True)
+class Label:
+    """One tag (or category) with every published post that carries it, newest first."""
+
+    key: str
+    name: str
+    folder: str  # the file-system name under the tags/ (or categories/) folder
+    rows: tuple[Row, ...]
+
+    @property
+    def url_path(self) -> str:
+        """The folder as it appears in a URL: percent-encoded UTF-8."""
+        return quote(self.folder, safe="-._~")
+
+
+@lru_cache(maxsize=65536)
+def label_key(spelling: str) -> str:
+    """Case and compatibility forms folded: the identity of a tag."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", spelling).casefold()).strip()
+
+
+@lru_cache(maxsize=65536)
+def folder_name(key: str) -> str:
+    """The reversible, collision-free file name for *key* (see the module docstring)."""
+    out: list[str] = []
+    for index, char in enumerate(key):
+        kept = (char in _KEPT_PUNCTUATION and not (char == "." and index == 0)) or \
+            unicodedata.category(char)[0] in "LMN"
+        out.append(char if kept else "".join(f"~{b:02X}" for b in char.encode("utf-8")))
+    name = "".join(out)
+    if len(name.encode("utf-8")) > _MAX_BYTES:
+        cut = name.encode("utf-8")[:_MAX_BYTES].decode("utf-8", "ignore")
+        cut = cut[: cut.rfind("~")] if "~" in cut[-2:] else cut  # never end inside an escape
+        name = f"{cut}~~{hashlib.sha256(key.encode('utf-8')).hexdigest()[:16]}"
+    return name
+
+
+def select(rows: list[Row], field: str) -> list[Label]:
+    """Every label of *field* ("tags" or "categories") among *rows* (newest first), sorted by key."""
+    posts: dict[str, list[Row]] = {}
+    spellings: dict[str, Counter[str]] = {}
+    for row in rows:
+        joined = getattr(row, field)
+        if not joined:
+            continue
+        seen: set[str] = set()
+        for spelling in joined.split(LABEL_SEPARATOR):
+            key = label_key(spelling)
+            if not key:
+                continue
+            spellings.setdefault(key, Counter())[spelling] += 1
+            if key not in seen:  # "AI" and "ai" on one post list it once
+                seen.add(key)
+                posts.setdefault(key, []).append(row)
+    labels = []
+    for key in sorted(posts):
+        name = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]
+        labels.append(Label(key, name, folder_name(key), tuple(posts[key])))
+    return labels

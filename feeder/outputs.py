@@ -1,0 +1,165 @@
+"""Which files a publish writes, what each one lists, and whether it is already up to date.
+
+The plan is pure: config and published rows in, a list of :class:`Output` out
+(the main feeds, RFC 5005 archive pages, per-tag and per-category feeds, their
+indexes, the XSLT stylesheet).  Each output has a fingerprint of everything its
+bytes depend on (its rows' paths and stat signatures, its links and title, the
+config, feeder's version), and :class:`OutputState` remembers, per file, the
+fingerprint it was written with and the size and mtime it was left with.  An
+output whose fingerprint and file are unchanged is skipped without rendering,
+so a run renders only the posts of the outputs that changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from . import __version__
+from .archive import complete_pages, page_path, subscription_count
+from .cache import PostCache, Row
+from .config import Config
+from .labels import select
+
+log = logging.getLogger(__name__)
+FEED_KINDS = ("rss", "atom", "json")
+LABEL_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}  # inside each tag's folder
+_STATE_KEY = "outputs"
+
+
+@dataclass(frozen=True)
+class FeedContext:
+    """What a feed document says about itself, beyond its entries."""
+
+    url: str  # its own absolute URL (the self link, the JSON feed_url)
+    title: str
+    links: tuple[tuple[str, str], ...] = ()  # extra (rel, href): hub, prev-archive, next-archive, current
+    archive: bool = False  # an RFC 5005 archive document (fh:archive)
+    stylesheet: str | None = None  # href of the XSLT, relative to this file
+    hub: str | None = None  # WebSub hub (JSON Feed "hubs")
+
+
+@dataclass(frozen=True)
+class Output:
+    path: str  # under output_dir, as the file system names it
+    kind: str  # rss | atom | json | index | xsl
+    rows: tuple[Row, ...] = ()
+    context: FeedContext | None = None
+    data: Any = field(default=None, compare=False)  # an index's entries
+    subscribe: bool = False  # a feed readers subscribe to: WebSub pings it when its bytes change
+
+    def fingerprint(self, config: Config) -> str:
+        digest = hashlib.sha256(f"{__version__}\0{config.fingerprint}\0{self.kind}\0{self.path}\0".encode())
+        digest.update(repr(self.context).encode())
+        digest.update(json.dumps(self.data, ensure_ascii=False, sort_keys=True).encode())
+        for row in self.rows:
+            digest.update(f"\0{row.path}\0{row.signature}".encode())
+        return digest.hexdigest()
+
+
+def file_url(config: Config, path: str) -> str:
+    """The absolute URL of a file under output_dir: percent-encoded UTF-8, as browsers send it."""
+    return config.site.url + quote(path, safe="/-._~!$&'()*+,;=:@")
+
+
+def plan(config: Config, published: list[Row]) -> list[Output]:
+    """Every file this config produces for *published* (newest first), in the order they are built."""
+    f = config.feeds
+    kinds = [(kind, name) for kind, name in zip(FEED_KINDS, (f.rss, f.atom, f.json)) if name]
+    outputs: list[Output] = []
+    if f.stylesheet and any(kind != "json" for kind, _ in kinds):
+        outputs.append(Output(f.stylesheet, "xsl"))
+    pages = complete_pages(published, f.archive_size) if f.archive else []
+    count = subscription_count(len(published), f.max_items, f.archive_size) if f.archive else f.max_items
+    newest = tuple(published[:count])
+    for kind, name in kinds:
+        links = _hub(config, kind)
+        if pages and kind != "json":
+            links += (("prev-archive", file_url(config, page_path(f.archive, name, len(pages)))),)
+        outputs.append(Output(name, kind, newest, _context(config, name, kind, config.site.title, links),
+                              subscribe=True))
+    for page in pages:
+        for kind, name in kinds:
+            if kind == "json":  # JSON Feed has no archive relations
+                continue
+            path = page_path(f.archive, name, page.number)
+            links = (("current", file_url(config, name)),
+                     ("next-archive", file_url(config, page_path(f.archive, name, page.number + 1))))
+            if page.number > 1:
+                links += (("prev-archive", file_url(config, page_path(f.archive, name, page.number - 1))),)
+            title = f"{config.site.title} — archive {page.number}"
+            outputs.append(Output(path, kind, page.rows, _context(config, path, kind, title, links, archive=True)))
+    for field_name, folder, word in (("tags", f.tags, "tag"), ("categories", f.categories, "category")):
+        if folder:
+            outputs.extend(_label_outputs(config, published, field_name, folder, word, kinds))
+    return outputs
+
+
+def _label_outputs(config: Config, published: list[Row], field_name: str, folder: str, word: str,
+                   kinds: list[tuple[str, str]]) -> list[Output]:
+    outputs, index = [], []
+    for label in select(published, field_name):
+        rows = label.rows[: config.feeds.max_items]
+        title = f"{config.site.title} — {word}: {label.name}"
+        feeds = {}
+        for kind, _name in kinds:
+            path = f"{folder}/{label.folder}/{LABEL_FILES[kind]}"
+            feeds[kind] = file_url(config, path)
+            outputs.append(Output(path, kind, rows, _context(config, path, kind, title, _hub(config, kind)),
+                                  subscribe=True))
+        index.append({"name": label.name, "key": label.key, "path": f"{folder}/{label.folder}/",
+                      "posts": len(label.rows), "feeds": feeds})
+    data = {"title": f"{config.site.title} — {field_name}", "home_page_url": config.site.url, field_name: index}
+    outputs.append(Output(f"{folder}/index.json", "index", data=data))
+    return outputs
+
+
+def _hub(config: Config, kind: str) -> tuple[tuple[str, str], ...]:
+    return (("hub", config.feeds.websub_hub),) if config.feeds.websub_hub and kind != "json" else ()
+
+
+def _context(config: Config, path: str, kind: str, title: str, links: tuple[tuple[str, str], ...],
+             archive: bool = False) -> FeedContext:
+    sheet = None
+    if config.feeds.stylesheet and kind != "json":
+        sheet = quote(posixpath.relpath(config.feeds.stylesheet, posixpath.dirname(path) or "."), safe="/-._~")
+    return FeedContext(file_url(config, path), title, links, archive, sheet, config.feeds.websub_hub)
+
+
+class OutputState:
+    """Per output file: the fingerprint it was written with, and its size and mtime after writing."""
+
+    def __init__(self, cache: PostCache, output_dir: Path) -> None:
+        self._cache, self._dir = cache, output_dir
+        saved = cache.get_state(_STATE_KEY)
+        state = json.loads(saved) if saved else {}
+        self.files: dict[str, list] = state.get("files", {}) if state.get("format") == 2 else {}
+        self.pending_pings: list[str] = state.get("pending_pings", []) if state.get("format") == 2 else []
+
+    def fresh(self, path: str, fingerprint: str) -> bool:
+        """True when *path* was written from these inputs and nobody has touched it since."""
+        saved = self.files.get(path)
+        if not saved or saved[0] != fingerprint:
+            return False
+        try:
+            st = (self._dir / path).stat()
+        except FileNotFoundError:
+            return False
+        return [st.st_size, st.st_mtime_ns] == saved[1:]
+
+    def record(self, path: str, fingerprint: str) -> None:
+        st = (self._dir / path).stat()
+        self.files[path] = [fingerprint, st.st_size, st.st_mtime_ns]
+
+    def forget(self, path: str) -> None:
+        self.files.pop(path, None)
+
+    def save(self) -> None:
+        state = {"format": 2, "files": self.files, "pending_pings": self.pending_pings}
+        self._cache.set_state(_STATE_KEY, json.dumps(state, ensure_ascii=False, separators=(",", ":")))
