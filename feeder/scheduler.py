@@ -129,11 +129,15 @@ class Runner:
         """Run until a signal (or *ticks* loop turns, for tests); 0 when stopped cleanly."""
         ticker = schedule.Scheduler()
         ticker.every(self.config.schedule.publish_every_minutes).minutes.do(self.publish_job)
-        ticker.every(CHECK_EVERY_SECONDS).seconds.do(self.digest_job)
+        if self.config.digest.recipients is not None:
+            ticker.every(CHECK_EVERY_SECONDS).seconds.do(self.digest_job)
+            digest = "next digest " + next_send_slot(self.clock(), self.config).astimezone(
+                self.config.site.timezone).isoformat()
+        else:
+            digest = "no digest (digest.recipients is not set)"
         previous = {s: signal.signal(s, self.stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
-            log.info("running: publish every %d min; digest %s", self.config.schedule.publish_every_minutes,
-                     next_send_slot(self.clock(), self.config).astimezone(self.config.site.timezone).isoformat())
+            log.info("running: publish every %d min; %s", self.config.schedule.publish_every_minutes, digest)
             for job in list(ticker.jobs):  # once at start: catch up on what was missed while down
                 if self.stopping:
                     break

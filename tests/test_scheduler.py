@@ -22,11 +22,13 @@ from feeder.scheduler import RETRY_AFTER, Runner, digest_due, next_send_slot, se
 UTC = timezone.utc
 
 
-def config_for(site, tz: str, day: str = "monday", at: str = "09:00"):
+def config_for(site, tz: str, day: str = "monday", at: str = "09:00", recipients: bool = True):
+    (site.root / "recipients.txt").write_text("a@example.com\n")
     site.write_config(f"""
         digest:
           send_day: {day}
           send_time: "{at}"
+          {"recipients: recipients.txt" if recipients else ""}
         """, timezone=tz)
     return site.config
 
@@ -216,3 +218,17 @@ def test_slots_are_a_week_apart_on_the_wall_clock_all_year(site, tz):
         seen.append(slot)
         now = slot
     assert all(timedelta(days=6, hours=22) <= b - a <= timedelta(days=7, hours=2) for a, b in zip(seen, seen[1:]))
+
+
+def test_without_recipients_run_only_publishes(site, caplog):
+    caplog.set_level("INFO")
+    config = config_for(site, "Asia/Tokyo", recipients=False)
+    clock = Clock(utc(2025, 12, 24, 3))
+
+    def publish(at):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    r, calls = runner(config, clock, publish=publish)
+    assert r.run(ticks=1000) == 0
+    assert len(calls["publish"]) == 1 and calls["send"] == []
+    assert "no digest (digest.recipients is not set)" in caplog.text
