@@ -307,6 +307,9 @@ def _report_send(ui: Output, result) -> None:
         if result.sent:
             ui.say(f"{result.week}: test copy sent to {result.test_to}")
         return
+    if not result.recipients:
+        ui.say(f"{result.week}: no valid address in the digest.recipients file; nothing sent")
+        return
     if not result.pending:
         ui.say(f"{result.week}: already sent to all {result.recipients} recipients; nothing to do "
                "(--force sends again)")

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -194,11 +195,18 @@ def test_feeder_run_publishes_sends_the_missed_digest_and_stops_on_sigterm(sampl
         assert "SIGTERM received" in err and "stopped" in err
 
         again = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(2)
+        timer = threading.Timer(60, again.kill)  # a hung loop fails the test instead of hanging it
+        timer.start()
+        first_lines = []
+        for line in again.stdout:  # the restart's catch-up finds the ledger complete
+            first_lines.append(line)
+            if "already sent to all 5" in line:
+                break
         again.send_signal(signal.SIGINT)
         out, err = again.communicate(timeout=30)
+        timer.cancel()
         assert again.returncode == 0, err
-        assert "already sent to all 5" in out  # the restart's catch-up found the ledger complete
+        assert "already sent to all 5" in "".join(first_lines)
         assert len(srv.handler.received) == len(PEOPLE)
     finally:
         srv.stop()

@@ -326,3 +326,11 @@ def test_implicit_tls_send(cli, sample_site, server, tmp_path, monkeypatch):
     result = send(cli, config_path)
     assert result.exit_code == 0, result.output
     assert copies(srv) == Counter({p: 1 for p in PEOPLE})
+
+
+def test_a_list_without_valid_addresses_says_so(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port, "# nobody yet\n")
+    result = send(cli, config_path)
+    assert result.exit_code == 0 and "no valid address in the digest.recipients file" in result.output
+    assert srv.handler.received == []
