@@ -251,3 +251,15 @@ def test_future_posts_appear_only_once_now_passes_them(site, cli, read_feed) -> 
         assert result.exit_code == 0
         assert [e.title for e in read_feed(atom).entries] == titles, now
     assert "2 published, 0 drafts, 0 scheduled" in result.stdout
+
+
+def test_feed_paths_are_configurable_and_a_feed_can_be_switched_off(site, cli, read_feed) -> None:
+    site.write_config("feeds:\n  rss: feeds/all.rss\n  atom: false\n")
+    site.post("2025-01-01-a.md", "title: A")
+    result = cli("publish", "--config", site.root / "config.yaml", "--now", NOW)
+    assert result.exit_code == 0
+    assert sorted(p.relative_to(site.root / "public").as_posix() for p in (site.root / "public").rglob("*")) == \
+        ["feeds", "feeds/all.rss"]
+    feed = read_feed(site.root / "public" / "feeds" / "all.rss")
+    assert {link.rel: link.href for link in feed.feed.links} == \
+        {"self": "https://example.com/blog/feeds/all.rss", "alternate": "https://example.com/blog/"}
