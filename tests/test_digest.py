@@ -80,7 +80,8 @@ def test_max_items_keeps_the_newest(site):
     issue = build_issue(site.config, SAMPLE_NOW)
     assert [r.post.title for r in issue.posts] == ["Post 11", "Post 10"]
     assert issue.omitted == 2 and any("max_items" in w for w in issue.warnings)
-    assert "+2" in issue.text
+    assert "2 more new posts on the site: https://example.com/blog/" in issue.text
+    assert ">2 more new posts on the site →</a>" in issue.html
 
 
 def test_a_week_too_big_for_gmail_is_cut_to_fit_with_a_warning(site, caplog, cli):
