@@ -8,8 +8,9 @@ leaves a ledger that names everybody who has the digest — at worst it misses
 the one message whose acceptance was in flight, which is why Message-IDs are
 deterministic: receiving systems that see the same ID twice drop the copy.
 
-Messages are built one at a time from the issue rendered once, so memory does
-not grow with the list.  Permanent refusals are reported and the rest still go
+Messages are built from the issue rendered once, a bounded window ahead of
+the sender (by worker processes for long lists, see :mod:`feeder.outbox`), so
+memory does not grow with the list.  Permanent refusals are reported and the rest still go
 out; after ``smtp.max_consecutive_failures`` failures in a row the server is
 clearly not working and the run stops — the next run picks up where it ended.
 """
@@ -17,7 +18,6 @@ clearly not working and the run stops — the next run picks up where it ended.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -28,13 +28,10 @@ from .config import Config
 from .errors import ConfigError
 from .ledger import open_ledger, read_ledger
 from .mail import Outcome
-from .outbox import Job, messages
+from .outbox import Compose, Job, messages
 from .recipients import Recipient, RecipientProblem, load_recipients, parse_line
 
 log = logging.getLogger(__name__)
-
-Compose = Callable[..., EmailMessage]  # feeder.message.build_message's signature
-
 
 class Sender(Protocol):
     def deliver(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome: ...
