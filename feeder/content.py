@@ -113,7 +113,7 @@ def sanitize(fragment: str, base_url: str) -> str:
         link_rel=None,
         filter_style_properties={"text-align"},
     )
-    return cleaned.strip()
+    return clean_text(cleaned).strip()  # again: the sanitizer decodes references such as &#1; into characters
 
 
 def absolute_url(value: str, base_url: str) -> str | None:
