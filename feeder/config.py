@@ -26,6 +26,7 @@ from .errors import ConfigError
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _REQUIRED = object()
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # XML 1.0 forbids them
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,8 @@ class _Section:
         if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
             wanted = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise ConfigError(f"{self.key(name)}: expected {_article(wanted)}, got {_kind(value)} {value!r}")
+        if isinstance(value, str) and _CONTROL.search(value):  # a YAML escape such as "\x01" would crash the feeds
+            raise ConfigError(f"{self.key(name)}: contains a control character, {value!r}; remove it")
         return value
 
     def number(self, name: str, kind: type, default: Any, low: float, high: float | None = None) -> Any:
