@@ -84,6 +84,7 @@ BAD = [
     ("permalink relative", GOOD_SITE + "permalink: posts/:slug/\n", "permalink", "start with '/'"),
     ("state inside output", GOOD_SITE + "output_dir: public\nstate_dir: public/state\n", "state_dir", "output_dir"),
     ("top level not a mapping", "- a\n- b\n", "the file", "mapping"),
+    ("control character", 'site:\n  title: "T\\x01"\n  url: https://example.com/\n', "site.title", "control character"),
 ]
 
 
@@ -199,3 +200,38 @@ def test_cli_missing_config_exits_2(tmp_path: Path, cli, monkeypatch) -> None:
     result = cli("publish")
     assert result.exit_code == 2
     assert "config.yaml: config file not found" in result.stderr
+
+
+# ---- feeds: json, tags, categories, stylesheet, websub_hub, archive, archive_size ----------------------
+
+def test_new_feed_keys_default_to_off(tmp_path: Path) -> None:
+    feeds = load_config(write(tmp_path, "site: {title: T, url: 'https://e.com/'}\n")).feeds
+    assert (feeds.json, feeds.tags, feeds.categories, feeds.stylesheet, feeds.websub_hub, feeds.archive) == \
+        (None, None, None, None, None, None)
+    assert feeds.archive_size == 50
+
+
+def test_new_feed_keys_switch_on_with_true_or_a_path(tmp_path: Path) -> None:
+    feeds = load_config(write(tmp_path, """
+        site: {title: T, url: 'https://e.com/'}
+        feeds: {json: feed.json, tags: true, categories: topics, stylesheet: true, archive: true,
+                archive_size: 100, websub_hub: 'https://hub.example/'}
+        """)).feeds
+    assert (feeds.json, feeds.tags, feeds.categories, feeds.stylesheet, feeds.archive) == \
+        ("feed.json", "tags", "topics", "feed.xsl", "archive")
+    assert feeds.archive_size == 100 and feeds.websub_hub == "https://hub.example/"
+
+
+@pytest.mark.parametrize("feeds, phrase", [
+    ("{tags: 3}", "feeds.tags: expected"),
+    ("{json: ../feed.json}", "feeds.json: must be a relative path"),
+    ("{json: feed.xml}", "feeds.json: 'feed.xml' is already used by feeds.rss"),
+    ("{tags: x, categories: x}", "feeds.categories: 'x' is already used by feeds.tags"),
+    ("{archive: true, json: archive/feed.json}", "inside feeds.archive's folder"),
+    ("{archive_size: 0}", "feeds.archive_size: must be between 1 and 10000"),
+    ("{websub_hub: 'hub.example'}", "feeds.websub_hub: must be an absolute http(s) URL"),
+    ("{stylesheet: [a]}", "feeds.stylesheet: expected"),
+])
+def test_bad_new_feed_keys_name_the_key(tmp_path: Path, feeds: str, phrase: str) -> None:
+    with pytest.raises(ConfigError, match=phrase.replace("(", r"\(").replace(")", r"\)")):
+        load_config(write(tmp_path, f"site: {{title: T, url: 'https://e.com/'}}\nfeeds: {feeds}\n"))

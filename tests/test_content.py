@@ -59,6 +59,11 @@ def test_forbidden_xml_characters_are_removed() -> None:
     ET.fromstring(f"<root>{cleaned}</root>")  # now legal XML
 
 
+def test_character_references_to_forbidden_characters_are_removed() -> None:
+    cleaned = sanitize('<p>a&#1;b&#x1b;c&#xFFFE;d <img alt="x&#2;y" src="p.png"></p>', BASE)
+    assert cleaned == '<p>abcd <img alt="xy" src="https://example.com/blog/2025/01/02/post/p.png"></p>'
+
+
 def render(site, name: str, text: str):
     post = parse_post(name, text.encode(), site.config)
     site.post(name, raw=text.encode())

@@ -343,7 +343,7 @@ def nasty_site(site) -> None:
         '---\nIntro & <b>bold</b> ]]> \x01 control\x1b.\n\n<!--more-->\n\n<script>alert(1)</script>'
         '<iframe src="https://evil.example/"></iframe><form><input></form> A <!-- hidden --> B\n'
         '<a href="javascript:alert(1)" onclick="x()">js</a> <img src="rel.png" srcset="a.png 1x, b.png 2x" alt="">\n\n'
-        '<div><p>Unclosed <b>bold\n\n```\n]]> <not a tag> &amp;\n```\n').encode())
+        '<div><p>Unclosed <b>bold &#1; &#xFFFE;\n\n```\n]]> <not a tag> &amp;\n```\n').encode())
     site.post("2025-01-02-url-id.md", "title: Id is another URL\nguid: 'https://old.example.org/p?id=1&x=2'",
               body="[up](../up/) ![i](/img.png)\n")
     site.post("2025-01-03-tag-id.md", "title: Tag URI id\nid: 'tag:example.com,2025:post-3'\nupdated: 2025-02-01T10:00:00+01:00")
@@ -368,4 +368,36 @@ def test_w3c_validator_finds_no_errors_or_warnings(which: str, request, cli) -> 
     for name in ("feed.xml", "atom.xml"):
         run = subprocess.run([sys.executable, str(VALIDATOR), str(root / "public" / name), "--url", base + name],
                              capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0 and "Valid: no errors or warnings." in run.stdout, run.stdout + run.stderr
+
+
+# ---- enclosures and media:thumbnail --------------------------------------------------------------------
+
+def test_enclosures_and_thumbnails_in_both_feeds(site, cli, read_feed) -> None:
+    site.post("2025-01-01-ep.md", "title: Episode\nimage: /img/ep.png\n"
+              "enclosure: {url: /media/ep.mp3, length: 12345, type: audio/mpeg}")
+    site.post("2025-01-02-video.md", "title: Video\nvideo: https://cdn.example.com/v.webm")
+    site.post("2025-01-03-plain.md", "title: Plain")
+    publish(cli, site.root)
+    rss, atom = read_feed(site.root / "public" / "feed.xml"), read_feed(site.root / "public" / "atom.xml")
+    for feed in (rss, atom):
+        ep, video, plain = entry(feed, "Episode"), entry(feed, "Video"), entry(feed, "Plain")
+        assert [(e.href, e.type) for e in ep.enclosures] == [("https://example.com/media/ep.mp3", "audio/mpeg")]
+        assert [(e.href, e.type) for e in video.enclosures] == [("https://cdn.example.com/v.webm", "video/webm")]
+        assert plain.enclosures == []
+        assert ep.media_thumbnail == [{"url": "https://example.com/img/ep.png"}]
+        assert "media_thumbnail" not in plain
+    assert entry(rss, "Episode").enclosures[0].length == "12345"
+    assert entry(rss, "Video").enclosures[0].length == "0"  # RSS requires length: 0 when unknown
+    assert entry(atom, "Episode").enclosures[0].length == "12345"
+    assert "length" not in entry(atom, "Video").enclosures[0]  # Atom's length is optional: left out when unknown
+
+
+@pytest.mark.skipif(not VALIDATOR.is_file(), reason="the W3C feed validator is not installed here")
+def test_enclosures_validate(site, cli) -> None:
+    site.post("2025-01-01-ep.md", "title: Episode\nimage: /img/ep.png\naudio: /media/ep.m4a")
+    publish(cli, site.root)
+    for name in ("feed.xml", "atom.xml"):
+        run = subprocess.run([sys.executable, str(VALIDATOR), str(site.root / "public" / name), "--url",
+                              "https://example.com/blog/" + name], capture_output=True, text=True, timeout=120)
         assert run.returncode == 0 and "Valid: no errors or warnings." in run.stdout, run.stdout + run.stderr
