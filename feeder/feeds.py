@@ -27,6 +27,7 @@ from lxml import etree
 from .archive import HISTORY_NS
 from .config import Author, Config
 from .content import Rendered
+from .posts import Enclosure
 from .outputs import FeedContext
 from .stylesheet import with_stylesheet
 
@@ -111,16 +112,33 @@ class _Extras(BaseExtension):
 
 
 class _EntryExtras(BaseEntryExtension):
-    """media:thumbnail for the post's image (Media RSS), in RSS items and Atom entries."""
+    """Per entry: the enclosure, and media:thumbnail for the post's image (Media RSS).
+
+    The enclosure is written here rather than with feedgen's ``link(rel="enclosure")``:
+    feedgen 1.0 drops the ``rel``, ``type`` and ``length`` of Atom entry links, which
+    turns an enclosure into a second alternate link (invalid Atom).
+    """
 
     thumbnail: str | None = None
+    enclosure: Enclosure | None = None
 
-    def _extend(self, entry: etree._Element) -> etree._Element:
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        if self.enclosure:  # RSS requires length: 0 when unknown (RSS Best Practices Profile)
+            etree.SubElement(item, "enclosure", url=self.enclosure.url, length=str(self.enclosure.length),
+                             type=self.enclosure.type)
+        return self._thumbnail(item)
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        if self.enclosure:  # Atom's length is optional: left out when unknown
+            link = etree.SubElement(entry, "link", rel="enclosure", href=self.enclosure.url, type=self.enclosure.type)
+            if self.enclosure.length:
+                link.set("length", str(self.enclosure.length))
+        return self._thumbnail(entry)
+
+    def _thumbnail(self, entry: etree._Element) -> etree._Element:
         if self.thumbnail:
             etree.SubElement(entry, f"{{{MEDIA_NS}}}thumbnail", url=self.thumbnail)
         return entry
-
-    extend_rss = extend_atom = _extend
 
 
 def _generator(config: Config, items: list[Rendered], context: FeedContext, rss: bool) -> FeedGenerator:
@@ -167,9 +185,7 @@ def _generator(config: Config, items: list[Rendered], context: FeedContext, rss:
         entry.summary(item.excerpt(feeds.excerpt_length), type="html")
         if feeds.content == "full":
             entry.content(item.html, type="html")
-        if post.enclosure:  # feedgen writes it as the RSS <enclosure> and an Atom rel="enclosure" link
-            enclosure = {"href": post.enclosure.url, "rel": "enclosure", "type": post.enclosure.type}
-            entry.link(**enclosure, **({"length": str(post.enclosure.length)} if post.enclosure.length else {}))
+        entry.feeder.enclosure = post.enclosure
         entry.feeder.thumbnail = post.image
     return fg
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -277,3 +278,31 @@ def test_very_large_post_is_published(site, cli, read_feed) -> None:
     large = feed.entries[1]
     assert len(large.content[0].value) > 5_000_000
     assert len(large.summary) < 400  # the excerpt is cut
+
+
+# ---- enclosure / audio / video -------------------------------------------------------------------------
+
+def test_enclosure_forms(site) -> None:
+    full = parse(site, "2025-01-01-a.md", "---\nenclosure: {url: ep.mp3, length: 10, type: audio/x-m4a}\n---\n")
+    assert (full.enclosure.url, full.enclosure.length, full.enclosure.type) == \
+        ("https://example.com/blog/2025/01/01/a/ep.mp3", 10, "audio/x-m4a")
+    audio = parse(site, "2025-01-01-b.md", "---\naudio: https://cdn.example.com/a.MP3?x=1\n---\n")
+    assert (audio.enclosure.length, audio.enclosure.type) == (0, "audio/mpeg")
+    video = parse(site, "2025-01-01-c.md", "---\nvideo: /v/clip.mp4\n---\n")
+    assert video.enclosure.type == "video/mp4"
+    assert parse(site, "2025-01-01-d.md", "---\ntitle: none\n---\n").enclosure is None
+    assert Post.from_record(full.to_record()) == full
+
+
+@pytest.mark.parametrize("front, phrase", [
+    ("enclosure: {length: 3}", "enclosure: must be a URL or a mapping with url"),
+    ("enclosure: {url: a.mp3, size: 3}", "enclosure: unknown key 'size'"),
+    ("audio: a.unknownext", "audio: cannot tell the media type"),
+    ("enclosure: {url: a.mp3, length: -1}", "length must be a whole number of bytes"),
+    ("enclosure: {url: a.mp3, type: 'audio mpeg'}", "type must be a media type"),
+    ("video: 'javascript:alert(1)'", "video: url must be a path or an http(s) URL"),
+])
+def test_bad_enclosures_name_the_key_and_line(site, front: str, phrase: str) -> None:
+    with pytest.raises(PostError, match=re.escape(phrase)) as caught:
+        parse(site, "2025-01-01-a.md", f"---\ntitle: t\n{front}\n---\n")
+    assert caught.value.line == 3

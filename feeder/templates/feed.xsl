@@ -10,7 +10,7 @@
 
   <xsl:variable name="title" select="/rss/channel/title | /atom:feed/atom:title"/>
   <xsl:variable name="subtitle" select="/rss/channel/description | /atom:feed/atom:subtitle"/>
-  <xsl:variable name="home" select="/rss/channel/link | /atom:feed/atom:link[@rel='alternate']/@href"/>
+  <xsl:variable name="home" select="/rss/channel/link | /atom:feed/atom:link[not(@rel) or @rel='alternate']/@href"/>
   <xsl:variable name="self" select="/rss/channel/atom:link[@rel='self']/@href | /atom:feed/atom:link[@rel='self']/@href"/>
   <xsl:variable name="links" select="/rss/channel/atom:link | /atom:feed/atom:link"/>
   <xsl:variable name="lang">
@@ -100,7 +100,7 @@
 
   <xsl:template match="item | atom:entry">
     <article>
-      <h3><a href="{link | atom:link[@rel='alternate']/@href}"><xsl:value-of select="title | atom:title"/></a></h3>
+      <h3><a href="{link | atom:link[not(@rel) or @rel='alternate']/@href}"><xsl:value-of select="title | atom:title"/></a></h3>
       <time>
         <xsl:choose>
           <xsl:when test="pubDate"><xsl:value-of select="substring(pubDate, 6, 11)"/></xsl:when>
