@@ -126,10 +126,23 @@ def publish(config, now, ui, strict: bool, wait: float) -> int:
     ui.detail(f"{len(c.published)} published, {c.drafts} drafts, {c.scheduled} scheduled, "
               f"{len(result.problems)} invalid; {c.parsed} files parsed")
     if result.written:
-        ui.say(f"published {len(c.published)} posts: " + ", ".join(shown(p) for p in result.written))
+        ui.say(f"published {len(c.published)} posts: " + _listed(result.written))
     else:
-        ui.detail("nothing changed: " + ", ".join(shown(p) for p in result.outputs) + " left as they were")
+        ui.detail("nothing changed: " + _listed(result.outputs) + " left as they were")
+    if result.removed:
+        ui.detail("removed (no longer produced): " + _listed(result.removed))
+    if result.websub:  # a hub that is down is a warning: the files are published, the exit code stays 0
+        for warning in result.websub.problems:
+            ui.problem(f"warning: {warning}")
+        if result.websub.pinged:
+            ui.detail(f"WebSub: announced {len(result.websub.pinged)} changed feed(s) to {config.feeds.websub_hub}")
     return 1 if result.problems else 0
+
+
+def _listed(paths: list[Path], limit: int = 8) -> str:
+    """Paths for a summary line: the first few, then how many more (tag feeds can number thousands)."""
+    names = [shown(p) for p in paths[:limit]]
+    return ", ".join(names) + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
 @main.command(epilog=EXAMPLES)
@@ -265,7 +278,9 @@ def run_command(config, now, ui) -> int:
         for problem in result.problems:
             ui.problem(_located(config, problem))
         if result.written:
-            ui.say("published: " + ", ".join(shown(p) for p in result.written))
+            ui.say("published: " + _listed(result.written))
+        for warning in result.websub.problems if result.websub else ():
+            ui.problem(f"warning: {warning}")
 
     def send_job(at: datetime, week: str):
         with _smtp_sender(config) as sender:
