@@ -99,9 +99,8 @@ def test_links_ids_and_authors(sample_feeds) -> None:
     rss, atom, rss_path, atom_path = sample_feeds
     channel = ET.parse(rss_path).getroot().find("channel")
     assert channel.findtext("link") == "https://allforces.example.com/"  # the site, not the feed
-    self_links = channel.findall("atom:link", NS)
-    assert [(link.get("rel"), link.get("href")) for link in self_links] == \
-        [("self", "https://allforces.example.com/feed.xml")]
+    self_links = [link for link in channel.findall("atom:link", NS) if link.get("rel") == "self"]
+    assert [link.get("href") for link in self_links] == ["https://allforces.example.com/feed.xml"]
     assert channel.findtext("language") == "ja"
     for item in channel.findall("item"):
         assert item.find("author") is None  # RSS <author> must be an email; names go to dc:creator
@@ -115,7 +114,8 @@ def test_links_ids_and_authors(sample_feeds) -> None:
 
     root = ET.parse(atom_path).getroot()
     links = {link.get("rel"): link.get("href") for link in root.findall("atom:link", NS)}
-    assert links == {"self": "https://allforces.example.com/atom.xml", "alternate": "https://allforces.example.com/"}
+    assert links["self"] == "https://allforces.example.com/atom.xml"
+    assert links["alternate"] == "https://allforces.example.com/"
     assert root.findtext("atom:id", namespaces=NS) == "https://allforces.example.com/atom.xml"
     for element in root.findall("atom:entry", NS):
         assert element.find("atom:author/atom:email", NS) is None

@@ -24,8 +24,15 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def outputs(root: Path) -> dict[str, bytes]:
+    """Every file under public/ (feeds, and whatever else the config asks for), by relative path."""
     public = root / "public"
-    return {p.name: p.read_bytes() for p in sorted(public.iterdir())} if public.is_dir() else {}
+    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*")) if p.is_file()}
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    public = root / "public"
+    return {p.relative_to(public).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(public.rglob("*")) if p.is_file()}
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -119,8 +126,9 @@ def test_concurrent_publishes_all_succeed_with_identical_output(sample_site: Pat
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
     results = [(run.wait(timeout=60), run.stderr.read()) for run in runs]
     assert all(code == 0 for code, _ in results), results
-    assert outputs(sample_site) == {"atom.xml": (GOLDEN / "atom.xml").read_bytes(),
-                                    "feed.xml": (GOLDEN / "feed.xml").read_bytes()}
+    produced = outputs(sample_site)
+    assert produced["atom.xml"] == (GOLDEN / "atom.xml").read_bytes()
+    assert produced["feed.xml"] == (GOLDEN / "feed.xml").read_bytes()
     assert leftovers(sample_site / "public") == []
 
 
@@ -171,14 +179,14 @@ def test_paths_are_shown_relative_to_the_working_directory(site, cli, monkeypatc
 def test_strict_writes_nothing_and_exits_1(site, cli) -> None:
     site.post("2025-01-01-good.md", "title: Good")
     assert cli("publish", "--config", site.root / "config.yaml", "--now", NOW).exit_code == 0
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (site.root / "public").iterdir()}
+    before = snapshot(site.root)
     site.post("2025-01-02-new.md", "title: New")
     site.post("2025-01-03-bad.md", raw=b"---\ndate: someday\n---\n")
     result = cli("publish", "--config", site.root / "config.yaml", "--now", NOW, "--strict")
     assert result.exit_code == 1
     assert "2025-01-03-bad.md:2: date: cannot read 'someday'" in result.stderr
     assert "--strict wrote nothing" in result.stderr
-    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (site.root / "public").iterdir()}
+    after = snapshot(site.root)
     assert after == before
 
 
@@ -213,7 +221,7 @@ def test_bad_now_is_a_usage_error(sample_site: Path, cli) -> None:
 
 def test_output_ignores_mtimes_and_is_not_rewritten(sample_site: Path, cli) -> None:
     assert cli("publish", "--config", sample_site / "config.yaml", "--now", NOW).exit_code == 0
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (sample_site / "public").iterdir()}
+    before = snapshot(sample_site)
     rng = random.Random(7)
     for post in (sample_site / "posts").rglob("*.md"):
         stamp = rng.randrange(10**9, 2 * 10**9) * 10**9
@@ -221,7 +229,7 @@ def test_output_ignores_mtimes_and_is_not_rewritten(sample_site: Path, cli) -> N
     result = cli("publish", "--config", sample_site / "config.yaml", "--now", NOW, "-v")
     assert result.exit_code == 0
     assert "nothing changed" in result.stdout
-    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (sample_site / "public").iterdir()}
+    after = snapshot(sample_site)
     assert after == before
 
 
