@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote
@@ -71,22 +70,33 @@ def folder_name(key: str) -> str:
 
 
 def select(rows: list[Row], field: str) -> list[Label]:
-    """Every label of *field* ("tags" or "categories") among *rows* (newest first), sorted by key."""
+    """Every label of *field* ("tags" or "categories") among *rows* (newest first), sorted by key.
+
+    Runs over every published post on every publish with tags on, so it stays
+    plain: a local spelling-to-key table and dicts, no per-item objects.
+    """
     posts: dict[str, list[Row]] = {}
-    spellings: dict[str, Counter[str]] = {}
+    spellings: dict[str, dict[str, int]] = {}
+    keys: dict[str, str] = {}
     for row in rows:
         joined = getattr(row, field)
         if not joined:
             continue
         seen: set[str] = set()
         for spelling in joined.split(LABEL_SEPARATOR):
-            key = label_key(spelling)
+            key = keys.get(spelling)
+            if key is None:
+                key = keys[spelling] = label_key(spelling)
             if not key:
                 continue
-            spellings.setdefault(key, Counter())[spelling] += 1
+            counts = spellings.get(key)
+            if counts is None:
+                counts = spellings[key] = {}
+                posts[key] = []
+            counts[spelling] = counts.get(spelling, 0) + 1
             if key not in seen:  # "AI" and "ai" on one post list it once
                 seen.add(key)
-                posts.setdefault(key, []).append(row)
+                posts[key].append(row)
     labels = []
     for key in sorted(posts):
         name = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]

@@ -58,8 +58,8 @@ class Output:
         digest = hashlib.sha256(f"{__version__}\0{config.fingerprint}\0{self.kind}\0{self.path}\0".encode())
         digest.update(repr(self.context).encode())
         digest.update(json.dumps(self.data, ensure_ascii=False, sort_keys=True).encode())
-        for row in self.rows:
-            digest.update(f"\0{row.path}\0{row.signature}".encode())
+        digest.update("".join(f"\0{path}\0{size}\0{mtime}\0{ino}\0{ctime}"
+                              for path, (size, mtime, ino, ctime), *_ in self.rows).encode())
         return digest.hexdigest()
 
 
