@@ -244,8 +244,13 @@ def send(config, now, ui, week: str | None, dry_run: bool, to: str | None, force
     """
     from .send import send as run
 
-    with _smtp_sender(config) as sender:
-        result = run(config, now, sender=sender, week=week, dry_run=dry_run, to=to, force=force, wait=wait)
+    try:
+        with _smtp_sender(config) as sender:
+            result = run(config, now, sender=sender, week=week, dry_run=dry_run, to=to, force=force, wait=wait)
+    except KeyboardInterrupt:
+        ui.problem("interrupted: everyone the server accepted so far is in the ledger; "
+                   "run the same feeder send again to send to the rest")
+        return 130
     _report_send(ui, result)
     return result.exit_code
 

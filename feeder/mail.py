@@ -82,8 +82,11 @@ class SmtpSender:
     def __enter__(self) -> SmtpSender:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # interrupted, possibly mid-transaction: a polite QUIT could wait for smtp.timeout
+            self._drop()
 
     def deliver(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome:
         """Send *message* (or its wire bytes, CRLF line ends) to *recipient* only: the envelope decides."""

@@ -334,3 +334,22 @@ def test_a_list_without_valid_addresses_says_so(cli, sample_site, server):
     result = send(cli, config_path)
     assert result.exit_code == 0 and "no valid address in the digest.recipients file" in result.output
     assert srv.handler.received == []
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(sample_site, server):
+    srv = server(Recorder(stall_after=2))
+    people = [f"reader{i}@example.com" for i in range(5)]
+    config_path = configure(sample_site, srv.port, "\n".join(people) + "\n")
+    cmd = [sys.executable, "-m", "feeder.cli", "send", "--config", str(config_path), "--now", NOW, "--week", WEEK]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(srv.handler.rcpt_calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted: everyone the server accepted so far is in the ledger" in err
+    assert "Traceback" not in err
+    srv.handler.stall_after = None
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "sent 3 of 3 (2 already had it" in again.stdout
+    assert copies(srv) == Counter({p: 1 for p in people})
