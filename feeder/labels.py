@@ -8,7 +8,9 @@ Its *folder* on disk is the key with every character that is not a Unicode
 letter, mark or digit, ``-``, ``_`` or a non-leading ``.`` written as ``~XX``
 (the UTF-8 bytes in upper-case hex): ``投資`` stays ``投資``, ``c++`` becomes
 ``c~2B~2B``, ``a/b`` becomes ``a~2Fb``, ``.net`` becomes ``~2Enet``.  ``~`` itself
-is always escaped, so the rule is reversible and two keys never share a folder.
+is always escaped, so the rule is reversible and two keys never share a folder
+(the one exception, ``index.json`` becoming ``index~2Ejson``, keeps that: it is
+how its dot would be escaped, and no other key produces it).
 The URL is that folder percent-encoded (RFC 3986), which every web server maps
 back to the same file name.  Why not plain percent-encoding of the key: a ``/``
 would have to travel as ``%2F``, which Apache answers with 404 unless
@@ -29,6 +31,7 @@ from urllib.parse import quote
 from .cache import LABEL_SEPARATOR, Row
 
 _KEPT_PUNCTUATION = "-_."
+INDEX = "index.json"  # the file listing every label, next to their folders
 _MAX_BYTES = 180  # file names are limited to 255 bytes; leave room for the hash suffix
 
 
@@ -62,6 +65,8 @@ def folder_name(key: str) -> str:
             unicodedata.category(char)[0] in "LMN"
         out.append(char if kept else "".join(f"~{b:02X}" for b in char.encode("utf-8")))
     name = "".join(out)
+    if name == INDEX:  # a tag named "index.json" must not become a folder where the index file goes
+        name = name.replace(".", "~2E")
     if len(name.encode("utf-8")) > _MAX_BYTES:
         cut = name.encode("utf-8")[:_MAX_BYTES].decode("utf-8", "ignore")
         cut = cut[: cut.rfind("~")] if "~" in cut[-2:] else cut  # never end inside an escape

@@ -25,7 +25,6 @@ from . import __version__
 from .archive import complete_pages, page_path, subscription_count
 from .cache import PostCache, Row
 from .config import Config
-from .labels import select
 
 log = logging.getLogger(__name__)
 FEED_KINDS = ("rss", "atom", "json")
@@ -103,6 +102,8 @@ def plan(config: Config, published: list[Row]) -> list[Output]:
 
 def _label_outputs(config: Config, published: list[Row], field_name: str, folder: str, word: str,
                    kinds: list[tuple[str, str]]) -> list[Output]:
+    from .labels import INDEX, select  # only sites with tag or category feeds pay for it
+
     outputs, index = [], []
     for label in select(published, field_name):
         rows = label.rows[: config.feeds.max_items]
@@ -116,7 +117,7 @@ def _label_outputs(config: Config, published: list[Row], field_name: str, folder
         index.append({"name": label.name, "key": label.key, "path": f"{folder}/{label.folder}/",
                       "posts": len(label.rows), "feeds": feeds})
     data = {"title": f"{config.site.title} — {field_name}", "home_page_url": config.site.url, field_name: index}
-    outputs.append(Output(f"{folder}/index.json", "index", data=data))
+    outputs.append(Output(f"{folder}/{INDEX}", "index", data=data))
     return outputs
 
 

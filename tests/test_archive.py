@@ -126,3 +126,30 @@ def test_deleting_a_post_shrinks_the_archive_and_removes_the_last_page(site, cli
     (site.posts / "2025-01-06-p6.md").unlink()
     assert cli("publish", "--config", config, "--now", NOW).exit_code == 0
     assert sorted(p.name for p in (site.root / "public" / "archive").iterdir()) == ["atom-1.xml", "feed-1.xml"]
+
+
+def test_each_post_is_rendered_once_per_run_however_many_outputs_list_it(site, monkeypatch) -> None:
+    """Archives, tag, category and main feeds in three formats share one rendering of each post."""
+    from collections import Counter
+    from datetime import datetime, timezone
+
+    from feeder.config import load_config
+    from feeder.content import Renderer
+
+    site.write_config("feeds:\n  json: feed.json\n  tags: true\n  categories: true\n  archive: true\n"
+                      "  archive_size: 2\n  max_items: 3\n")
+    for n in range(1, 8):
+        site.post(f"2025-01-{n:02d}-p{n}.md", f"title: post {n}\ntags: [t{n % 2}, all]\ncategories: [c]")
+    renders: Counter[str] = Counter()
+    real = Renderer.render
+
+    def counting(self, post):
+        renders[post.path] += 1
+        return real(self, post)
+
+    monkeypatch.setattr(Renderer, "render", counting)
+    now = datetime(2025, 12, 20, tzinfo=timezone.utc)
+    result = publish(load_config(site.root / "config.yaml"), now)
+    assert len(result.written) > 20
+    assert sorted(renders) == sorted(f"2025-01-{n:02d}-p{n}.md" for n in range(1, 8))
+    assert set(renders.values()) == {1}

@@ -37,6 +37,8 @@ def test_folder_rule_examples() -> None:
     assert folder_name("..") == "~2E."
     assert folder_name("~") == "~7E"
     assert folder_name("100%") == "100~25"
+    assert folder_name("index.json") == "index~2Ejson"  # never the folder where tags/index.json goes
+    assert folder_name("index~2ejson") == "index~7E2ejson"
 
 
 def test_long_keys_are_cut_with_a_hash_and_stay_distinct() -> None:
@@ -54,7 +56,7 @@ def test_distinct_keys_never_share_a_folder(spellings: list[str]) -> None:
     assert len(folders) == len(keys)
     for folder in folders:
         assert "/" not in folder and "\\" not in folder and "\x00" not in folder
-        assert folder not in (".", "..") and not folder.startswith(".")
+        assert folder not in (".", "..", "index.json") and not folder.startswith(".")
 
 
 def test_display_name_is_the_most_used_spelling_then_code_point_order() -> None:

@@ -271,3 +271,27 @@ def test_feed_paths_are_configurable_and_a_feed_can_be_switched_off(site, cli, r
     feed = read_feed(site.root / "public" / "feeds" / "all.rss")
     assert {link.rel: link.href for link in feed.feed.links} == \
         {"self": "https://example.com/blog/feeds/all.rss", "alternate": "https://example.com/blog/"}
+
+
+def test_a_post_whose_body_cannot_be_read_is_left_out_of_every_output(site, cli, read_feed) -> None:
+    """Bad bytes after the front matter only show when the body is read: the post is reported, and
+    every feed and archive page is built as if it did not exist, until it is fixed."""
+    site.write_config("feeds:\n  archive: true\n  archive_size: 2\n  max_items: 1\n  tags: true\n")
+    for n in range(1, 6):
+        site.post(f"2025-01-0{n}-p{n}.md", f"title: post {n}\ntags: [t]")
+    bad = site.post("2025-01-03-p3.md", raw=b"---\ntitle: post 3\ntags: [t]\n---\nbad \xff byte\n")
+    config = site.root / "config.yaml"
+    result = cli("publish", "--config", config, "--now", NOW)
+    assert result.exit_code == 1 and "2025-01-03-p3.md" in result.stderr and "UTF-8" in result.stderr
+    public = site.root / "public"
+    titles = [e.title for name in ("atom.xml", "archive/atom-1.xml", "archive/atom-2.xml")
+              for e in read_feed(public / name).entries]
+    assert sorted(set(titles)) == ["post 1", "post 2", "post 4", "post 5"]  # the feed may repeat a page's newest
+    assert [e.title for e in read_feed(public / "tags" / "t" / "atom.xml").entries] == ["post 5"]
+    strict = cli("publish", "--config", config, "--now", NOW, "--strict")
+    assert strict.exit_code == 1
+    bad.write_text("---\ntitle: post 3\ntags: [t]\n---\nfixed\n", encoding="utf-8")
+    assert cli("publish", "--config", config, "--now", NOW).exit_code == 0
+    titles = [e.title for name in ("atom.xml", "archive/atom-1.xml", "archive/atom-2.xml")
+              for e in read_feed(public / name).entries]
+    assert sorted(set(titles)) == ["post 1", "post 2", "post 3", "post 4", "post 5"]
