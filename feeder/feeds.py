@@ -27,7 +27,7 @@ from lxml import etree
 from .archive import HISTORY_NS
 from .config import Author, Config
 from .content import Rendered
-from .posts import Enclosure
+from .enclosures import Enclosure
 from .outputs import FeedContext
 from .stylesheet import with_stylesheet
 
