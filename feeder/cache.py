@@ -1,18 +1,20 @@
 """A persistent cache of parsed front matter, so an unchanged post is never read twice.
 
 One SQLite file in the state folder holds, per post file, its stat signature
-(size, mtime, inode, ctime), the few columns every run needs for selection
-(date, URL, id, draft, error) and the whole parsed record, loaded only for the
-posts that reach an output.  The cache is an accelerator, never a source of
-truth: a missing, stale, foreign-version or corrupt file is rebuilt silently,
-and the outputs are the same with or without it.
+(size, mtime, inode, ctime) and the few columns every run needs to choose posts
+(date, URL, id, draft, labels, error).  The posts an output needs are parsed
+again from their files (a few a run: the file is the truth), and their rendered
+HTML is kept, keyed by a hash of the file, so an edit re-renders one post, not
+twenty.  The cache is an accelerator, never a source of truth: a missing,
+stale, foreign-version or corrupt file is rebuilt silently, and the outputs
+are the same with or without it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -20,7 +22,7 @@ from typing import NamedTuple
 from . import __version__
 
 log = logging.getLogger(__name__)
-_SCHEMA_VERSION = "3"  # 3: records carry enclosure
+_SCHEMA_VERSION = "4"  # 4: no records; rendered HTML
 LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
 
 
@@ -73,11 +75,13 @@ class PostCache:
                 """
                 BEGIN;
                 DROP TABLE IF EXISTS posts;
+                DROP TABLE IF EXISTS rendered;
                 DELETE FROM meta;
                 CREATE TABLE posts (
                     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER,
-                    ts REAL, url TEXT, id TEXT, draft INTEGER, error TEXT, tags TEXT, categories TEXT, record TEXT
+                    ts REAL, url TEXT, id TEXT, draft INTEGER, error TEXT, tags TEXT, categories TEXT
                 ) WITHOUT ROWID;
+                CREATE TABLE rendered (path TEXT PRIMARY KEY, digest BLOB, html BLOB, excerpt BLOB, minutes INTEGER);
                 COMMIT;
                 """
             )
@@ -89,14 +93,14 @@ class PostCache:
         for path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats in self._db.execute(query):
             yield Row(path, Signature(size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error, tags, cats)
 
-    def put(self, items: Iterable[tuple[Row, str | None]]) -> None:
-        """Store parsed posts: each a row and its record's JSON (None for an error)."""
+    def put(self, rows: Iterable[Row]) -> None:
+        """Store the rows of parsed posts, replacing what the cache had for their paths."""
         self._db.execute("BEGIN")
         self._db.executemany(
-            "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             # an id equal to the URL (the common case) is stored once: less disk, and one string in memory
             ((r.path, *r.signature, r.timestamp, r.url, None if r.id == r.url else r.id, int(r.draft), r.error,
-              r.tags, r.categories, record) for r, record in items),
+              r.tags, r.categories) for r in rows),
         )
         self._db.execute("COMMIT")
 
@@ -105,14 +109,26 @@ class PostCache:
         self._db.executemany("DELETE FROM posts WHERE path = ?", ((p,) for p in paths))
         self._db.execute("COMMIT")
 
-    def records(self, paths: list[str]) -> dict[str, dict]:
-        found: dict[str, dict] = {}
-        for start in range(0, len(paths), 500):
-            chunk = paths[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for path, record in self._db.execute(f"SELECT path, record FROM posts WHERE path IN ({marks})", chunk):
-                found[path] = json.loads(record)
-        return found
+    def rendered(self, path: str, digest: bytes) -> tuple[str, str, int] | None:
+        """(html, excerpt html, minutes) rendered from a file whose bytes hash to *digest*, if kept."""
+        found = self._db.execute("SELECT html, excerpt, minutes FROM rendered WHERE path = ? AND digest = ?",
+                                 (path, digest)).fetchone()
+        if found is None:
+            return None
+        return zlib.decompress(found[0]).decode(), zlib.decompress(found[1]).decode(), found[2]
+
+    def keep_rendered(self, path: str, digest: bytes, html: str, excerpt: str, minutes: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO rendered VALUES (?, ?, ?, ?, ?)",
+                         (path, digest, zlib.compress(html.encode(), 1), zlib.compress(excerpt.encode(), 1), minutes))
+
+    def prune_rendered(self, keep: Iterable[str]) -> None:
+        """Forget rendered HTML of every post but *keep*: the table stays as small as a feed."""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (path TEXT PRIMARY KEY)")
+        self._db.execute("BEGIN")
+        self._db.execute("DELETE FROM temp.keep")
+        self._db.executemany("INSERT OR IGNORE INTO temp.keep VALUES (?)", ((p,) for p in keep))
+        self._db.execute("DELETE FROM rendered WHERE path NOT IN (SELECT path FROM temp.keep)")
+        self._db.execute("COMMIT")
 
     def get_state(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", ("state:" + key,)).fetchone()

@@ -2,19 +2,20 @@
 
 Scanning is one ``stat`` per file.  Only files whose signature changed since the
 cache saw them are read and parsed (on both cores when there are many); the
-rest come from the cache as small rows.  Full post records are loaded only for
-the posts an output needs, so memory stays flat however large the site grows.
+rest come from the cache as small rows.  Full posts are parsed again from their
+files only for the rows an output needs, so memory stays small however large
+the site grows.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 
 from .cache import LABEL_SEPARATOR, PostCache, Row, Signature
@@ -24,6 +25,7 @@ from .posts import SUFFIXES, Post, parse_post
 
 log = logging.getLogger(__name__)
 _PARALLEL_FROM = 400  # below this many files to parse, a worker pool costs more than it saves
+_PATH, _TIMESTAMP = attrgetter("path"), attrgetter("timestamp")
 
 
 @dataclass
@@ -35,13 +37,22 @@ class Collection:
     drafts: int = 0
     scheduled: int = 0
     parsed: int = 0  # files read and parsed this run (0 when the cache had them all)
-    _cache: PostCache | None = field(default=None, repr=False)
+    config: Config | None = field(default=None, repr=False)
 
     def load(self, rows: list[Row]) -> list[Post]:
-        """The full posts for *rows*, in the same order."""
-        assert self._cache is not None
-        records = self._cache.records([r.path for r in rows])
-        return [Post.from_record(records[r.path]) for r in rows]
+        """The full posts for *rows*, in order, parsed again from their files.
+
+        A file that changed into something unusable since it was scanned is
+        reported in :attr:`problems` and left out; the next run sees it properly.
+        """
+        assert self.config is not None
+        posts = []
+        for row in rows:
+            try:
+                posts.append(parse_post(row.path, _read(self.config, row.path), self.config))
+            except PostError as exc:
+                self.problems.append(exc)
+        return posts
 
     def between(self, start: datetime, end: datetime) -> list[Row]:
         """Published rows dated in [start, end), newest first."""
@@ -77,21 +88,21 @@ def collect(config: Config, now: datetime, cache: PostCache) -> Collection:
         cache.delete(sorted(gone))
         for path in gone:
             del known[path]
-    batch: list[tuple[Row, str | None]] = []
-    for parsed in _parse_all(config, [(p, current[p]) for p in changed]):
-        batch.append(parsed)
-        known[parsed[0].path] = parsed[0]
-        if len(batch) == 2000:  # bounded memory: records go to the cache, only rows stay
+    batch: list[Row] = []
+    for row in _parse_all(config, [(p, current[p]) for p in changed]):
+        batch.append(row)
+        known[row.path] = row
+        if len(batch) == 5000:
             cache.put(batch)
             batch = []
     if batch:
         cache.put(batch)
     log.debug("%d post files: %d parsed, %d from cache, %d gone", len(current), len(changed),
               len(current) - len(changed), len(gone))
-    return _select(known.values(), now.timestamp(), cache, parsed=len(changed))
+    return _select(known.values(), now.timestamp(), config, parsed=len(changed))
 
 
-def _select(rows, now: float, cache: PostCache, parsed: int) -> Collection:
+def _select(rows, now: float, config: Config, parsed: int) -> Collection:
     problems: list[PostError] = []
     published: list[Row] = []
     drafts = scheduled = 0
@@ -104,7 +115,8 @@ def _select(rows, now: float, cache: PostCache, parsed: int) -> Collection:
             scheduled += 1
         else:
             published.append(row)
-    published.sort(key=lambda r: (-r.timestamp, r.path))
+    published.sort(key=_PATH)  # newest first; equal dates in path order (two stable sorts)
+    published.sort(key=_TIMESTAMP, reverse=True)
     unique: list[Row] = []
     owners: dict[str, str] = {}
     for row in reversed(published):  # the older post keeps its URL or id; the newer one is reported
@@ -118,30 +130,44 @@ def _select(rows, now: float, cache: PostCache, parsed: int) -> Collection:
         unique.append(row)
     unique.reverse()
     problems.sort(key=lambda e: (e.path, e.line or 0))
-    return Collection(unique, problems, drafts, scheduled, parsed, cache)
+    return Collection(unique, problems, drafts, scheduled, parsed, config)
 
 
-def _parse_all(config: Config, files: list[tuple[str, Signature]]) -> Iterator[tuple[Row, str | None]]:
-    jobs = [(config, path, sig) for path, sig in files]
-    if len(jobs) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        yield from map(_parse_one, jobs)
+def _parse_all(config: Config, files: list[tuple[str, Signature]]) -> Iterator[Row]:
+    if len(files) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        yield from (_parse_one(config, path, sig) for path, sig in files)
         return
-    with multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 2, 4)) as pool:
-        yield from pool.imap(_parse_one, jobs, chunksize=64)
+    import multiprocessing
+
+    # Forked workers get the config once, at start-up; each task is then just (path, signature).
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(os.cpu_count() or 2, 4), initializer=_worker_start, initargs=(config,)) as pool:
+        yield from pool.imap(_worker_parse, files, chunksize=256)
 
 
-def _parse_one(job: tuple[Config, str, Signature]) -> tuple[Row, str | None]:
-    """Read and parse one file; failures become rows with an error, never exceptions."""
-    config, path, sig = job
+_worker_config: list[Config] = []  # set once in each parse worker process, never in the parent
+
+
+def _worker_start(config: Config) -> None:
+    _worker_config.append(config)
+
+
+def _worker_parse(file: tuple[str, Signature]) -> Row:
+    return _parse_one(_worker_config[0], *file)
+
+
+def _read(config: Config, path: str) -> bytes:
     try:
-        data = (config.posts_dir / path).read_bytes()
-        post = parse_post(path, data, config)
-    except PostError as exc:
-        return Row(path, sig, 0.0, "", "", False, json.dumps({"message": exc.message, "line": exc.line})), None
+        return (config.posts_dir / path).read_bytes()
     except OSError as exc:
-        error = json.dumps({"message": f"cannot read: {exc.strerror}", "line": None})
-        return Row(path, sig, 0.0, "", "", False, error), None
-    record = json.dumps(post.to_record(), ensure_ascii=False, separators=(",", ":"))
-    row = Row(path, sig, post.date.timestamp(), post.url, post.id, post.draft, None,
-              LABEL_SEPARATOR.join(post.tags), LABEL_SEPARATOR.join(post.categories))
-    return row, record
+        raise PostError(path, f"cannot read: {exc.strerror}") from None
+
+
+def _parse_one(config: Config, path: str, sig: Signature) -> Row:
+    """Read and parse one file; failures become rows with an error, never exceptions."""
+    try:
+        post = parse_post(path, _read(config, path), config)
+    except PostError as exc:
+        return Row(path, sig, 0.0, "", "", False, json.dumps({"message": exc.message, "line": exc.line}))
+    return Row(path, sig, post.date.timestamp(), post.url, post.id, post.draft, None,
+               LABEL_SEPARATOR.join(post.tags), LABEL_SEPARATOR.join(post.categories))

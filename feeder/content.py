@@ -9,16 +9,18 @@ expensive step of a build, so it runs only for posts that reach an output.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import markdown
 import nh3
 import regex
 
+from .cache import PostCache
 from .config import Config
 from .errors import PostError
 from .excerpt import truncate_html
@@ -61,14 +63,23 @@ class Rendered:
 
 
 class Renderer:
-    """Reuses one Markdown converter across posts (building one costs more than a small post)."""
+    """Renders posts, reusing what it can: one Markdown converter, and HTML kept in *cache*.
 
-    def __init__(self, config: Config) -> None:
-        self._config = config
-        self._md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+    The converter is built on first use (loading its extensions costs more than
+    rendering a post), and a post whose file bytes hash to what the cache saw is
+    not rendered again: an edit re-renders that post, not the whole feed.
+    """
+
+    def __init__(self, config: Config, cache: PostCache | None = None) -> None:
+        self._config, self._cache = config, cache
+        self._md: Any = None
 
     def markdown(self, source: str, base_url: str) -> str:
         """Markdown to sanitized HTML with absolute URLs."""
+        if self._md is None:
+            import markdown
+
+            self._md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
         self._md.reset()
         return sanitize(self._md.convert(clean_text(source)), base_url)
 
@@ -78,8 +89,15 @@ class Renderer:
             data = (self._config.posts_dir / post.path).read_bytes()
         except OSError as exc:
             raise PostError(post.path, f"cannot read: {exc.strerror}") from None
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        kept = self._cache.rendered(post.path, digest) if self._cache else None
+        if kept:
+            return Rendered(post, *kept)
         _front, body, _line = split_front_matter(post.path, decode(post.path, data))
-        return self.render_body(post, body)
+        rendered = self.render_body(post, body)
+        if self._cache:
+            self._cache.keep_rendered(post.path, digest, rendered.html, rendered.excerpt_html, rendered.reading_time)
+        return rendered
 
     def render_body(self, post: Post, body: str) -> Rendered:
         full = self.markdown(body.replace(MORE, "\n\n" + MORE + "\n\n", 1), post.url)

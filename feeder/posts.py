@@ -11,15 +11,17 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, Callable
 from urllib.parse import quote, urljoin
 
 import yaml
 
 from .config import Author, Config
-from .dates import from_rfc3339, parse_date, rfc3339, to_utc
+from .dates import parse_date, to_utc
 from .enclosures import Enclosure, enclosure
 from .errors import PostError
+from .plainyaml import load_plain
 
 SUFFIXES = (".md", ".markdown")
 _FILENAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
@@ -52,30 +54,6 @@ class Post:
     body_line: int  # 1-based line where the Markdown starts, for error messages
     enclosure: Enclosure | None = None  # front matter enclosure / audio / video
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept for templates
-
-    def to_record(self) -> dict[str, Any]:
-        """A JSON-safe dict for the cache; :meth:`from_record` is its inverse.
-
-        Built by hand: ``dataclasses.asdict`` deep-copies every value and was a
-        third of the cost of parsing a post.
-        """
-        record = {name: getattr(self, name) for name in self.__slots__}
-        record["date"] = rfc3339(self.date)
-        record["updated"] = self.updated and rfc3339(self.updated)
-        record["author"] = self.author and {"name": self.author.name, "email": self.author.email}
-        record["enclosure"] = self.enclosure and {"url": self.enclosure.url, "length": self.enclosure.length,
-                                                  "type": self.enclosure.type}
-        return record
-
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Post:
-        record = dict(record)
-        record["date"] = from_rfc3339(record["date"])
-        record["updated"] = record["updated"] and from_rfc3339(record["updated"])
-        record["author"] = record["author"] and Author(**record["author"])
-        record["enclosure"] = record["enclosure"] and Enclosure(**record["enclosure"])
-        record["tags"], record["categories"] = tuple(record["tags"]), tuple(record["categories"])
-        return cls(**record)
 
 
 def clean_text(text: str) -> str:
@@ -135,10 +113,8 @@ def read_front_matter(path: str, data: bytes) -> tuple[str, int]:
 def parse_post(path: str, data: bytes, config: Config) -> Post:
     """Parse one post file's bytes; raise :class:`PostError` for anything wrong with it."""
     front, body_line = read_front_matter(path, data)
-    from frontmatter.default_handlers import YAMLHandler  # only runs when a post changed
-
     try:
-        meta = YAMLHandler().load(front) if front.strip() else {}
+        meta = (load_plain(front) or _load_yaml(front)) if front.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else None
@@ -152,6 +128,13 @@ def parse_post(path: str, data: bytes, config: Config) -> Post:
     if not isinstance(meta, dict):
         raise PostError(path, f"front matter must be a mapping of keys, got {type(meta).__name__}", 2)
     return _build(path, meta, front, body_line, config)
+
+
+def _load_yaml(front: str) -> Any:
+    """Front matter beyond the plain shape: python-frontmatter's YAML handler (the C loader when present)."""
+    from frontmatter.default_handlers import YAMLHandler  # only loaded when a post needs it
+
+    return YAMLHandler().load(front)
 
 
 def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: Config) -> Post:
@@ -223,18 +206,30 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
 
 def _expand(pattern: str, local: datetime, slug: str, categories: tuple[str, ...]) -> str:
     """Fill Jekyll's permalink placeholders; dates are in the site's timezone, as Jekyll does."""
-    values = {
-        "year": f"{local.year:04d}", "short_year": f"{local.year % 100:02d}",
-        "month": f"{local.month:02d}", "i_month": str(local.month),
-        "day": f"{local.day:02d}", "i_day": str(local.day), "y_day": f"{local.timetuple().tm_yday:03d}",
-        "hour": f"{local.hour:02d}", "minute": f"{local.minute:02d}", "second": f"{local.second:02d}",
-        "slug": slug, "title": slug,
-        "categories": "/".join(c.lower().replace(" ", "-") for c in categories),
-    }
-    names = sorted(values, key=len, reverse=True)  # :short_year before :year …
-    filled = re.sub(":(" + "|".join(names) + ")", lambda m: values[m[1]], pattern)
-    filled = re.sub("/{2,}", "/", filled)
+    template, names = _permalink_template(pattern)
+    values = {name: _PLACEHOLDER_VALUES[name](local, slug, categories) for name in names}
+    filled = _SLASHES.sub("/", template.format_map(values))
     return quote(filled, safe="/:@-._~!$&'()*+,;=%")
+
+
+_PLACEHOLDER_VALUES: dict[str, Callable[[datetime, str, tuple[str, ...]], str]] = {
+    "year": lambda d, s, c: f"{d.year:04d}", "short_year": lambda d, s, c: f"{d.year % 100:02d}",
+    "month": lambda d, s, c: f"{d.month:02d}", "i_month": lambda d, s, c: str(d.month),
+    "day": lambda d, s, c: f"{d.day:02d}", "i_day": lambda d, s, c: str(d.day),
+    "y_day": lambda d, s, c: f"{d.timetuple().tm_yday:03d}",
+    "hour": lambda d, s, c: f"{d.hour:02d}", "minute": lambda d, s, c: f"{d.minute:02d}",
+    "second": lambda d, s, c: f"{d.second:02d}", "slug": lambda d, s, c: s, "title": lambda d, s, c: s,
+    "categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
+}
+_PLACEHOLDER = re.compile(":(" + "|".join(sorted(_PLACEHOLDER_VALUES, key=len, reverse=True)) + ")")
+_SLASHES = re.compile("/{2,}")
+
+
+@lru_cache(maxsize=64)
+def _permalink_template(pattern: str) -> tuple[str, frozenset[str]]:
+    """*pattern* as a str.format template, and the placeholders it uses (worked out once per pattern)."""
+    escaped = pattern.replace("{", "{{").replace("}", "}}")
+    return _PLACEHOLDER.sub(lambda m: "{" + m[1] + "}", escaped), frozenset(_PLACEHOLDER.findall(pattern))
 
 
 def _string(value: Any) -> str | None:

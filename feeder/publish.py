@@ -76,7 +76,7 @@ def publish(config: Config, now: datetime, *, strict: bool = False, wait: float 
         if not stale and not orphans and not state.pending_pings:
             result.skipped = True
             return result
-        changed = _write(config, collection, stale, state, result) if stale else []
+        changed = _write(config, collection, cache, stale, state, result) if stale else []
         _remove(config.output_dir, orphans, state, result)
         pending = list(dict.fromkeys(state.pending_pings + changed))
         state.pending_pings = []
@@ -86,6 +86,8 @@ def publish(config: Config, now: datetime, *, strict: bool = False, wait: float 
             result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
             state.pending_pings = result.websub.failed
         state.save()
+        # Rendered HTML is kept for the posts most likely to render again: the newest.
+        cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
         return result
 
 
@@ -146,15 +148,15 @@ class _Renders:
         return items
 
 
-def _write(config: Config, collection: Collection, stale: list[tuple[Output, str]], state: OutputState,
-           result: PublishResult) -> list[str]:
+def _write(config: Config, collection: Collection, cache: PostCache, stale: list[tuple[Output, str]],
+           state: OutputState, result: PublishResult) -> list[str]:
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
     from .content import Renderer  # Markdown, the sanitizer and feedgen load only when something renders
     from .feeds import build
     from .jsonfeed import build_json
     from .stylesheet import build_stylesheet
 
-    renders = _Renders(collection, Renderer(config), [output for output, _ in stale])
+    renders = _Renders(collection, Renderer(config, cache), [output for output, _ in stale])
     changed: list[str] = []
     for output, fingerprint in stale:
         if output.kind == "xsl":

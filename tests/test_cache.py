@@ -108,7 +108,8 @@ def test_cache_from_another_version_or_config_is_rebuilt(site, tmp_path):
     publish(config, NOW)
     with sqlite3.connect(config.state_dir / "cache.sqlite") as db:
         db.execute("UPDATE meta SET value = 'old' WHERE key = 'key'")
-        db.execute("UPDATE posts SET record = '{}', url = 'https://stale.example/'")
+        db.execute("UPDATE posts SET url = 'https://stale.example/', ts = 0")
+        db.execute("UPDATE rendered SET html = x'00'")
     result = publish(config, NOW)
     assert result.collection.parsed == 6
     assert outputs(config) == cold(config, tmp_path)
@@ -151,17 +152,17 @@ def test_a_scheduled_post_appears_when_its_time_comes(site):
     assert not later.skipped and b"Future" in outputs(config)["atom.xml"]
 
 
-def test_records_round_trip_through_the_cache(sample_config):
+def test_a_post_broken_after_the_scan_is_reported_not_lost(sample_config):
+    """Full posts are parsed again from their files; one broken in between is a problem, not a crash."""
+    from feeder.collection import collect
+
     with state_cache(sample_config) as cache:
-        from feeder.collection import collect
-
         collection = collect(sample_config, NOW, cache)
-        loaded = collection.load(collection.published)
-    from feeder.posts import parse_post
-
-    for post in loaded:
-        data = (sample_config.posts_dir / post.path).read_bytes()
-        assert parse_post(post.path, data, sample_config) == post
+    newest = collection.published[0]
+    (sample_config.posts_dir / newest.path).write_bytes(b"no front matter now")
+    loaded = collection.load(collection.published)
+    assert [p.path for p in loaded] == [r.path for r in collection.published[1:]]
+    assert [e.path for e in collection.problems] == [newest.path]
 
 
 def test_in_memory_cache_needs_no_folder(tmp_path):
@@ -196,3 +197,18 @@ def test_any_sequence_of_changes_matches_a_cold_publish(site, tmp_path, ops):
             publish(config, NOW)
         publish(config, NOW)
         assert outputs(config) == cold(config, tmp_path)
+
+
+def test_an_edit_renders_only_the_edited_post(site, tmp_path, monkeypatch):
+    from feeder.content import Renderer
+
+    config = make_site(site, count=6, max_items=4)
+    publish(config, NOW)
+    rendered: list[str] = []
+    original = Renderer.render_body
+    monkeypatch.setattr(Renderer, "render_body", lambda self, post, body: rendered.append(post.path) or
+                        original(self, post, body))
+    site.post("2025-12-05-post-4.md", raw=post_text(4, "Edited once more", day=5).encode())
+    publish(config, NOW)
+    assert rendered == ["2025-12-05-post-4.md"]
+    assert outputs(config) == cold(config, tmp_path)

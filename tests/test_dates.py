@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeder.dates import from_rfc3339, parse_date, parse_now, rfc3339
+from feeder.dates import parse_date, parse_now, rfc3339
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 UTC = timezone.utc
@@ -98,7 +98,7 @@ aware = st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12
 def test_rfc3339_round_trip(dt: datetime) -> None:
     text = rfc3339(dt)
     assert text.endswith("Z")
-    back = from_rfc3339(text)
+    back = datetime.fromisoformat(text.replace("Z", "+00:00"))
     assert back == dt and back.utcoffset() == timedelta(0)
     assert parse_date(text, TOKYO) == dt  # what the cache stores, the parser reads
 
