@@ -1,0 +1,93 @@
+"""The plain subset of YAML that nearly all front matter is, read without a full YAML parser.
+
+PyYAML's C loader still builds every value in Python, and was more than half
+the cost of reading a post.  Front matter is almost always one ``key: value``
+per line (a value being a scalar, a ``[flow, list]`` or a block list of
+``- items``), so :func:`load_plain` reads exactly that shape and answers None
+for anything else, which then goes to the real YAML loader.  Each scalar is
+typed by PyYAML's own resolver and built by its own constructors, so the result
+is the one ``yaml.safe_load`` gives; a property test holds it to that.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from yaml import ScalarNode
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
+_KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*?))?[ ]*")
+_BLOCK_ITEM = re.compile(r"([ ]*)-[ ]+([^ ].*?)[ ]*")
+_DOUBLE = re.compile(r'"([^"\\]*)"')
+_SINGLE = re.compile(r"'([^']*)'")
+_INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar starting with one is not plain
+_FLOW = set("[]{},:?#")  # inside a flow list these end (or may end) a plain scalar, as PyYAML scans it
+# Characters YAML's reader refuses: such a document goes to YAML, for its error message.
+_UNPRINTABLE = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_RESOLVER = Resolver()
+_CONSTRUCTOR = SafeConstructor()
+_STR = "tag:yaml.org,2002:str"
+_SCALARS = {tag: SafeConstructor.yaml_constructors[tag] for tag in (
+    _STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp")}
+_NO = object()  # "not plain": a value that must go to YAML (None is a real value here)
+
+
+def load_plain(front: str) -> dict[str, Any] | None:
+    """*front* as ``yaml.safe_load`` reads it, when it has the plain shape; otherwise None."""
+    if _UNPRINTABLE.search(front):
+        return None
+    lines = [line for line in front.split("\n") if line and not line.startswith("#")]
+    meta: dict[str, Any] = {}
+    i = 0
+    while i < len(lines):
+        match = _KEY_VALUE.fullmatch(lines[i])
+        if match is None or match[1] in meta or _tag(match[1]) != _STR:
+            return None
+        i += 1
+        if match[2] is None:  # `key:` then a block list, or nothing (null)
+            items, indent = [], None
+            while i < len(lines) and (item := _BLOCK_ITEM.fullmatch(lines[i])):
+                if indent is not None and item[1] != indent:
+                    return None
+                indent = item[1]
+                items.append(_scalar(item[2], _INDICATORS))
+                i += 1
+            value: Any = items or None
+            if any(x is _NO for x in items):
+                return None
+        else:
+            value = _flow_list(match[2]) if match[2].startswith("[") else _scalar(match[2], _INDICATORS)
+            if value is _NO:
+                return None
+        meta[match[1]] = value
+    return meta or None  # no keys at all: let YAML say what the document is
+
+
+def _flow_list(raw: str) -> Any:
+    if not raw.endswith("]"):
+        return _NO
+    inner = raw[1:-1].strip()
+    if not inner:
+        return []
+    items = [_scalar(part.strip(), _INDICATORS | _FLOW) for part in inner.split(",")]
+    return _NO if any(item is _NO for item in items) else items
+
+
+def _scalar(raw: str, forbidden: set[str]) -> Any:
+    quoted = _DOUBLE.fullmatch(raw) or _SINGLE.fullmatch(raw)
+    if quoted:
+        return quoted[1]
+    if not raw or raw[0] in forbidden or ": " in raw or " #" in raw or raw.endswith(":"):
+        return _NO
+    if forbidden is not _INDICATORS and any(c in _FLOW for c in raw):
+        return _NO
+    tag = _tag(raw)
+    build = _SCALARS.get(tag)
+    return _NO if build is None else build(_CONSTRUCTOR, ScalarNode(tag, raw))
+
+
+def _tag(plain: str) -> str:
+    return _RESOLVER.resolve(ScalarNode, plain, (True, False))

@@ -1,0 +1,75 @@
+"""load_plain must agree with yaml.safe_load on every document it accepts, and decline the rest."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeder.plainyaml import load_plain
+
+SAMPLE = """layout: post
+title: "Meta Llama 4、性能向上で何が変わる？"
+date: 2025-12-11 04:49:28 +0000
+categories: ["投資分析"]
+tags: ["AI", "最新ニュース", "技術動向", "Meta", "投資"]
+author: "ALLFORCES編集部"
+excerpt: "**Meta Llama 4、一般公開で性能向上**について詳細に分析します。"
+reading_time: 8"""
+
+
+def test_the_sample_front_matter_is_read_without_yaml():
+    assert load_plain(SAMPLE) == yaml.safe_load(SAMPLE)
+    assert load_plain(SAMPLE)["date"] == "2025-12-11 04:49:28 +0000"  # a string, as PyYAML says
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("date: 2025-12-05", {"date": date(2025, 12, 5)}),
+    ("date: 2025-12-10T08:30:00Z", {"date": datetime(2025, 12, 10, 8, 30, tzinfo=timezone.utc)}),
+    ("draft: yes\nn: 0x1F\nx: ~", {"draft": True, "n": 31, "x": None}),
+    ("tags:\n  - a\n  - b c\ncategories:\n- x", {"tags": ["a", "b c"], "categories": ["x"]}),
+    ("title: It's C# time", {"title": "It's C# time"}),
+])
+def test_scalars_are_typed_as_yaml_types_them(text, expected):
+    assert load_plain(text) == expected == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize("text", [
+    "title: a # comment", "title: |\n  block", "author:\n  name: A", "on: x", "a: 1\na: 2",
+    "title: 'it''s'", 'title: "esc\\"aped"', "tags: [a, [b]]", "tags:\n  - a\n    - b", "x: &anchor 1",
+    "title: one\n  continued", "k: v:", "\tk: v", "k: a\x85b", "k: {a: 1}", "? k\n: v", "",
+])
+def test_anything_beyond_the_plain_shape_goes_to_yaml(text):
+    assert load_plain(text) is None
+
+
+_token = st.one_of(
+    st.sampled_from(["true", "yes", "On", "null", "~", "12", "012", "0x1F", "1_000", "1:30", "3.14", ".inf",
+                     "2025-12-05", "2025-12-05 10:00:00 +0900", "2025-12-10T08:30:00Z", "2025-12-12 18:00",
+                     "-5", "a: b", "a #b", "C#", "it's", "x:", "[a]", "{a}", "@x", "`x`", "!x", "&x", "*x", "%x",
+                     "投資", "ＡＩ", "a, b", " ", ""]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+)
+_value = st.one_of(
+    _token,
+    _token.map(lambda t: f'"{t}"'),
+    _token.map(lambda t: f"'{t}'"),
+    st.lists(st.one_of(_token, _token.map(lambda t: f'"{t}"')), max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
+    st.lists(_token, min_size=1, max_size=3).map(lambda xs: "".join(f"\n  - {x}" for x in xs)),
+)
+_key = st.one_of(st.sampled_from(["title", "date", "tags", "a-b", "x_1", "Title"]),
+                 st.sampled_from(["on", "yes", "null", "1", "k k"]))
+_line = st.one_of(st.tuples(_key, _value).map(lambda kv: f"{kv[0]}:{'' if kv[1].startswith(chr(10)) else ' '}{kv[1]}"),
+                  st.sampled_from(["# comment", "", "  indented: x"]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_line, min_size=1, max_size=3).map("\n".join))
+def test_agrees_with_safe_load_whenever_it_answers(text):
+    plain = load_plain(text)
+    if plain is None:
+        return
+    assert plain == yaml.safe_load(text)  # and YAML must not refuse what load_plain accepted
