@@ -20,7 +20,8 @@ from yaml.resolver import Resolver
 
 _KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*?))?[ ]*")
 _BLOCK_ITEM = re.compile(r"([ ]*)-[ ]+([^ ].*?)[ ]*")
-_DOUBLE = re.compile(r'"([^"\\]*)"')
+_DOUBLE = re.compile(r'"((?:[^"\\]|\\["\\])*)"')  # escapes: only \" and \\
+_ESCAPED = re.compile(r'\\(["\\])')
 _SINGLE = re.compile(r"'([^']*)'")
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar starting with one is not plain
 _FLOW = set("[]{},:?#")  # inside a flow list these end (or may end) a plain scalar, as PyYAML scans it
@@ -77,9 +78,12 @@ def _flow_list(raw: str) -> Any:
 
 
 def _scalar(raw: str, forbidden: set[str]) -> Any:
-    quoted = _DOUBLE.fullmatch(raw) or _SINGLE.fullmatch(raw)
-    if quoted:
-        return quoted[1]
+    double = _DOUBLE.fullmatch(raw)
+    if double:
+        return _ESCAPED.sub(r"\1", double[1])
+    single = _SINGLE.fullmatch(raw)
+    if single:
+        return single[1]
     if not raw or raw[0] in forbidden or ": " in raw or " #" in raw or raw.endswith(":"):
         return _NO
     if forbidden is not _INDICATORS and any(c in _FLOW for c in raw):

@@ -32,6 +32,7 @@ def test_the_sample_front_matter_is_read_without_yaml():
     ("draft: yes\nn: 0x1F\nx: ~", {"draft": True, "n": 31, "x": None}),
     ("tags:\n  - a\n  - b c\ncategories:\n- x", {"tags": ["a", "b c"], "categories": ["x"]}),
     ("title: It's C# time", {"title": "It's C# time"}),
+    ('title: "a \\"quoted\\" \\\\ word"', {"title": 'a "quoted" \\ word'}),
 ])
 def test_scalars_are_typed_as_yaml_types_them(text, expected):
     assert load_plain(text) == expected == yaml.safe_load(text)
@@ -39,7 +40,7 @@ def test_scalars_are_typed_as_yaml_types_them(text, expected):
 
 @pytest.mark.parametrize("text", [
     "title: a # comment", "title: |\n  block", "author:\n  name: A", "on: x", "a: 1\na: 2",
-    "title: 'it''s'", 'title: "esc\\"aped"', "tags: [a, [b]]", "tags:\n  - a\n    - b", "x: &anchor 1",
+    "title: 'it''s'", 'title: "tab\\there"', "tags: [a, [b]]", "tags:\n  - a\n    - b", "x: &anchor 1",
     "title: one\n  continued", "k: v:", "\tk: v", "k: a\x85b", "k: {a: 1}", "? k\n: v", "",
 ])
 def test_anything_beyond_the_plain_shape_goes_to_yaml(text):
@@ -50,7 +51,7 @@ _token = st.one_of(
     st.sampled_from(["true", "yes", "On", "null", "~", "12", "012", "0x1F", "1_000", "1:30", "3.14", ".inf",
                      "2025-12-05", "2025-12-05 10:00:00 +0900", "2025-12-10T08:30:00Z", "2025-12-12 18:00",
                      "-5", "a: b", "a #b", "C#", "it's", "x:", "[a]", "{a}", "@x", "`x`", "!x", "&x", "*x", "%x",
-                     "投資", "ＡＩ", "a, b", " ", ""]),
+                     "投資", "ＡＩ", "a, b", " ", "", 'say \\"hi\\"', "back\\\\slash", "\\n", "\\u00e9", "\\"]),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
 )
 _value = st.one_of(
