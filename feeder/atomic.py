@@ -38,7 +38,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -52,7 +52,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a file's creation or rename in *folder* durable (the file's own fsync does not)."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .atomic import locked
+from .atomic import fsync_dir, locked
 from .errors import FeederError
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class Ledger:
             if not data[: len(data) - self.state.torn]:  # new, or only a torn header
                 self._append(f"{MAGIC}\t{week}\n")
             if created:
-                _fsync_dir(path.parent)
+                fsync_dir(path.parent)
         except BaseException:
             os.close(self._fd)
             raise
@@ -157,11 +157,3 @@ def open_ledger(state_dir: Path, week: str, wait: float = 0.0) -> Iterator[Ledge
             yield ledger
         finally:
             ledger.close()
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
