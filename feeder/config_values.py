@@ -1,0 +1,199 @@
+"""The checks behind :mod:`feeder.config`: one typed reader per mapping, one function per kind of value.
+
+Each function reads one key from a :class:`Section`, checks it and returns the
+value config.py stores; every failure is a :class:`ConfigError` naming the key
+(``site.url: must be …``), so a user sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import time
+from email.utils import parseaddr
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_REQUIRED = object()
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # XML 1.0 forbids them
+
+
+class Section:
+    """One mapping of the file: typed reads, and every key not read is an error."""
+
+    def __init__(self, raw: Any, where: str) -> None:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where or 'the file'}: expected a mapping of keys, got {describe(raw)}")
+        self.raw, self.where, self.seen = raw, where, set()
+
+    def key(self, name: str) -> str:
+        return f"{self.where}.{name}" if self.where else name
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any = _REQUIRED) -> Any:
+        self.seen.add(name)
+        value = self.raw.get(name)
+        if value is None:
+            if default is _REQUIRED:
+                raise ConfigError(f"{self.key(name)}: required key is missing")
+            return default
+        if kind is float and isinstance(value, int):
+            value = float(value)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
+            wanted = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise ConfigError(f"{self.key(name)}: expected {type_phrase(wanted)}, got {describe(value)} {value!r}")
+        if isinstance(value, str) and _CONTROL.search(value):  # a YAML escape such as "\x01" would crash the feeds
+            raise ConfigError(f"{self.key(name)}: contains a control character, {value!r}; remove it")
+        return value
+
+    def number(self, name: str, kind: type, default: Any, low: float, high: float | None = None) -> Any:
+        value = self.get(name, kind, default)
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise ConfigError(f"{self.key(name)}: must be {bound}, got {value}")
+        return value
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.get(name, str, default)
+        if value.lower() not in choices:
+            raise ConfigError(f"{self.key(name)}: must be one of {', '.join(choices)}; got {value!r}")
+        return value.lower()
+
+    def section(self, name: str) -> Section:
+        self.seen.add(name)
+        return Section(self.raw.get(name), self.key(name))
+
+    def done(self) -> None:
+        for name in self.raw:
+            if name not in self.seen:
+                near = difflib.get_close_matches(str(name), sorted(self.seen), n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else f"; known keys: {', '.join(sorted(self.seen))}"
+                raise ConfigError(f"{self.key(str(name))}: unknown key{hint}")
+
+
+def text(sec: Section, name: str) -> str:
+    value = sec.get(name, str).strip()
+    if not value:
+        raise ConfigError(f"{sec.key(name)}: must not be empty")
+    return value
+
+
+def site_url(sec: Section) -> str:
+    url = text(sec, "url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"{sec.key('url')}: must be an absolute http(s) URL such as https://example.com/, got {url!r}")
+    return url if url.endswith("/") else url + "/"
+
+
+def language(sec: Section) -> str:
+    value = sec.get("language", str, "en")
+    if not _LANGUAGE.match(value):
+        raise ConfigError(f"{sec.key('language')}: must be a BCP 47 language tag such as 'en' or 'ja-JP', got {value!r}")
+    return value
+
+
+def timezone(sec: Section) -> ZoneInfo:
+    name = sec.get("timezone", str, "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{sec.key('timezone')}: unknown IANA time zone {name!r} (e.g. 'Asia/Tokyo', 'UTC')") from None
+
+
+def email(sec: Section, name: str, default: str | None) -> str | None:
+    value = sec.get(name, str, default)
+    if value is not None and ("@" not in parseaddr(value)[1] or any(c in value for c in "\r\n")):
+        raise ConfigError(f"{sec.key(name)}: not an email address: {value!r}")
+    return value
+
+
+def path(sec: Section, name: str, default: str | None, root: Path) -> Path | None:
+    value = sec.get(name, str, default)
+    return None if value is None else (root / Path(value).expanduser()).resolve()
+
+
+def output_path(sec: Section, name: str, default: str | None) -> str | None:
+    if name in sec.raw and sec.raw[name] in (None, False):
+        sec.seen.add(name)
+        return None
+    value = sec.get(name, str, default)
+    if value is None:
+        return None
+    pure = PurePosixPath(value)
+    if not value or pure.is_absolute() or ".." in pure.parts or "\\" in value:
+        raise ConfigError(f"{sec.key(name)}: must be a relative path inside output_dir, got {value!r}")
+    return pure.as_posix()
+
+
+def switch_path(sec: Section, name: str, default: str) -> str | None:
+    """An optional output: false/absent is off, true is on at *default*, a string is on at that path."""
+    if sec.raw.get(name) is True:
+        sec.seen.add(name)
+        return default
+    if name in sec.raw and not isinstance(sec.raw[name], (str, type(None), bool)):
+        sec.get(name, (str, bool))  # raises, naming the key and the wrong type
+    return output_path(sec, name, None)
+
+
+def hub_url(sec: Section, name: str) -> str | None:
+    url = sec.get(name, str, None)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c in url for c in "\r\n "):
+        raise ConfigError(f"{sec.key(name)}: must be an absolute http(s) URL such as https://pubsubhubbub.appspot.com/, "
+                          f"got {url!r}")
+    return url
+
+
+_PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title.html",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title.html",
+    "none": "/:categories/:title.html",
+}
+PLACEHOLDERS = ("year", "short_year", "month", "i_month", "day", "i_day", "y_day", "hour",
+                "minute", "second", "slug", "title", "categories")
+
+
+def permalink(sec: Section) -> str:
+    value = sec.get("permalink", str, "/:year/:month/:day/:slug/")
+    value = _PERMALINK_STYLES.get(value, value)
+    if not value.startswith("/"):
+        raise ConfigError(f"permalink: must start with '/', got {value!r}")
+    for name in re.findall(r":([a-z_]+)", value):
+        if name not in PLACEHOLDERS:
+            raise ConfigError(f"permalink: unknown placeholder ':{name}'; known: {', '.join(':' + p for p in PLACEHOLDERS)}")
+    return value
+
+
+def clock_time(sec: Section, name: str, default: str) -> time:
+    value = sec.get(name, str, default)
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+    if not match:
+        raise ConfigError(f"{sec.key(name)}: must be a 24-hour time HH:MM, got {value!r}")
+    return time(int(match[1]), int(match[2]))
+
+
+def check_template(sec: Section, name: str, template: str, names: tuple[str, ...]) -> None:
+    try:
+        template.format(**{n: "" for n in names})
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"{sec.key(name)}: bad template {template!r} ({exc}); placeholders: "
+                          + ", ".join("{" + n + "}" for n in names)) from None
+
+
+def describe(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def type_phrase(word: str) -> str:
+    return {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false"}.get(word, word)
