@@ -12,6 +12,7 @@ is the one ``yaml.safe_load`` gives; a property test holds it to that.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from yaml import ScalarNode
@@ -45,7 +46,7 @@ def load_plain(front: str) -> dict[str, Any] | None:
     i = 0
     while i < len(lines):
         match = _KEY_VALUE.fullmatch(lines[i])
-        if match is None or match[1] in meta or _tag(match[1]) != _STR:
+        if match is None or match[1] in meta or _key_tag(match[1]) != _STR:
             return None
         i += 1
         if match[2] is None:  # `key:` then a block list, or nothing (null)
@@ -91,6 +92,12 @@ def _scalar(raw: str, forbidden: set[str]) -> Any:
     tag = _tag(raw)
     build = _SCALARS.get(tag)
     return _NO if build is None else build(_CONSTRUCTOR, ScalarNode(tag, raw))
+
+
+@lru_cache(maxsize=1024)
+def _key_tag(key: str) -> str:
+    """Keys repeat in every post (title, date, tags…): resolve each spelling once."""
+    return _tag(key)
 
 
 def _tag(plain: str) -> str:
