@@ -16,28 +16,37 @@ _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "A
               "October", "November", "December")
 _RTL = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
 
-# The words the default templates print, per primary language subtag; English when the language is missing.
+# The words the default templates and the feeds' titles print, per primary language subtag;
+# English when the language is missing.
 WORDS: dict[str, dict[str, str]] = {
     "en": {"read_more": "Read more", "minutes": "{n} min read", "by": "by {author}",
            "posts": "{n} new posts this week", "post": "1 new post this week",
            "unsubscribe": "Unsubscribe", "web_version": "View in your browser",
            "why": "You are receiving this because you subscribed to {site}.", "week_of": "Weekly digest",
-           "more": "{n} more new posts on the site"},
+           "more": "{n} more new posts on the site",
+           "tag_feed": "{site} — tag: {name}", "category_feed": "{site} — category: {name}",
+           "archive_feed": "{site} — archive {n}"},
     "ja": {"read_more": "続きを読む", "minutes": "{n}分で読めます", "by": "{author}",
            "posts": "今週の新着記事 {n}本", "post": "今週の新着記事 1本",
            "unsubscribe": "配信停止", "web_version": "ブラウザで表示",
            "why": "{site}のメール配信に登録された方にお送りしています。", "week_of": "週刊ダイジェスト",
-           "more": "ほか{n}本の新着記事はサイトでどうぞ"},
+           "more": "ほか{n}本の新着記事はサイトでどうぞ",
+           "tag_feed": "{site} — タグ: {name}", "category_feed": "{site} — カテゴリー: {name}",
+           "archive_feed": "{site} — アーカイブ {n}"},
     "zh": {"read_more": "阅读全文", "minutes": "阅读约{n}分钟", "by": "{author}",
            "posts": "本周新文章 {n} 篇", "post": "本周新文章 1 篇",
            "unsubscribe": "退订", "web_version": "在浏览器中查看",
            "why": "您订阅了{site}，因此收到此邮件。", "week_of": "每周精选",
-           "more": "另有{n}篇新文章，请访问网站"},
+           "more": "另有{n}篇新文章，请访问网站",
+           "tag_feed": "{site} — 标签: {name}", "category_feed": "{site} — 分类: {name}",
+           "archive_feed": "{site} — 归档 {n}"},
     "ko": {"read_more": "더 읽기", "minutes": "{n}분 분량", "by": "{author}",
            "posts": "이번 주 새 글 {n}편", "post": "이번 주 새 글 1편",
            "unsubscribe": "수신 거부", "web_version": "브라우저에서 보기",
            "why": "{site} 뉴스레터를 구독하셔서 이 메일을 받으셨습니다.", "week_of": "주간 다이제스트",
-           "more": "사이트에서 새 글 {n}편을 더 볼 수 있습니다"},
+           "more": "사이트에서 새 글 {n}편을 더 볼 수 있습니다",
+           "tag_feed": "{site} — 태그: {name}", "category_feed": "{site} — 카테고리: {name}",
+           "archive_feed": "{site} — 보관함 {n}"},
 }
 
 

@@ -25,6 +25,7 @@ from . import __version__
 from .archive import complete_pages, page_path, subscription_count
 from .cache import PostCache, Row
 from .config import Config
+from .i18n import words
 
 log = logging.getLogger(__name__)
 FEED_KINDS = ("rss", "atom", "json")
@@ -92,7 +93,7 @@ def plan(config: Config, published: list[Row]) -> list[Output]:
                      ("next-archive", file_url(config, page_path(f.archive, name, page.number + 1))))
             if page.number > 1:
                 links += (("prev-archive", file_url(config, page_path(f.archive, name, page.number - 1))),)
-            title = f"{config.site.title} — archive {page.number}"
+            title = words(config.site.language)["archive_feed"].format(site=config.site.title, n=page.number)
             outputs.append(Output(path, kind, page.rows, _context(config, path, kind, title, links, archive=True)))
     for field_name, folder, word in (("tags", f.tags, "tag"), ("categories", f.categories, "category")):
         if folder:
@@ -107,7 +108,7 @@ def _label_outputs(config: Config, published: list[Row], field_name: str, folder
     outputs, index = [], []
     for label in select(published, field_name):
         rows = label.rows[: config.feeds.max_items]
-        title = f"{config.site.title} — {word}: {label.name}"
+        title = words(config.site.language)[f"{word}_feed"].format(site=config.site.title, name=label.name)
         feeds = {}
         for kind, _name in kinds:
             path = f"{folder}/{label.folder}/{LABEL_FILES[kind]}"

@@ -75,7 +75,7 @@ def test_japanese_site_gets_japanese_words(site, cli) -> None:
     assert cli("publish", "--config", styled_site(site, "ja"), "--now", NOW).exit_code == 0
     page = transform(site.root / "public", "tags/投資/feed.xml")
     text = " ".join(page.itertext())
-    assert page.get("lang") == "ja" and "これはフィード" in text and "Test Site — tag: 投資" in text
+    assert page.get("lang") == "ja" and "これはフィード" in text and "Test Site — タグ: 投資" in text
 
 
 @pytest.mark.skipif(not VALIDATOR.is_file(), reason="the W3C feed validator is not installed here")
