@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from feeder.config import Config, load_config
+from mailserver import Recorder, Server
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_NOW = datetime(2025, 12, 20, tzinfo=timezone.utc)
@@ -91,3 +92,18 @@ def read_feed():
         return parsed
 
     return read
+
+
+@pytest.fixture
+def server():
+    """Start real SMTP servers on 127.0.0.1 (aiosmtpd): ``server(handler, **options)``; all stopped after."""
+    servers: list[Server] = []
+
+    def start(handler: Recorder | None = None, **kw) -> Server:
+        s = Server(handler or Recorder(), **kw)
+        servers.append(s)
+        return s
+
+    yield start
+    for s in servers:
+        s.stop()

@@ -6,7 +6,7 @@ import ssl
 from email.message import EmailMessage
 
 import pytest
-from mailserver import Recorder, Server, credentials, make_certificates, server_context
+from mailserver import Recorder, credentials, make_certificates, server_context
 
 from feeder.config import Smtp
 from feeder.mail import SmtpError, SmtpSender
@@ -30,20 +30,6 @@ class Sleeps(list):
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture
-def server():
-    servers = []
-
-    def start(handler: Recorder | None = None, **kw) -> Server:
-        s = Server(handler or Recorder(), **kw)
-        servers.append(s)
-        return s
-
-    yield start
-    for s in servers:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

@@ -27,20 +27,6 @@ PEOPLE = ["editors@allforces.example.com", "taro.yamada@example.com", "hanako@ex
           "ichiro@example.org", "reader@example.jp"]
 
 
-@pytest.fixture
-def server():
-    servers: list[Server] = []
-
-    def start(handler: Recorder | None = None, **kw) -> Server:
-        s = Server(handler or Recorder(), **kw)
-        servers.append(s)
-        return s
-
-    yield start
-    for s in servers:
-        s.stop()
-
-
 def configure(root: Path, port: int, recipients: str | None = None, **smtp) -> Path:
     """Point the copied sample site at the test server (no retries: failures show at once)."""
     path = root / "config.yaml"
