@@ -22,8 +22,19 @@ def parse_date(value: object, tz: tzinfo) -> datetime:
     """Return *value* (a YAML datetime, date or string) as an aware datetime.
 
     Naive values are wall-clock time in *tz*; a bare date is midnight there.
-    Raises ValueError with a message fit for the user.
+    Raises ValueError with a message fit for the user, also for an instant that
+    exists but cannot be shown in UTC or in *tz* (``0001-01-01`` in Tokyo).
     """
+    moment = _read(value, tz)
+    try:
+        moment.astimezone(timezone.utc), moment.astimezone(tz)
+    except (OverflowError, ValueError):
+        raise ValueError(f"'{value}' is out of range: a date must fall within the years 1 to 9999 "
+                         "both in UTC and in the site's timezone") from None
+    return moment
+
+
+def _read(value: object, tz: tzinfo) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):

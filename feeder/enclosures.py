@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 from .errors import PostError
+from .urls import quote_url
 
 # Media types by file extension, for enclosures given without a type (a fixed table: the
 # system's mime.types differs between machines, and output must not).
@@ -47,7 +48,7 @@ def enclosure(meta: dict[str, Any], url: str, fail: Callable[[str, str], PostErr
     unknown = sorted(str(k) for k in value if k not in ("url", "length", "type"))
     if unknown:
         raise fail(key, f"unknown key {unknown[0]!r}; an enclosure has url, length and type")
-    href = urljoin(url, quote(value["url"].strip(), safe="/:@-._~!$&'()*+,;=%?#"))
+    href = urljoin(url, quote_url(value["url"].strip(), query=True))
     if not href.lower().startswith(("http://", "https://")):
         raise fail(key, f"url must be a path or an http(s) URL, got {value['url']!r}")
     length = value.get("length", 0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 import yaml
 
@@ -22,6 +22,7 @@ from .dates import parse_date, to_utc
 from .enclosures import Enclosure, enclosure
 from .errors import PostError
 from .plainyaml import load_plain
+from .urls import quote_url
 
 SUFFIXES = (".md", ".markdown")
 _FILENAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
@@ -188,7 +189,7 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
         slug=slug,
         title=title,
         date=date,
-        updated=updated if updated and updated != date else None,
+        updated=updated if updated and updated > date else None,  # an older "updated" is a copy-paste slip
         author=_author(meta.get("author"), fail),
         excerpt=clean_text(excerpt) if excerpt else None,
         tags=_words(meta.get("tags"), path, front, "tags"),
@@ -200,7 +201,7 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
         draft=draft,
         body_line=body_line,
         enclosure=enclosure(meta, url, fail),
-        extra={str(k): _json_safe(v) for k, v in sorted(meta.items(), key=lambda kv: str(kv[0])) if k not in _KNOWN},
+        extra=_extra(meta, fail),
     )
 
 
@@ -209,7 +210,7 @@ def _expand(pattern: str, local: datetime, slug: str, categories: tuple[str, ...
     template, names = _permalink_template(pattern)
     values = {name: _PLACEHOLDER_VALUES[name](local, slug, categories) for name in names}
     filled = _SLASHES.sub("/", template.format_map(values))
-    return quote(filled, safe="/:@-._~!$&'()*+,;=%")
+    return quote_url(filled)
 
 
 _PLACEHOLDER_VALUES: dict[str, Callable[[datetime, str, tuple[str, ...]], str]] = {
@@ -278,25 +279,46 @@ def _image(value: Any, url: str, fail) -> str | None:
         return None
     if not isinstance(value, str) or value.strip().lower().startswith(("javascript:", "data:")):
         raise fail("image", f"must be an image path or http(s) URL, got {value!r}")
-    return urljoin(url, quote(value.strip(), safe="/:@-._~!$&'()*+,;=%?#"))
+    return urljoin(url, quote_url(value.strip(), query=True))
 
 
 def _minutes(value: Any, fail) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 100_000:
         raise fail("reading_time", f"must be a number of minutes, got {value!r}")
     return max(1, round(value))
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return clean_text(str(value))
+def _extra(meta: dict[Any, Any], fail) -> dict[str, Any]:
+    """Unknown keys, kept as plain JSON-like values for templates.
+
+    YAML aliases can make a few lines refer to themselves or expand
+    exponentially ("billion laughs"): values are counted and nesting is bounded.
+    """
+    budget = [10_000]
+
+    def plain(value: Any, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0 or depth > 20:
+            raise OverflowError
+        if isinstance(value, dict):
+            return {str(k): plain(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v, depth + 1) for v in value]
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        return clean_text(str(value))
+
+    extra = {}
+    for key, value in sorted(meta.items(), key=lambda kv: str(kv[0])):
+        if key not in _KNOWN:
+            try:
+                extra[str(key)] = plain(value, 0)
+            except OverflowError:
+                raise fail(str(key), "nests too deeply or expands too far (a YAML alias that refers to "
+                                     "itself?); simplify it") from None
+    return extra
 
 
 def _bad_value_line(front: str) -> int | None:

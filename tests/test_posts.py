@@ -298,3 +298,32 @@ def test_bad_enclosures_name_the_key_and_line(site, front: str, phrase: str) -> 
     with pytest.raises(PostError, match=re.escape(phrase)) as caught:
         parse(site, "2025-01-01-a.md", f"---\ntitle: t\n{front}\n---\n")
     assert caught.value.line == 3
+
+
+@pytest.mark.parametrize("name, front, phrase", [
+    ("2025-12-09-a.md", "reading_time: .nan", "reading_time: must be a number of minutes"),
+    ("2025-12-09-a.md", "reading_time: .inf", "reading_time: must be a number of minutes"),
+    ("a.md", "date: 0001-01-01", "out of range"),  # midnight in Tokyo is still year 0 in UTC
+    ("a.md", "date: 9999-12-31 23:00:00 -0500", "out of range"),
+    ("0001-01-01-a.md", "title: t", "file name date"),
+    ("2025-12-09-a.md", "a: &x [*x]", "a: nests too deeply"),
+    ("2025-12-09-a.md", "a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+                        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]",
+     "d: nests too deeply or expands too far"),  # "billion laughs": 10,000 values from four lines
+])
+def test_values_that_used_to_crash_the_whole_run_are_errors_of_one_post(site, name, front, phrase) -> None:
+    with pytest.raises(PostError, match=re.escape(phrase)):
+        parse(site, name, f"---\n{front}\n---\nbody\n")
+
+
+def test_an_updated_date_before_the_post_date_is_ignored(site) -> None:
+    post = parse(site, "2025-12-09-a.md", "---\ndate: 2025-12-09 12:00:00Z\nupdated: 2025-12-01\n---\n")
+    assert post.updated is None  # else the feed's date would be older than its newest post
+    later = parse(site, "2025-12-09-a.md", "---\ndate: 2025-12-09 12:00:00Z\nupdated: 2025-12-10\n---\n")
+    assert later.updated is not None and later.updated > later.date
+
+
+def test_a_percent_sign_in_a_slug_or_image_is_encoded_once(site) -> None:
+    post = parse(site, "2025-12-09-100%-gain.md", "---\nimage: /img/50%25 off.png\n---\n")
+    assert post.url == "https://example.com/blog/2025/12/09/100%25-gain/"
+    assert post.image == "https://example.com/img/50%25%20off.png"  # the existing %25 is kept as it was
