@@ -15,13 +15,15 @@ from __future__ import annotations
 import logging
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from . import __version__
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+_CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _SCHEMA_VERSION = "4"  # 4: no records; rendered HTML
 LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
 
@@ -56,6 +58,8 @@ class PostCache:
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as exc:  # corrupt or not a database: start again
+            if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT:
+                raise
             log.info("cache %s unreadable (%s); rebuilding it", path, exc)
             assert path is not None
             path.unlink(missing_ok=True)
@@ -130,13 +134,6 @@ class PostCache:
         self._db.execute("DELETE FROM rendered WHERE path NOT IN (SELECT path FROM temp.keep)")
         self._db.execute("COMMIT")
 
-    def get_state(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", ("state:" + key,)).fetchone()
-        return row[0] if row else None
-
-    def set_state(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", ("state:" + key, value))
-
     def close(self) -> None:
         self._db.close()
 
@@ -145,3 +142,23 @@ class PostCache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def recovering(path: Path, fingerprint: str, work: Callable[[PostCache], T]) -> T:
+    """Run *work* with the cache at *path*; if the file turns out to be damaged, delete it and run again.
+
+    Opening checks only the first page, and a full integrity check costs more
+    than a warm publish, so damage deeper in the file shows up mid-run instead:
+    then the cache is rebuilt and *work*, which is idempotent, runs once more.
+    A locked or busy database is not damage and is not caught.
+    """
+    try:
+        with PostCache(path, fingerprint) as cache:
+            return work(cache)
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT:
+            raise
+        log.warning("cache %s is damaged (%s); rebuilding it", path, exc)
+        path.unlink(missing_ok=True)
+    with PostCache(path, fingerprint) as cache:
+        return work(cache)

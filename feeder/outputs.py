@@ -23,14 +23,14 @@ from urllib.parse import quote
 
 from . import __version__
 from .archive import complete_pages, page_path, subscription_count
-from .cache import PostCache, Row
+from .atomic import write_if_changed
+from .cache import Row
 from .config import Config
 from .i18n import words
 
 log = logging.getLogger(__name__)
 FEED_KINDS = ("rss", "atom", "json")
 LABEL_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}  # inside each tag's folder
-_STATE_KEY = "outputs"
 
 
 @dataclass(frozen=True)
@@ -135,14 +135,25 @@ def _context(config: Config, path: str, kind: str, title: str, links: tuple[tupl
 
 
 class OutputState:
-    """Per output file: the fingerprint it was written with, and its size and mtime after writing."""
+    """Per output file: the fingerprint it was written with, and its size and mtime after writing.
 
-    def __init__(self, cache: PostCache, output_dir: Path) -> None:
-        self._cache, self._dir = cache, output_dir
-        saved = cache.get_state(_STATE_KEY)
-        state = json.loads(saved) if saved else {}
-        self.files: dict[str, list] = state.get("files", {}) if state.get("format") == 2 else {}
-        self.pending_pings: list[str] = state.get("pending_pings", []) if state.get("format") == 2 else []
+    Kept in its own file in the state folder, not in the post cache: the cache is
+    thrown away whenever the config or feeder changes, and this list is what lets
+    a later run delete the files no output produces any more.
+    """
+
+    def __init__(self, state_file: Path, output_dir: Path) -> None:
+        self._file, self._dir = state_file, output_dir
+        try:
+            state = json.loads(state_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            state = {}
+        except (OSError, ValueError) as exc:
+            log.warning("%s unreadable (%s); every output will be rebuilt", state_file, exc)
+            state = {}
+        usable = isinstance(state, dict) and state.get("format") == 3 and state.get("output_dir") == str(output_dir)
+        self.files: dict[str, list] = state["files"] if usable else {}
+        self.pending_pings: list[str] = state["pending_pings"] if usable else []
 
     def fresh(self, path: str, fingerprint: str) -> bool:
         """True when *path* was written from these inputs and nobody has touched it since."""
@@ -163,5 +174,5 @@ class OutputState:
         self.files.pop(path, None)
 
     def save(self) -> None:
-        state = {"format": 2, "files": self.files, "pending_pings": self.pending_pings}
-        self._cache.set_state(_STATE_KEY, json.dumps(state, ensure_ascii=False, separators=(",", ":")))
+        state = {"format": 3, "output_dir": str(self._dir), "files": self.files, "pending_pings": self.pending_pings}
+        write_if_changed(self._file, json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode())

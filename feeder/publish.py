@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic import locked, write_if_changed
-from .cache import PostCache, Row
+from .cache import PostCache, Row, recovering
 from .collection import Collection, collect, scan
 from .config import Config
 from .errors import FeederError, PostError
@@ -61,34 +61,40 @@ def state_cache(config: Config) -> PostCache:
 def publish(config: Config, now: datetime, *, strict: bool = False, wait: float = 60.0,
             poster: Poster | None = None) -> PublishResult:
     """Write every configured output for the posts published at *now*; *poster* sends WebSub pings."""
-    with locked(config.state_dir / "publish.lock", wait, "publish"), state_cache(config) as cache:
-        collection = collect(config, now, cache)
-        result = PublishResult(collection, problems=list(collection.problems))
-        if strict and result.problems:
-            raise InvalidPosts(result.problems)
-        state = OutputState(cache, config.output_dir)
-        outputs, stale, unreadable = _plan(config, collection.published, state)
-        result.problems.extend(unreadable)
-        if strict and unreadable:
-            raise InvalidPosts(result.problems)
-        result.outputs = [config.output_dir / o.path for o in outputs]
-        orphans = sorted(set(state.files) - {o.path for o in outputs})
-        if not stale and not orphans and not state.pending_pings:
-            result.skipped = True
-            return result
-        changed = _write(config, collection, cache, stale, state, result) if stale else []
-        _remove(config.output_dir, orphans, state, result)
-        pending = list(dict.fromkeys(state.pending_pings + changed))
-        state.pending_pings = []
-        if config.feeds.websub_hub and pending:
-            from .websub import http_post, ping
+    with locked(config.state_dir / "publish.lock", wait, "publish"):
+        return recovering(config.state_dir / "cache.sqlite", config.fingerprint,
+                          lambda cache: _publish(config, now, cache, strict, poster))
 
-            result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
-            state.pending_pings = result.websub.failed
-        state.save()
-        # Rendered HTML is kept for the posts most likely to render again: the newest.
-        cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
+
+def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, poster: Poster | None) -> PublishResult:
+    """One publish with an open cache (see publish)."""
+    collection = collect(config, now, cache)
+    result = PublishResult(collection, problems=list(collection.problems))
+    if strict and result.problems:
+        raise InvalidPosts(result.problems)
+    state = OutputState(config.state_dir / "outputs.json", config.output_dir)
+    outputs, stale, unreadable = _plan(config, collection.published, state)
+    result.problems.extend(unreadable)
+    if strict and unreadable:
+        raise InvalidPosts(result.problems)
+    result.outputs = [config.output_dir / o.path for o in outputs]
+    orphans = sorted(set(state.files) - {o.path for o in outputs})
+    if not stale and not orphans and not state.pending_pings:
+        result.skipped = True
         return result
+    changed = _write(config, collection, cache, stale, state, result) if stale else []
+    _remove(config.output_dir, orphans, state, result)
+    pending = list(dict.fromkeys(state.pending_pings + changed))
+    state.pending_pings = []
+    if config.feeds.websub_hub and pending:
+        from .websub import http_post, ping
+
+        result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
+        state.pending_pings = result.websub.failed
+    state.save()
+    # Rendered HTML is kept for the posts most likely to render again: the newest.
+    cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
+    return result
 
 
 def _plan(config: Config, published: list[Row], state: OutputState
@@ -205,11 +211,14 @@ def check(config: Config, now: datetime) -> Collection:
     with PostCache(None, config.fingerprint) as cache:
         collection = collect(config, now, cache)
     known = {problem.path for problem in collection.problems}
+    unreadable = set()
     for path, _signature in scan(config.posts_dir):
         if path not in known:
             try:
                 decode(path, (config.posts_dir / path).read_bytes())
             except PostError as exc:
                 collection.problems.append(exc)
+                unreadable.add(path)
+    collection.published = [row for row in collection.published if row.path not in unreadable]
     collection.problems.sort(key=lambda e: (e.path, e.line or 0))
     return collection

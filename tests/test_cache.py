@@ -212,3 +212,31 @@ def test_an_edit_renders_only_the_edited_post(site, tmp_path, monkeypatch):
     publish(config, NOW)
     assert rendered == ["2025-12-05-post-4.md"]
     assert outputs(config) == cold(config, tmp_path)
+
+
+def test_damage_deep_in_the_cache_is_rebuilt_silently(site, tmp_path):
+    config = make_site(site, count=28, max_items=4)
+    publish(config, NOW)
+    expected = outputs(config)
+    cache_file = config.state_dir / "cache.sqlite"
+    size = cache_file.stat().st_size
+    with open(cache_file, "r+b") as f:  # a page in the middle, not the header SQLite reads at open
+        f.seek(size // 2 // 4096 * 4096)
+        f.write(b"\xff" * 4096)
+    site.post("2025-12-31-post-new.md", raw=post_text(77, "After the damage", day=31).encode())
+    result = publish(config, NOW)
+    assert result.problems == []
+    assert outputs(config) == cold(config, tmp_path)
+    assert b"After the damage" in outputs(config)["atom.xml"] and outputs(config) != expected
+
+
+def test_outputs_no_longer_produced_are_removed_even_after_the_cache_is_rebuilt(site):
+    config = make_site(site)
+    site.write_config("feeds:\n  max_items: 4\n  json: feed.json\n")
+    publish(site.config, NOW)
+    assert (config.output_dir / "feed.json").exists()
+    (config.state_dir / "cache.sqlite").unlink()  # and a config change throws the cache away too
+    site.write_config("feeds:\n  max_items: 4\n  rss: rss.xml\n")
+    result = publish(site.config, NOW)
+    assert not (config.output_dir / "feed.json").exists() and not (config.output_dir / "feed.xml").exists()
+    assert sorted(p.name for p in result.removed) == ["feed.json", "feed.xml"]
