@@ -88,7 +88,8 @@ class _Cutter(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.done:
             return
-        clusters = _GRAPHEME.findall(_SPACE.sub(" ", data))
+        in_pre = "pre" in self.open  # code keeps its line breaks and indentation
+        clusters = _GRAPHEME.findall(data if in_pre else _SPACE.sub(" ", data))
         if len(clusters) <= self.room or "".join(clusters[self.room:]).isspace():
             kept = clusters[: self.room]  # only whitespace beyond the limit: nothing is cut yet
             self.room -= len(kept)

@@ -136,3 +136,9 @@ def test_cut_text_is_a_grapheme_prefix(text: str, limit: int) -> None:
     assert normal.startswith(out)
     assert graphemes(out) == graphemes(normal)[: len(graphemes(out))]
     assert len(graphemes(out)) <= limit
+
+
+def test_code_keeps_its_line_breaks_and_indentation():
+    code = "<pre><code>def f():\n    return 1\n</code></pre>"
+    assert truncate_html(code, 300) == code
+    assert truncate_html("<p>a\n  b</p>" + code, 300) == "<p>a b</p>" + code
