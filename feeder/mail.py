@@ -10,8 +10,10 @@ one :class:`Outcome`:
 * transient — ``4xx``, a dropped connection or a timeout, still failing after
   ``smtp.retries`` retries with exponential backoff.
 
-Problems that no retry can fix for anybody — TLS not offered or the
-certificate not trusted, login refused — raise :class:`SmtpError` at once.
+Problems that no retry can fix for anybody — the server refusing us at
+connect or EHLO with a ``5xx``, TLS not offered or the certificate not
+trusted, login refused — raise :class:`SmtpError` at once: reporting them as
+each recipient being rejected would hide the one cause behind many lines.
 
 The clock and ``sleep`` are parameters (tests and the benchmark never wait for
 real), as are the credentials: they come from the environment in the CLI and
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 class SmtpError(FeederError):
-    """The server cannot be used at all (TLS, login); sending to anyone else would fail the same way."""
+    """The server cannot be used at all (refused at connect, TLS, login); anyone else would fail the same way."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,12 @@ class SmtpSender:
             return self._response(code, text)
         except smtplib.SMTPServerDisconnected as exc:
             raise _Transient(None, f"connection closed ({exc or 'by the server'})", True) from None
+        except (smtplib.SMTPConnectError, smtplib.SMTPHeloError) as exc:  # the greeting or EHLO/HELO: about us
+            reason = _reason(exc.smtp_error)
+            if 500 <= exc.smtp_code < 600:
+                raise SmtpError(f"smtp: {self.smtp.host}:{self.smtp.port} refused the connection "
+                                f"({exc.smtp_code} {reason}); no message was sent") from None
+            raise _Transient(exc.smtp_code, f"{exc.smtp_code} {reason}", True) from None
         except smtplib.SMTPResponseException as exc:  # sender refused, data refused, and the like
             return self._response(exc.smtp_code, exc.smtp_error)
         except smtplib.SMTPException as exc:
@@ -135,7 +143,7 @@ class SmtpSender:
             raise _Transient(None, f"{type(exc).__name__}: {exc}", True) from None
 
     def _response(self, code: int | None, text: bytes | str) -> Outcome:
-        reason = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        reason = _reason(text)
         if code is not None and 500 <= code < 600:
             return Outcome(False, True, code, reason)
         raise _Transient(code, f"{code} {reason}", code == 421)
@@ -161,13 +169,13 @@ class SmtpSender:
         else:
             conn = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout)
         try:
-            conn.ehlo()
+            conn.ehlo_or_helo_if_needed()  # HELO if EHLO is refused; SMTPHeloError if both are
             if s.security == "starttls":
                 if not conn.has_extn("starttls"):
                     raise SmtpError(f"smtp: {s.host}:{s.port} does not offer STARTTLS; "
                                     "set smtp.security to 'ssl' (usually port 465) or, on a trusted network only, 'none'")
                 conn.starttls(context=self._tls())
-                conn.ehlo()
+                conn.ehlo_or_helo_if_needed()
             if self._credentials:
                 self._login(conn)
         except BaseException:
@@ -185,9 +193,8 @@ class SmtpSender:
             conn.login(*self._credentials)
         except smtplib.SMTPAuthenticationError as exc:
             # The server's words only: the username and password stay out of every message.
-            reason = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
             raise SmtpError(f"smtp: {self.smtp.host} refused the login from FEEDER_SMTP_USERNAME / "
-                            f"FEEDER_SMTP_PASSWORD ({exc.smtp_code} {reason})") from None
+                            f"FEEDER_SMTP_PASSWORD ({exc.smtp_code} {_reason(exc.smtp_error)})") from None
 
     def _tls(self) -> ssl.SSLContext:
         if self._context is None:
@@ -211,3 +218,8 @@ class SmtpSender:
             conn.quit()
         except (smtplib.SMTPException, OSError):
             conn.close()
+
+
+def _reason(text: bytes | str) -> str:
+    """The server's words, as text."""
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)

@@ -231,3 +231,90 @@ def test_auth_offered_only_over_tls(server):
     with SmtpSender(smtp(srv.port), username="mailer", password="pw") as sender:
         with pytest.raises(SmtpError, match="does not offer AUTH"):
             sender.deliver(message("a@example.org"), "news@example.com", "a@example.org")
+
+
+class Greeter:
+    """A bare TCP server on 127.0.0.1 that greets each client with one fixed line, then hangs up.
+
+    aiosmtpd always greets with 220; a server that refuses service at connect (RFC 5321 allows
+    ``554`` as the greeting) or is shutting down (``421``) needs a socket of its own.
+    """
+
+    def __init__(self, greeting: str) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.greeting = greeting.encode() + b"\r\n"
+        self.clients = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed by stop()
+                return
+            self.clients += 1
+            with conn:
+                conn.sendall(self.greeting)
+                try:
+                    conn.recv(1024)  # smtplib's QUIT, if it sends one
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        self.sock.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def greeter():
+    started: list[Greeter] = []
+
+    def start(greeting: str) -> Greeter:
+        started.append(Greeter(greeting))
+        return started[-1]
+
+    yield start
+    for g in started:
+        g.stop()
+
+
+def test_a_server_refusing_service_at_connect_stops_the_send(greeter):
+    """554 as the greeting is about the client, not a recipient: one error, not a rejection per address."""
+    srv = greeter("554 5.7.1 No SMTP service for you")
+    sleeps = Sleeps()
+    with SmtpSender(smtp(srv.port), sleep=sleeps) as sender:
+        with pytest.raises(SmtpError, match=r"refused the connection \(554 5\.7\.1 No SMTP service for you\)"):
+            sender.deliver(message("a@example.org"), "news@example.com", "a@example.org")
+    assert sleeps == [] and srv.clients == 1  # not retried: retrying cannot help
+
+
+def test_421_at_connect_is_transient(greeter):
+    srv = greeter("421 4.3.2 Too busy, try later")
+    sleeps = Sleeps()
+    with SmtpSender(smtp(srv.port, retries=1), sleep=sleeps) as sender:
+        outcome = sender.deliver(message("a@example.org"), "news@example.com", "a@example.org")
+    assert not outcome.accepted and not outcome.permanent and outcome.code == 421
+    assert sleeps == [1.0] and srv.clients == 2
+
+
+class RefusesHello(Recorder):
+    """Refuses EHLO and HELO (a blocklisted client), as a real server does after its greeting."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        return ["554 5.7.1 Client host blocked"]
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        return "554 5.7.1 Client host blocked"
+
+
+def test_a_server_refusing_ehlo_stops_the_send(server):
+    srv = server(RefusesHello())
+    with SmtpSender(smtp(srv.port), sleep=Sleeps()) as sender:
+        with pytest.raises(SmtpError, match=r"refused the connection \(554 5\.7\.1 Client host blocked\)"):
+            sender.deliver(message("a@example.org"), "news@example.com", "a@example.org")
+    assert srv.handler.rcpt_calls == {} and srv.handler.received == []
