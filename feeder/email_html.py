@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
 
 import css_inline
 import jinja2
@@ -63,6 +66,16 @@ class Item:
     image: str | None
     excerpt_html: Markup
     excerpt_text: str
+    extra: Mapping[str, Any]  # the post's other front matter keys (``{{ item.extra.subtitle }}``), read-only
+
+
+def frozen(value: Any) -> Any:
+    """*value* (plain front matter data) made read-only all the way down: a template cannot change a post."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(frozen(v) for v in value)
+    return value
 
 
 def email_excerpt(fragment: str, length: int) -> str:
@@ -101,6 +114,7 @@ def item(config: Config, rendered: Rendered, excerpt_length: int) -> Item:
         image=post.image,
         excerpt_html=Markup(email_excerpt(rendered.excerpt_html, excerpt_length)),
         excerpt_text=cut_text(text_of(rendered.excerpt_html), excerpt_length),
+        extra=frozen(post.extra),
     )
 
 

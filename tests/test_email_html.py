@@ -137,6 +137,39 @@ def test_a_site_without_templates_uses_the_packaged_ones_and_may_override_one(si
     assert custom.text.strip() == "Test Site: A" and custom.html == default.html
 
 
+def test_templates_see_the_other_front_matter_keys_as_item_extra(site):
+    """README: any unknown front matter key is available to templates, as item.extra, read-only."""
+    (site.root / "mine").mkdir()
+    (site.root / "mine" / "digest.html").write_text(
+        "<!DOCTYPE html><html><body>{% for item in items %}<h2>{{ item.title }}</h2>"
+        "{% if item.extra.subtitle is defined %}<p class=sub>{{ item.extra.subtitle }}</p>{% endif %}"
+        "<p>{{ item.extra.get('series', {}).get('name', '-') }} {{ item.extra.get('parts', ())|join('/') }}</p>"
+        "{% endfor %}</body></html>\n")
+    (site.root / "mine" / "digest.txt").write_text(
+        "{% for item in items %}{{ item.title }}: {{ item.extra.subtitle|default('') }}\n{% endfor %}")
+    site.write_config(DIGEST + "  templates: mine\n")
+    site.post("2025-12-10-a.md", """title: A
+date: 2025-12-10 12:00
+subtitle: "Tom & Jerry <b>again</b>"
+series: {name: Weekly}
+parts: [1, 2]""")
+    site.post("2025-12-11-b.md", "title: B\ndate: 2025-12-11 12:00")
+    issue = build_issue(site.config, SAMPLE_NOW)
+    assert "<p class=\"sub\">Tom &amp; Jerry &lt;b&gt;again&lt;/b&gt;</p>" in issue.html  # autoescaped like any value
+    assert "<p>Weekly 1/2</p>" in issue.html and "<p>- </p>" in issue.html  # B has no extra keys
+    assert issue.text == "B: \nA: Tom & Jerry <b>again</b>\n"
+
+    from feeder.email_html import item
+
+    extra = item(site.config, issue.posts[1], 100).extra
+    assert extra["series"]["name"] == "Weekly" and extra["parts"] == (1, 2)
+    with pytest.raises(TypeError):
+        extra["subtitle"] = "changed"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        extra["series"]["name"] = "changed"  # type: ignore[index]
+    assert issue.posts[1].post.extra["subtitle"] == "Tom & Jerry <b>again</b>"
+
+
 def test_template_errors_name_the_file_and_line(site):
     (site.root / "mine").mkdir()
     (site.root / "mine" / "digest.html").write_text("<p>\n{% for x in %}\n")
