@@ -233,7 +233,8 @@ The SMTP login comes from FEEDER_SMTP_USERNAME and FEEDER_SMTP_PASSWORD.
 @click.option("--week", metavar="YYYY-Www", help="The week to send (default: the last complete week).")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
 @click.option("--to", "to", metavar="ADDRESS", help="Send one test copy, subject marked [TEST], to ADDRESS only.")
-@click.option("--force", is_flag=True, help="Send to everyone again, even those the ledger says have it.")
+@click.option("--force", is_flag=True,
+              help="Send to everyone again, even those the ledger says have it (or a week not over yet).")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another send of the same week to finish.")
 def send(config, now, ui, week: str | None, dry_run: bool, to: str | None, force: bool, wait: float) -> int:
@@ -327,6 +328,8 @@ def _report_send(ui: Output, result) -> None:
         if result.sent:
             ui.say(f"{result.week}: test copy sent to {result.test_to}")
         return
+    if result.web_version:
+        ui.detail(f"web version: {shown(result.web_version)}")
     if not result.recipients:
         ui.say(f"{result.week}: no valid address in the digest.recipients file; nothing sent")
         return

@@ -6,6 +6,12 @@ text with a token where the unsubscribe URL goes, and keeps the HTML under
 Gmail's clipping limit by shortening excerpts and then dropping the oldest
 items.  :meth:`Issue.personalize` then costs two string replacements per
 recipient, so sending to ten thousand people never re-renders anything.
+
+The issue's web version, ``<output_dir>/digests/<week>.html`` (the page every
+email links to), is :meth:`Issue.public`: the same HTML with an unsubscribe
+link that names nobody, since anyone may read it.  ``feeder send`` writes it
+before the first message goes out (:func:`write_web_version`), so the link
+works under cron or ``feeder run`` without a ``feeder digest``.
 """
 
 from __future__ import annotations
@@ -25,16 +31,16 @@ from .email_html import UNSUBSCRIBE_TOKEN, render
 from .errors import PostError
 from .i18n import format_date
 from .publish import state_cache
-from .weeks import iso_week_bounds, last_complete_week, week_of
+from .weeks import iso_week_bounds, last_complete_week, resolve, week_of
 
 __all__ = ["Issue", "build_issue", "compose", "iso_week_bounds", "last_complete_week", "write_digest",
-           "weeks_with_posts", "SIZE_LIMIT", "PLACEHOLDER_RECIPIENT"]
+           "write_web_version", "weeks_with_posts", "SIZE_LIMIT", "PLACEHOLDER_RECIPIENT"]
 
 log = logging.getLogger(__name__)
 SIZE_LIMIT = 102 * 1000  # bytes of HTML; Gmail clips a message body above ~102 KB behind "View entire message"
 MIN_EXCERPT = 60  # characters; below this an excerpt says nothing, so items go instead
 MAX_ADDRESS = 254  # the longest email address (RFC 5321), for the size headroom of the unsubscribe URL
-PLACEHOLDER_RECIPIENT = "subscriber@example.com"  # whom the files written by `feeder digest` are addressed to
+PLACEHOLDER_RECIPIENT = "subscriber@example.com"  # whom the .eml written by `feeder digest` is addressed to
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class Issue:
     html: str  # with UNSUBSCRIBE_TOKEN where the unsubscribe URL goes
     text: str
     unsubscribe_url: str | None  # the config template with {email}
-    web_url: str  # where `feeder digest` output is published: <site>/digests/<week>.html
+    web_url: str  # the web version: <site>/digests/<week>.html, written by `feeder send` and `feeder digest`
     excerpt_length: int  # what fitted under SIZE_LIMIT (≤ digest.excerpt_length)
     omitted: int = 0  # posts of the week left out (digest.max_items or the size limit)
     warnings: tuple[str, ...] = ()
@@ -66,6 +72,16 @@ class Issue:
         url = self.unsubscribe_for(email)
         return self.html.replace(UNSUBSCRIBE_TOKEN, html.escape(url)), self.text.replace(UNSUBSCRIBE_TOKEN, url), url
 
+    def public(self) -> tuple[str, str]:
+        """(html, text) for the web, where anyone reads it: the unsubscribe link with ``{email}`` left empty.
+
+        A personal link there would let any visitor unsubscribe that person (or, for a
+        placeholder, point at nobody); the site's unsubscribe page gets no address and
+        should ask for one.
+        """
+        body_html, body_text, _url = self.personalize("")
+        return body_html, body_text
+
 
 def build_issue(config: Config, now: datetime, week: str | None = None) -> Issue | None:
     """The digest of *week* (default: the last complete week before *now*); None when it has no posts.
@@ -73,7 +89,7 @@ def build_issue(config: Config, now: datetime, week: str | None = None) -> Issue
     Only posts published at *now* count: drafts and posts dated later are left out,
     so an issue built on Monday never shows a post scheduled for Tuesday.
     """
-    label = week.strip() if week else last_complete_week(now, config)
+    label = resolve(week, now, config)
     start, end = iso_week_bounds(label, config)
     with state_cache(config) as cache:
         collection = collect(config, now, cache)
@@ -153,19 +169,33 @@ class DigestFiles:
     written: tuple[Path, ...] = ()  # those whose bytes changed
 
 
-def write_digest(config: Config, now: datetime, week: str | None = None, out: Path | None = None) -> DigestFiles:
-    """Write ``<week>.html``, ``.txt`` and ``.eml`` (addressed to a placeholder) into *out*.
+def web_version_path(config: Config, week: str) -> Path:
+    """Where the page :attr:`Issue.web_url` links to is written: the site's URL maps to ``output_dir``."""
+    return config.output_dir / "digests" / f"{week}.html"
 
-    Default *out* is ``<output_dir>/digests/``, which makes the HTML the issue's web version.
+
+def write_web_version(config: Config, issue: Issue) -> Path:
+    """Publish *issue*'s web version (just the HTML: nothing personal, nothing for editors only)."""
+    path = web_version_path(config, issue.week)
+    if write_if_changed(path, issue.public()[0].encode()):
+        log.info("wrote %s", path)
+    return path
+
+
+def write_digest(config: Config, now: datetime, week: str | None = None, out: Path | None = None) -> DigestFiles:
+    """Write ``<week>.html`` and ``.txt`` (the web copies) and ``.eml`` (addressed to a placeholder) into *out*.
+
+    Default *out* is ``<output_dir>/digests/``, which makes the HTML the issue's web version,
+    byte for byte what ``feeder send`` publishes there.
     """
     from .message import build_message
 
-    label = week.strip() if week else last_complete_week(now, config)
+    label = resolve(week, now, config)
     issue = build_issue(config, now, label)
     if issue is None:
         return DigestFiles(label, None)
-    folder = out if out is not None else config.output_dir / "digests"
-    body_html, body_text, _url = issue.personalize(PLACEHOLDER_RECIPIENT)
+    folder = out if out is not None else web_version_path(config, label).parent
+    body_html, body_text = issue.public()
     message = build_message(config, issue, PLACEHOLDER_RECIPIENT, now=now)
     files = {folder / f"{label}.html": body_html.encode(), folder / f"{label}.txt": body_text.encode(),
              folder / f"{label}.eml": message.as_bytes()}

@@ -27,9 +27,7 @@ def build_message(config: Config, issue: Issue, to: str, *, now: datetime, messa
     domain: a resend after a crash reuses it, so a receiving server can drop the copy.
     A test send (``[TEST]`` subject) gets a different one, so it never collides.
     """
-    sender = config.digest.sender
-    if not sender:
-        raise ConfigError("digest.from: required to build an email (e.g. from: 'Site <digest@example.com>')")
+    sender = sender_of(config)
     address = _address(to)
     body_html, body_text, unsubscribe = issue.personalize(address)
     msg = EmailMessage(policy=policy.SMTP)
@@ -47,6 +45,13 @@ def build_message(config: Config, issue: Issue, to: str, *, now: datetime, messa
     # A boundary from the content, not a random one: the same issue gives byte-identical files.
     msg.set_boundary("feeder-" + hashlib.sha256((body_text + "\0" + body_html).encode()).hexdigest()[:32])
     return msg
+
+
+def sender_of(config: Config) -> str:
+    """``digest.from``: the one place that says it is missing (``feeder send`` asks before sending anything)."""
+    if not config.digest.sender:
+        raise ConfigError("digest.from: not set; the digest needs a sender address, e.g. 'Site <news@example.com>'")
+    return config.digest.sender
 
 
 def _address(to: str) -> str:

@@ -8,6 +8,11 @@ leaves a ledger that names everybody who has the digest — at worst it misses
 the one message whose acceptance was in flight, which is why Message-IDs are
 deterministic: receiving systems that see the same ID twice drop the copy.
 
+Only a week that is over is sent (``--force`` overrides, ``--to`` proofs are
+always allowed): a week sent before its end would be marked done in the ledger
+without the posts still to come.  Before the first message the issue's web
+version, which every message links to, is written to ``<output_dir>/digests/``.
+
 Messages are built from the issue rendered once, a bounded window ahead of
 the sender (by worker processes for long lists, see :mod:`feeder.outbox`), so
 memory does not grow with the list.  Permanent refusals are reported and the rest still go
@@ -22,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any, Protocol
 
 from .config import Config
@@ -63,6 +69,7 @@ class SendResult:
     unattempted: int = 0
     size: int = 0  # bytes of one message, for --dry-run
     round: int = 0  # --force rounds so far
+    web_version: Path | None = None  # the page the messages link to, written before sending
     problems: list[RecipientProblem] = field(default_factory=list)
     duplicates: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -75,18 +82,22 @@ def send(config: Config, now: datetime, *, sender: Sender, week: str | None = No
          to: str | None = None, force: bool = False, wait: float = 0.0, workers: int | None = None) -> SendResult:
     """Send the digest of *week* (default: the last complete week before *now*).
 
+    A week that has not ended by *now* is refused (a :class:`ConfigError`, also for a dry run)
+    unless *force*; a test send (*to*) may proof it any time.
+
     Long lists are built by spawned worker processes (see :mod:`feeder.outbox`): a script that
     calls this must guard its top level with ``if __name__ == "__main__":``, or pass ``workers=1``.
     """
-    from .digest import build_issue, last_complete_week
+    from .digest import build_issue
     from .message import build_message
-    from .weeks import parse_label
+    from .weeks import iso_week_bounds, resolve
 
-    if week:
-        year, number = parse_label(week)  # a ConfigError for a bad label, before anything else
-        label = f"{year}-W{number:02d}"
-    else:
-        label = last_complete_week(now, config)
+    label = resolve(week, now, config)  # a ConfigError for a bad label, before anything else
+    end = iso_week_bounds(label, config)[1]
+    if end > now and to is None and not force:
+        raise ConfigError(f"--week {label}: the week is not over until {end.isoformat()}; sending it now would "
+                          "mark it sent without the posts still to come (send it then, proof it with --to, "
+                          "or --force to send it incomplete)")
     issue = build_issue(config, now, label)
     return send_issue(config, issue, now, week=label, sender=sender, compose=build_message,
                       dry_run=dry_run, to=to, force=force, wait=wait, workers=workers)
@@ -120,6 +131,9 @@ def send_issue(config: Config, issue: Any, now: datetime, *, week: str, sender: 
             result.size = len(compose(config, issue, todo[0].formatted, now=now).as_bytes())
         return result
 
+    from .digest import write_web_version
+
+    result.web_version = write_web_version(config, issue)  # before any message links to it
     with open_ledger(config.state_dir, week, wait) as ledger:
         if force:
             ledger.start_round(now)
@@ -176,7 +190,8 @@ def _test_send(config: Config, issue: Any, now: datetime, result: SendResult, se
 
 
 def _envelope_from(config: Config) -> str:
-    if not config.digest.sender:
-        raise ConfigError("digest.from: not set; the digest needs a sender address, e.g. 'Site <news@example.com>'")
-    return parseaddr(config.digest.sender)[1]
+    """The bare address of ``digest.from``, checked before anything is built or sent."""
+    from .message import sender_of
+
+    return parseaddr(sender_of(config))[1]
 

@@ -38,6 +38,12 @@ def parse_label(label: str) -> tuple[int, int]:
     raise ConfigError(f"--week: expected an ISO week such as 2025-W50, got {label!r}")
 
 
+def canonical(label: str) -> str:
+    """``2026-W5`` → ``2026-W05``: one spelling per week, so file names, subjects, links and the ledger agree."""
+    year, week = parse_label(label)
+    return f"{year}-W{week:02d}"
+
+
 def first_day(label: str, week_starts: int) -> date:
     """The local calendar day the week labelled *label* starts on."""
     year, week = parse_label(label)
@@ -77,3 +83,8 @@ def week_of(moment: datetime, config: Config) -> str:
 def last_complete_week(now: datetime, config: Config) -> str:
     """The newest week that has fully ended by *now* (the one before the week *now* is in)."""
     return previous(week_of(now, config), config.digest.week_starts)
+
+
+def resolve(week: str | None, now: datetime, config: Config) -> str:
+    """The week a command acts on: *week* (``--week``) spelled canonically, else the last complete week."""
+    return canonical(week) if week else last_complete_week(now, config)

@@ -120,7 +120,14 @@ def test_cli_writes_html_text_and_eml(sample_site, cli):
     assert before == {p.name: p.read_bytes() for p in out.iterdir()}  # byte-identical
     message = email.message_from_bytes(before["2025-W50.eml"], policy=policy.default)
     assert message["To"] == PLACEHOLDER_RECIPIENT
-    assert message.get_body(("html",)).get_content().replace("\r\n", "\n").rstrip("\n") == before["2025-W50.html"].decode().rstrip("\n")
+    # The .eml is the message as the placeholder subscriber gets it; the .html is the web copy,
+    # the same but for whose unsubscribe link it carries.
+    generic = 'href="https://allforces.example.com/unsubscribe?email="'
+    personal = 'href="https://allforces.example.com/unsubscribe?email=subscriber%40example.com"'
+    published = before["2025-W50.html"].decode()
+    assert published.count(generic) == 1
+    assert message.get_body(("html",)).get_content().replace("\r\n", "\n").rstrip("\n") == \
+        published.replace(generic, personal).rstrip("\n")
 
 
 def test_cli_default_week_and_folder(sample_site, cli):
@@ -153,3 +160,34 @@ def test_golden_w50(sample_site, cli, suffix):
         golden.parent.mkdir(exist_ok=True)
         golden.write_bytes(produced)
     assert produced == golden.read_bytes(), f"{golden} differs; rerun with FEEDER_UPDATE_GOLDEN=1 if intended"
+
+
+def test_a_week_label_has_one_spelling_in_files_and_subject(site, cli):
+    """`2026-W5` is `2026-W05` everywhere: the file names, the subject, the web link, what send uses."""
+    site.write_config(DIGEST + "  subject: '{site} ({week})'\n")
+    site.post("2026-01-28-a.md", "title: A\ndate: 2026-01-28 12:00")
+    later = datetime(2026, 2, 10, tzinfo=timezone.utc)
+    issue = build_issue(site.config, later, " 2026-W5 ")
+    assert issue.week == "2026-W05" and issue.subject == "Test Site (2026-W05)"
+    assert issue.web_url == "https://example.com/blog/digests/2026-W05.html"
+    out = site.root / "out"
+    result = cli("digest", "--config", site.root / "config.yaml", "--now", "2026-02-10T00:00:00Z",
+                 "--week", "2026-W5", "--out", out)
+    assert result.exit_code == 0 and "digest 2026-W05: 1 post" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["2026-W05.eml", "2026-W05.html", "2026-W05.txt"]
+    message = email.message_from_bytes((out / "2026-W05.eml").read_bytes(), policy=policy.default)
+    assert message["Subject"] == "Test Site (2026-W05)"
+
+
+def test_the_written_web_version_has_no_personal_unsubscribe_link(sample_site, cli, sample_config):
+    """WEEK.html is published: its unsubscribe link is the site's page without an address."""
+    result = cli("digest", "--config", sample_site / "config.yaml", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    folder = sample_site / "public" / "digests"
+    generic = sample_config.digest.unsubscribe_url.replace("{email}", "")
+    for name in ("2025-W50.html", "2025-W50.txt"):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert "subscriber" not in text and "%40" not in text
+        assert generic in text
+    eml = email.message_from_bytes((folder / "2025-W50.eml").read_bytes(), policy=policy.default)
+    assert eml["List-Unsubscribe"].strip() == "<https://allforces.example.com/unsubscribe?email=subscriber%40example.com>"

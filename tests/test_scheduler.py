@@ -191,6 +191,7 @@ def test_feeder_run_publishes_sends_the_missed_digest_and_stops_on_sigterm(sampl
         assert Counter(a for r in srv.handler.received for a in r.rcpt_tos) == Counter({p: 1 for p in PEOPLE})
         assert all("2025-W51" in r.message["Subject"] for r in srv.handler.received)
         assert (sample_site / "public" / "feed.xml").is_file()
+        assert (sample_site / "public" / "digests" / "2025-W51.html").is_file()  # what each message links to
         assert "2025-W51: sent 5 of 5" in out
         assert "SIGTERM received" in err and "stopped" in err
 

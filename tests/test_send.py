@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -339,3 +340,101 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(sample_site, server):
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "sent 3 of 3 (2 already had it" in again.stdout
     assert copies(srv) == Counter({p: 1 for p in people})
+
+
+def test_a_week_that_has_not_ended_is_refused_unless_forced(cli, sample_site, server):
+    """Sending W51 on its Tuesday would mark it sent without the posts still to come (exit 2, nothing sent)."""
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    config = load_config(config_path)
+    tuesday = "2025-12-16T00:00:00+09:00"
+    for extra in ((), ("--dry-run",)):  # a dry run says what the real send would do: refuse
+        result = cli("send", "--config", config_path, "--now", tuesday, "--week", "2025-W51", *extra)
+        assert result.exit_code == 2, result.output
+        assert ("error: --week 2025-W51: the week is not over until 2025-12-22T00:00:00+09:00" in result.output)
+        assert "--force" in result.output and "would send" not in result.output
+    assert srv.handler.received == [] and not ledger_path(config.state_dir, "2025-W51").exists()
+    assert not (sample_site / "public" / "digests" / "2025-W51.html").exists()
+
+    proof = cli("send", "--config", config_path, "--now", tuesday, "--week", "2025-W51", "--to", "proof@example.com")
+    assert proof.exit_code == 0 and "test copy sent to proof@example.com" in proof.output  # proofs stay allowed
+
+    forced = cli("send", "--config", config_path, "--now", tuesday, "--week", "2025-W51", "--force")
+    assert forced.exit_code == 0 and "2025-W51: sent 5 of 5" in forced.output
+
+
+def test_a_week_is_over_the_instant_it_ends(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    early = cli("send", "--config", config_path, "--now", "2025-12-21T23:59:59+09:00", "--week", "2025-W51")
+    assert early.exit_code == 2 and srv.handler.received == []
+    on_time = cli("send", "--config", config_path, "--now", "2025-12-22T00:00:00+09:00", "--week", "2025-W51")
+    assert on_time.exit_code == 0 and "2025-W51: sent 5 of 5" in on_time.output
+
+
+def test_a_real_send_publishes_the_web_version_it_links_to(cli, sample_site, server):
+    """The email's "web version" link must not 404 under cron or `feeder run`, which never run `feeder digest`."""
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    config = load_config(config_path)
+    page = config.output_dir / "digests" / f"{WEEK}.html"
+    assert send(cli, config_path, "--dry-run").exit_code == 0
+    assert send(cli, config_path, "--to", "proof@example.com").exit_code == 0
+    assert not page.exists()  # neither a dry run nor a proof publishes anything
+
+    result = send(cli, config_path, "-v")
+    assert result.exit_code == 0, result.output
+    assert "web version: " in result.output and page.is_file()
+    html = srv.handler.to("hanako@example.net")[0].message.get_body(("html",)).get_content()
+    linked = re.search(r'href="([^"]*/digests/[^"]+)"', html)
+    relative = linked[1].removeprefix(config.site.url)
+    assert relative == f"digests/{WEEK}.html" and (config.output_dir / relative).is_file()
+
+    published = page.read_text(encoding="utf-8")
+    assert "Meta Llama 4" in published
+    generic = config.digest.unsubscribe_url.replace("{email}", "")
+    assert f'href="{generic}"' in published  # the site's unsubscribe page, asking for the address
+    assert "%40" not in published and "subscriber" not in published
+    assert not any(p in published or quote(p, safe="") in published for p in PEOPLE)
+    assert sorted(p.name for p in page.parent.iterdir()) == [f"{WEEK}.html"]  # no .eml or .txt in the web root
+
+
+def test_week_labels_are_spelled_one_way(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port, "a@example.com\n")
+    result = cli("send", "--config", config_path, "--now", NOW, "--week", " 2025-W50 ")
+    assert result.exit_code == 0 and "2025-W50: sent 1 of 1" in result.output
+    assert read_ledger(load_config(config_path).state_dir, "2025-W50").sent == {"a@example.com"}
+
+
+def test_a_server_refusing_us_at_ehlo_is_one_error_not_a_rejection_per_recipient(cli, sample_site, server):
+    class Blocked(Recorder):
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            return ["554 5.7.1 Client host blocked"]
+
+        async def handle_HELO(self, server, session, envelope, hostname):
+            return "554 5.7.1 Client host blocked"
+
+    srv = server(Blocked())
+    config_path = configure(sample_site, srv.port)
+    result = send(cli, config_path)
+    assert result.exit_code == 1
+    assert result.output.count("refused the connection (554 5.7.1 Client host blocked)") == 1
+    assert "rejected" not in result.output and "stopped early" not in result.output
+    assert srv.handler.rcpt_calls == {} and read_ledger(load_config(config_path).state_dir, WEEK).sent == set()
+
+
+def test_digest_and_send_say_the_same_about_a_missing_sender(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    del raw["digest"]["from"]
+    config_path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    said = []
+    for args in (("send", "--dry-run", "--week", WEEK), ("send", "--week", WEEK),
+                 ("digest", "--week", WEEK, "--out", sample_site / "out")):
+        result = cli(*args, "--config", config_path, "--now", NOW)
+        assert result.exit_code == 2, result.output
+        said.append([line for line in result.output.splitlines() if "digest.from" in line])
+    assert said[0] == said[1] == said[2] and len(said[0]) == 1
+    assert not (sample_site / "public" / "digests").exists() and srv.handler.received == []

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from feeder.errors import ConfigError
-from feeder.weeks import bounds, first_day, iso_week_bounds, label_of, last_complete_week, parse_label, previous
+from feeder.weeks import (bounds, canonical, first_day, iso_week_bounds, label_of, last_complete_week, parse_label,
+                          previous, resolve)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -73,3 +74,12 @@ def test_bad_labels_are_config_errors(bad):
 
 def test_week_53_exists_in_long_years():
     assert parse_label("2020-W53") == (2020, 53)
+
+
+def test_a_week_has_one_spelling(sample_config):
+    assert canonical("2026-W5") == canonical(" 2026-W05 ") == "2026-W05"
+    now = datetime(2025, 12, 20, tzinfo=timezone.utc)
+    assert resolve("2025-W1", now, sample_config) == "2025-W01"
+    assert resolve(None, now, sample_config) == last_complete_week(now, sample_config) == "2025-W50"
+    with pytest.raises(ConfigError, match="no ISO week 53"):
+        resolve("2025-W53", now, sample_config)
