@@ -24,7 +24,8 @@ from .cache import PostCache
 from .config import Config
 from .errors import PostError
 from .excerpt import truncate_html
-from .posts import Post, clean_text, decode, split_front_matter
+from .postfile import clean_text, decode, split_front_matter
+from .posts import Post
 
 MORE = "<!--more-->"
 _EXTENSIONS = ["fenced_code", "tables", "footnotes", "sane_lists", "def_list", "abbr", "attr_list", "md_in_html"]

@@ -26,7 +26,7 @@ from .collection import Collection, collect, scan
 from .config import Config
 from .errors import FeederError, PostError
 from .outputs import Output, OutputState, plan
-from .posts import decode, split_front_matter
+from .postfile import decode, split_front_matter
 
 if TYPE_CHECKING:
     from .content import Rendered, Renderer
