@@ -308,40 +308,8 @@ def _smtp_sender(config):
 
 
 def _report_send(ui: Output, result) -> None:
-    """What one send did, in a line or two; each failure and invalid recipient line on stderr."""
-    for problem in result.problems:
-        ui.problem(problem)
-    for line, first, address in result.duplicates:
-        ui.detail(f"line {line}: {address} is a duplicate of line {first}; sent once")
-    if result.empty:
-        ui.say(f"{result.week}: no posts that week; nothing to send")
-        return
-    if result.dry_run:
-        target = f"test copy to {result.test_to}" if result.test_to else \
-            f"{result.pending} of {result.recipients} recipients ({result.already} already sent)"
-        ui.say(f"dry run, {result.week}: would send {target}; subject: {result.subject}; "
-               f"{result.size} bytes per message")
-        return
-    for failure in result.rejected + result.deferred:
-        ui.problem(failure)
-    if result.test_to:
-        if result.sent:
-            ui.say(f"{result.week}: test copy sent to {result.test_to}")
-        return
-    if result.web_version:
-        ui.detail(f"web version: {shown(result.web_version)}")
-    if not result.recipients:
-        ui.say(f"{result.week}: no valid address in the digest.recipients file; nothing sent")
-        return
-    if not result.pending:
-        ui.say(f"{result.week}: already sent to all {result.recipients} recipients; nothing to do "
-               "(--force sends again)")
-        return
-    ui.say(f"{result.week}: sent {result.sent} of {result.pending} "
-           f"({result.already} already had it, {len(result.rejected)} rejected, {len(result.deferred)} to retry)")
-    if result.stopped:
-        ui.problem(f"stopped early: {result.stopped}; {result.unattempted} not attempted, "
-                   "run feeder send again to resume")
+    for kind, text in result.report():
+        getattr(ui, kind)(text)
 
 
 def _located(config, problem) -> str:

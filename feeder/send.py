@@ -23,6 +23,7 @@ clearly not working and the run stops — the next run picks up where it ended.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -76,6 +77,45 @@ class SendResult:
     @property
     def exit_code(self) -> int:
         return 1 if self.rejected or self.deferred or self.stopped or self.problems else 0
+
+    def report(self) -> Iterator[tuple[str, str]]:
+        """What this send did, for a person: ("say" | "detail" | "problem", text) pairs.
+
+        A line or two, plus each failure and each invalid recipient line; the CLI prints them.
+        """
+        for problem in self.problems:
+            yield "problem", str(problem)
+        for line, first, address in self.duplicates:
+            yield "detail", f"line {line}: {address} is a duplicate of line {first}; sent once"
+        if self.empty:
+            yield "say", f"{self.week}: no posts that week; nothing to send"
+            return
+        if self.dry_run:
+            target = f"test copy to {self.test_to}" if self.test_to else \
+                f"{self.pending} of {self.recipients} recipients ({self.already} already sent)"
+            yield "say", (f"dry run, {self.week}: would send {target}; subject: {self.subject}; "
+                          f"{self.size} bytes per message")
+            return
+        for failure in self.rejected + self.deferred:
+            yield "problem", str(failure)
+        if self.test_to:
+            if self.sent:
+                yield "say", f"{self.week}: test copy sent to {self.test_to}"
+            return
+        if self.web_version:
+            yield "detail", f"web version: {self.web_version}"
+        if not self.recipients:
+            yield "say", f"{self.week}: no valid address in the digest.recipients file; nothing sent"
+            return
+        if not self.pending:
+            yield "say", (f"{self.week}: already sent to all {self.recipients} recipients; nothing to do "
+                          "(--force sends again)")
+            return
+        yield "say", (f"{self.week}: sent {self.sent} of {self.pending} ({self.already} already had it, "
+                      f"{len(self.rejected)} rejected, {len(self.deferred)} to retry)")
+        if self.stopped:
+            yield "problem", (f"stopped early: {self.stopped}; {self.unattempted} not attempted, "
+                              "run feeder send again to resume")
 
 
 def send(config: Config, now: datetime, *, sender: Sender, week: str | None = None, dry_run: bool = False,
