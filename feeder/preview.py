@@ -111,32 +111,30 @@ class Preview:
         csp = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; frame-ancestors 'self'"
         return Response(200, "text/html; charset=utf-8", body_html.encode(), {"Content-Security-Policy": csp})
 
-    def _feeds(self) -> dict[str, Callable]:
-        from .feeds import build_atom, build_rss
-
-        feeds = {}
-        if self.config.feeds.rss:
-            feeds[self.config.feeds.rss] = build_rss
-        if self.config.feeds.atom:
-            feeds[self.config.feeds.atom] = build_atom
-        return feeds
+    def _feeds(self) -> list[str]:
+        """The subscription feeds' paths, as publish writes them."""
+        f = self.config.feeds
+        return [name for name in (f.rss, f.atom, f.json) if name]
 
     def _feed(self, name: str, now: datetime) -> Response:
+        """The feed *name* exactly as ``feeder publish`` would write it at *now* (nothing is written)."""
         from .collection import collect
         from .content import Renderer
         from .errors import PostError
-        from .publish import state_cache
+        from .outputs import plan
+        from .publish import build_output, state_cache
 
         with state_cache(self.config) as cache:
             collection = collect(self.config, now, cache)
-            posts = collection.load(collection.published[: self.config.feeds.max_items])
-        renderer, items = Renderer(self.config), []
-        for post in posts:
-            try:
-                items.append(renderer.render(post))
-            except PostError as exc:
-                log.warning("%s", exc)
-        return Response(200, "text/xml; charset=utf-8", self._feeds()[name](self.config, items, name))
+            output = next(o for o in plan(self.config, collection.published) if o.path == name)
+            renderer, items = Renderer(self.config, cache), []
+            for post in collection.load(list(output.rows)):
+                try:
+                    items.append(renderer.render(post))
+                except PostError as exc:
+                    log.warning("%s", exc)
+        kind = "application/feed+json" if output.kind == "json" else "text/xml"
+        return Response(200, f"{kind}; charset=utf-8", build_output(self.config, output, items))
 
 
 def _page(status: int, title: str, body: str) -> Response:

@@ -158,21 +158,11 @@ def _write(config: Config, collection: Collection, cache: PostCache, stale: list
            state: OutputState, result: PublishResult) -> list[str]:
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
     from .content import Renderer  # Markdown, the sanitizer and feedgen load only when something renders
-    from .feeds import build
-    from .jsonfeed import build_json
-    from .stylesheet import build_stylesheet
 
     renders = _Renders(collection, Renderer(config, cache), [output for output, _ in stale])
     changed: list[str] = []
     for output, fingerprint in stale:
-        if output.kind == "xsl":
-            data = build_stylesheet(config)
-        elif output.kind == "index":
-            data = (json.dumps(output.data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        else:
-            items = renders.take(output.rows, result.problems)
-            data = build_json(config, items, output.context) if output.kind == "json" else \
-                build(output.kind, config, items, output.path, output.context)
+        data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
         target = config.output_dir / output.path
         if write_if_changed(target, data):
             result.written.append(target)
@@ -183,6 +173,23 @@ def _write(config: Config, collection: Collection, cache: PostCache, stale: list
         else:
             state.forget(output.path)
     return changed
+
+
+def build_output(config: Config, output: Output, items: list[Rendered]) -> bytes:
+    """The bytes of one planned output, its posts already rendered (*items*, in its rows' order)."""
+    if output.kind == "xsl":
+        from .stylesheet import build_stylesheet
+
+        return build_stylesheet(config)
+    if output.kind == "index":
+        return (json.dumps(output.data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if output.kind == "json":
+        from .jsonfeed import build_json
+
+        return build_json(config, items, output.context)
+    from .feeds import build
+
+    return build(output.kind, config, items, output.path, output.context)
 
 
 def _remove(output_dir: Path, orphans: list[str], state: OutputState, result: PublishResult) -> None:

@@ -73,6 +73,15 @@ def test_feeds_are_rendered_now(server):
     assert get(server, "/feeds/atom.xml")[0] == 200
 
 
+def test_feeds_are_exactly_what_publish_writes(server, sample_site):
+    from feeder.publish import publish
+
+    config = load_config(sample_site / "config.yaml")
+    publish(config, SAMPLE_NOW)
+    for name in ("feed.xml", "atom.xml", "feed.json"):
+        assert get(server, f"/feeds/{name}")[2].encode() == (config.output_dir / name).read_bytes(), name
+
+
 @pytest.mark.parametrize("path", ["/../config.yaml", "/weeks/../../config.yaml", "/%2e%2e/config.yaml",
                                   "/feeds/../config.yaml", "/feeds/%2e%2e%2fconfig.yaml", "/posts/2025-12-11-meta-llama-4.md",
                                   "/weeks/2025-W50/../../../etc/passwd", "//etc/passwd", "/config.yaml"])
