@@ -39,11 +39,12 @@ class Collection:
     parsed: int = 0  # files read and parsed this run (0 when the cache had them all)
     config: Config | None = field(default=None, repr=False)
 
-    def load(self, rows: list[Row]) -> list[Post]:
+    def load(self, rows: list[Row], problems: list[PostError] | None = None) -> list[Post]:
         """The full posts for *rows*, in order, parsed again from their files.
 
         A file that changed into something unusable since it was scanned is
-        reported in :attr:`problems` and left out; the next run sees it properly.
+        reported in *problems* (default: :attr:`problems`) and left out; the
+        next run sees it properly.
         """
         assert self.config is not None
         posts = []
@@ -51,7 +52,7 @@ class Collection:
             try:
                 posts.append(parse_post(row.path, _read(self.config, row.path), self.config))
             except PostError as exc:
-                self.problems.append(exc)
+                (self.problems if problems is None else problems).append(exc)
         return posts
 
     def between(self, start: datetime, end: datetime) -> list[Row]:

@@ -100,6 +100,17 @@ class Renderer:
             self._cache.keep_rendered(post.path, digest, rendered.html, rendered.excerpt_html, rendered.reading_time)
         return rendered
 
+    def render_all(self, posts: list[Post], problems: list[PostError]) -> list[Rendered]:
+        """Render *posts* in order; one whose file went away or broke since it was parsed is
+        added to *problems* and left out, and the others still render."""
+        rendered = []
+        for post in posts:
+            try:
+                rendered.append(self.render(post))
+            except PostError as exc:
+                problems.append(exc)
+        return rendered
+
     def render_body(self, post: Post, body: str) -> Rendered:
         full = self.markdown(body.replace(MORE, "\n\n" + MORE + "\n\n", 1), post.url)
         if post.excerpt:

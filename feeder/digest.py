@@ -93,16 +93,9 @@ def build_issue(config: Config, now: datetime, week: str | None = None) -> Issue
     start, end = iso_week_bounds(label, config)
     with state_cache(config) as cache:
         collection = collect(config, now, cache)
-        rows = collection.between(start, end)
-        posts = collection.load(rows)
-    problems = list(collection.problems)
-    renderer = Renderer(config)
-    rendered: list[Rendered] = []
-    for post in posts:
-        try:
-            rendered.append(renderer.render(post))
-        except PostError as exc:  # the file went away or became unreadable since it was parsed
-            problems.append(exc)
+        posts = collection.load(collection.between(start, end))
+        problems = list(collection.problems)
+        rendered = Renderer(config, cache).render_all(posts, problems)
     if not rendered:
         return None
     return compose(config, label, start, end, rendered, tuple(problems))

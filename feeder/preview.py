@@ -127,12 +127,11 @@ class Preview:
         with state_cache(self.config) as cache:
             collection = collect(self.config, now, cache)
             output = next(o for o in plan(self.config, collection.published) if o.path == name)
-            renderer, items = Renderer(self.config, cache), []
-            for post in collection.load(list(output.rows)):
-                try:
-                    items.append(renderer.render(post))
-                except PostError as exc:
-                    log.warning("%s", exc)
+            problems: list[PostError] = []
+            posts = collection.load(list(output.rows), problems)
+            items = Renderer(self.config, cache).render_all(posts, problems)
+        for problem in problems:
+            log.warning("%s", problem)
         kind = "application/feed+json" if output.kind == "json" else "text/xml"
         return Response(200, f"{kind}; charset=utf-8", build_output(self.config, output, items))
 

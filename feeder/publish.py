@@ -140,12 +140,11 @@ class _Renders:
 
     def take(self, rows: tuple[Row, ...], problems: list[PostError]) -> list[Rendered]:
         missing = [row for row in rows if row.path not in self._done and row.path not in self.failed]
-        for post in self._collection.load(missing):
-            try:
-                self._done[post.path] = self._renderer.render(post)
-            except PostError as exc:  # changed since it was checked a moment ago: left out, tried next run
-                problems.append(exc)
-                self.failed.add(post.path)
+        posts = self._collection.load(missing, problems)
+        for item in self._renderer.render_all(posts, problems):
+            self._done[item.post.path] = item
+        # a post that changed since it was checked a moment ago is left out, and tried again next run
+        self.failed.update(row.path for row in missing if row.path not in self._done)
         items = [self._done[row.path] for row in rows if row.path in self._done]
         for row in rows:
             self._uses[row.path] -= 1
