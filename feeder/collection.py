@@ -24,6 +24,7 @@ from .errors import ConfigError, PostError
 from .posts import SUFFIXES, Post, parse_post
 
 log = logging.getLogger(__name__)
+_HEAD = 4096  # bytes read to find a post's front matter (see _read_head)
 _PARALLEL_FROM = 400  # below this many files to parse, a worker pool costs more than it saves
 _PATH, _TIMESTAMP = attrgetter("path"), attrgetter("timestamp")
 
@@ -164,10 +165,45 @@ def _read(config: Config, path: str) -> bytes:
         raise PostError(path, f"cannot read: {exc.strerror}") from None
 
 
+def _read_head(config: Config, path: str) -> tuple[bytes, bool]:
+    """The first :data:`_HEAD` bytes of a post, and whether that is the whole file.
+
+    A row needs only the front matter, which nearly always ends within the
+    first few hundred bytes; reading all of a 9 KB post costs four times as much.
+    """
+    try:
+        fd = os.open(os.path.join(config.posts_dir, path), os.O_RDONLY)
+        try:
+            head = os.read(fd, _HEAD)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise PostError(path, f"cannot read: {exc.strerror}") from None
+    if len(head) < _HEAD:
+        return head, True
+    return head[: head.rfind(b"\n") + 1], False  # whole lines only: a cut line could look like a '---' fence
+
+
+def _parse_row(config: Config, path: str) -> Post:
+    """The post as far as its row needs: parsed from the head, or from the whole file if the head is not enough.
+
+    Every line of a cut head is whole, so front matter that closes within it
+    parses exactly as it does in the whole file; any problem is checked again
+    with the whole file, so the error message is the one the whole file earns.
+    """
+    head, whole = _read_head(config, path)
+    try:
+        return parse_post(path, head, config)
+    except PostError:
+        if whole:
+            raise
+    return parse_post(path, _read(config, path), config)
+
+
 def _parse_one(config: Config, path: str, sig: Signature) -> Row:
     """Read and parse one file; failures become rows with an error, never exceptions."""
     try:
-        post = parse_post(path, _read(config, path), config)
+        post = _parse_row(config, path)
     except PostError as exc:
         return Row(path, sig, 0.0, "", "", False, json.dumps({"message": exc.message, "line": exc.line}))
     return Row(path, sig, post.date.timestamp(), post.url, post.id, post.draft, None,

@@ -79,13 +79,16 @@ def _flow_list(raw: str) -> Any:
 
 
 def _scalar(raw: str, forbidden: set[str]) -> Any:
-    double = _DOUBLE.fullmatch(raw)
-    if double:
-        return _ESCAPED.sub(r"\1", double[1])
-    single = _SINGLE.fullmatch(raw)
-    if single:
-        return single[1]
-    if not raw or raw[0] in forbidden or ": " in raw or " #" in raw or raw.endswith(":"):
+    first = raw[:1]
+    if first == '"':
+        double = _DOUBLE.fullmatch(raw)
+        if double is None:
+            return _NO
+        return _ESCAPED.sub(r"\1", double[1]) if "\\" in raw else double[1]
+    if first == "'":
+        single = _SINGLE.fullmatch(raw)
+        return _NO if single is None else single[1]
+    if not raw or first in forbidden or ": " in raw or " #" in raw or raw.endswith(":"):
         return _NO
     if forbidden is not _INDICATORS and any(c in _FLOW for c in raw):
         return _NO

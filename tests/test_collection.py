@@ -131,3 +131,21 @@ def test_a_fixed_post_is_published_on_the_next_run(site, tmp_path) -> None:
         found = collect(site.config, NOW, cache)
         assert found.problems == [] and [r.path for r in found.published] == ["2025-01-01-a.md"]
         assert found.load(found.published)[0].title == "fixed"
+
+
+@pytest.mark.parametrize("pad", [0, 1, 2, 3, 4, 5, 60, 4080])
+def test_rows_read_from_the_head_match_the_whole_file(site, pad) -> None:
+    """The collector reads only a post's first 4 KB; front matter that ends near or past that
+    point, a '---' cut at the boundary, and errors beyond it read as from the whole file."""
+    head = collection_module._HEAD
+    filler = "x" * (head - 40 - pad)
+    site.post("2025-01-01-long.md", raw=f"---\ntitle: long\nnote: {filler}\ntags: [a, b]\n---\nBody\n".encode())
+    site.post("2025-01-02-cut.md", raw=("---\ntitle: cut\n" + "#" * (head - 19 - pad) + "\n---x: 1\n"
+                                        "tags: [c]\n---\nBody\n").encode())
+    site.post("2025-01-03-bad.md", raw=f"---\ntitle: bad\nnote: {filler}\n".encode() + b"x: \xff\n---\n")
+    site.post("2025-01-04-open.md", raw=f"---\ntitle: open\nnote: {filler}\n\nBody\n".encode())
+    found = run(site.config)
+    assert {row.path: row.tags for row in found.published} == {"2025-01-01-long.md": "a\x1fb",
+                                                              "2025-01-02-cut.md": "c"}
+    assert [(p.path, p.line, p.message.split(" (")[0].split(":")[0]) for p in found.problems] == [
+        ("2025-01-03-bad.md", 4, "not valid UTF-8"), ("2025-01-04-open.md", 1, "front matter is never closed")]
