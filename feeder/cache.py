@@ -16,6 +16,7 @@ import logging
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
@@ -97,21 +98,30 @@ class PostCache:
         for path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats in self._db.execute(query):
             yield Row(path, Signature(size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error, tags, cats)
 
-    def put(self, rows: Iterable[Row]) -> None:
-        """Store the rows of parsed posts, replacing what the cache had for their paths."""
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make the writes inside one commit: one journal sync, not one per statement."""
         self._db.execute("BEGIN")
-        self._db.executemany(
-            "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            # an id equal to the URL (the common case) is stored once: less disk, and one string in memory
-            ((r.path, *r.signature, r.timestamp, r.url, None if r.id == r.url else r.id, int(r.draft), r.error,
-              r.tags, r.categories) for r in rows),
-        )
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
         self._db.execute("COMMIT")
 
+    def put(self, rows: Iterable[Row]) -> None:
+        """Store the rows of parsed posts, replacing what the cache had for their paths."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                # an id equal to the URL (the common case) is stored once: less disk, and one string in memory
+                ((r.path, *r.signature, r.timestamp, r.url, None if r.id == r.url else r.id, int(r.draft), r.error,
+                  r.tags, r.categories) for r in rows),
+            )
+
     def delete(self, paths: Iterable[str]) -> None:
-        self._db.execute("BEGIN")
-        self._db.executemany("DELETE FROM posts WHERE path = ?", ((p,) for p in paths))
-        self._db.execute("COMMIT")
+        with self.transaction():
+            self._db.executemany("DELETE FROM posts WHERE path = ?", ((p,) for p in paths))
 
     def rendered(self, path: str, digest: bytes) -> tuple[str, str, int] | None:
         """(html, excerpt html, minutes) rendered from a file whose bytes hash to *digest*, if kept."""
@@ -121,18 +131,20 @@ class PostCache:
             return None
         return zlib.decompress(found[0]).decode(), zlib.decompress(found[1]).decode(), found[2]
 
-    def keep_rendered(self, path: str, digest: bytes, html: str, excerpt: str, minutes: int) -> None:
-        self._db.execute("INSERT OR REPLACE INTO rendered VALUES (?, ?, ?, ?, ?)",
-                         (path, digest, zlib.compress(html.encode(), 1), zlib.compress(excerpt.encode(), 1), minutes))
+    def keep_rendered(self, items: Iterable[tuple[str, bytes, str, str, int]]) -> None:
+        """Keep (path, digest, html, excerpt html, minutes) of posts just rendered, in one commit."""
+        with self.transaction():
+            self._db.executemany("INSERT OR REPLACE INTO rendered VALUES (?, ?, ?, ?, ?)",
+                                 ((path, digest, zlib.compress(html.encode(), 1), zlib.compress(excerpt.encode(), 1),
+                                   minutes) for path, digest, html, excerpt, minutes in items))
 
     def prune_rendered(self, keep: Iterable[str]) -> None:
         """Forget rendered HTML of every post but *keep*: the table stays as small as a feed."""
         self._db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (path TEXT PRIMARY KEY)")
-        self._db.execute("BEGIN")
-        self._db.execute("DELETE FROM temp.keep")
-        self._db.executemany("INSERT OR IGNORE INTO temp.keep VALUES (?)", ((p,) for p in keep))
-        self._db.execute("DELETE FROM rendered WHERE path NOT IN (SELECT path FROM temp.keep)")
-        self._db.execute("COMMIT")
+        with self.transaction():
+            self._db.execute("DELETE FROM temp.keep")
+            self._db.executemany("INSERT OR IGNORE INTO temp.keep VALUES (?)", ((p,) for p in keep))
+            self._db.execute("DELETE FROM rendered WHERE path NOT IN (SELECT path FROM temp.keep)")
 
     def close(self) -> None:
         self._db.close()

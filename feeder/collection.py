@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
@@ -80,8 +80,13 @@ def scan(posts_dir: Path) -> Iterator[tuple[str, Signature]]:
                     yield prefix + entry.name, Signature(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
-def collect(config: Config, now: datetime, cache: PostCache) -> Collection:
-    """Bring *cache* up to date with ``posts_dir`` and return what is published at *now*."""
+def collect(config: Config, now: datetime, cache: PostCache, meanwhile: Callable[[], object] | None = None
+            ) -> Collection:
+    """Bring *cache* up to date with ``posts_dir`` and return what is published at *now*.
+
+    *meanwhile* is work for this process while parse workers run (publish loads
+    its renderer then); it is not called when no workers are needed.
+    """
     known = {row.path: row for row in cache.rows()}
     current = dict(scan(config.posts_dir))
     gone = known.keys() - current.keys()
@@ -91,7 +96,7 @@ def collect(config: Config, now: datetime, cache: PostCache) -> Collection:
         for path in gone:
             del known[path]
     batch: list[Row] = []
-    for row in _parse_all(config, [(p, current[p]) for p in changed]):
+    for row in _parse_all(config, [(p, current[p]) for p in changed], meanwhile):
         batch.append(row)
         known[row.path] = row
         if len(batch) == 5000:
@@ -135,7 +140,8 @@ def _select(rows, now: float, config: Config, parsed: int) -> Collection:
     return Collection(unique, problems, drafts, scheduled, parsed, config)
 
 
-def _parse_all(config: Config, files: list[tuple[str, Signature]]) -> Iterator[Row]:
+def _parse_all(config: Config, files: list[tuple[str, Signature]], meanwhile: Callable[[], object] | None
+               ) -> Iterator[Row]:
     if len(files) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         yield from (_parse_one(config, path, sig) for path, sig in files)
         return
@@ -144,7 +150,10 @@ def _parse_all(config: Config, files: list[tuple[str, Signature]]) -> Iterator[R
     # Forked workers get the config once, at start-up; each task is then just (path, signature).
     context = multiprocessing.get_context("fork")
     with context.Pool(min(os.cpu_count() or 2, 4), initializer=_worker_start, initargs=(config,)) as pool:
-        yield from pool.imap(_worker_parse, files, chunksize=256)
+        rows = pool.imap_unordered(_worker_parse, files, chunksize=256)  # the order is made by _select
+        if meanwhile is not None:
+            meanwhile()
+        yield from rows
 
 
 _worker_config: list[Config] = []  # set once in each parse worker process, never in the parent

@@ -63,6 +63,18 @@ class Rendered:
         return truncate_html(self.excerpt_html, length)
 
 
+def preload() -> None:
+    """Load Markdown and its extensions now, so that the first render does not pay for it.
+
+    Building the first converter imports the extensions and compiles their
+    patterns (~60 ms); later converters reuse both.  Publish calls this while
+    its parse workers run, when this process would otherwise wait.
+    """
+    import markdown
+
+    markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+
+
 class Renderer:
     """Renders posts, reusing what it can: one Markdown converter, and HTML kept in *cache*.
 
@@ -86,6 +98,21 @@ class Renderer:
 
     def render(self, post: Post) -> Rendered:
         """Read the post's body again and render it; the file is the truth, not the cache."""
+        return self._keep([self._render(post)])[0]
+
+    def render_all(self, posts: list[Post], problems: list[PostError]) -> list[Rendered]:
+        """Render *posts* in order; one whose file went away or broke since it was parsed is
+        added to *problems* and left out, and the others still render."""
+        done = []
+        for post in posts:
+            try:
+                done.append(self._render(post))
+            except PostError as exc:
+                problems.append(exc)
+        return self._keep(done)
+
+    def _render(self, post: Post) -> tuple[Rendered, bytes | None]:
+        """The rendered post, and the digest of its file when it was rendered now (not found in the cache)."""
         try:
             data = (self._config.posts_dir / post.path).read_bytes()
         except OSError as exc:
@@ -93,23 +120,16 @@ class Renderer:
         digest = hashlib.blake2b(data, digest_size=16).digest()
         kept = self._cache.rendered(post.path, digest) if self._cache else None
         if kept:
-            return Rendered(post, *kept)
+            return Rendered(post, *kept), None
         _front, body, _line = split_front_matter(post.path, decode(post.path, data))
-        rendered = self.render_body(post, body)
-        if self._cache:
-            self._cache.keep_rendered(post.path, digest, rendered.html, rendered.excerpt_html, rendered.reading_time)
-        return rendered
+        return self.render_body(post, body), digest
 
-    def render_all(self, posts: list[Post], problems: list[PostError]) -> list[Rendered]:
-        """Render *posts* in order; one whose file went away or broke since it was parsed is
-        added to *problems* and left out, and the others still render."""
-        rendered = []
-        for post in posts:
-            try:
-                rendered.append(self.render(post))
-            except PostError as exc:
-                problems.append(exc)
-        return rendered
+    def _keep(self, done: list[tuple[Rendered, bytes | None]]) -> list[Rendered]:
+        """Store the newly rendered HTML in the cache, in one commit (one journal sync, not one per post)."""
+        fresh = [(r.post.path, digest, r.html, r.excerpt_html, r.reading_time) for r, digest in done if digest]
+        if self._cache and fresh:
+            self._cache.keep_rendered(fresh)
+        return [rendered for rendered, _ in done]
 
     def render_body(self, post: Post, body: str) -> Rendered:
         full = self.markdown(body.replace(MORE, "\n\n" + MORE + "\n\n", 1), post.url)

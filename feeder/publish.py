@@ -68,7 +68,7 @@ def publish(config: Config, now: datetime, *, strict: bool = False, wait: float 
 
 def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, poster: Poster | None) -> PublishResult:
     """One publish with an open cache (see publish)."""
-    collection = collect(config, now, cache)
+    collection = collect(config, now, cache, meanwhile=_load_renderer)
     result = PublishResult(collection, problems=list(collection.problems))
     if strict and result.problems:
         raise InvalidPosts(result.problems)
@@ -95,6 +95,14 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     # Rendered HTML is kept for the posts most likely to render again: the newest.
     cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
     return result
+
+
+def _load_renderer() -> None:
+    """Import what rendering needs: when many posts changed, some will be rendered."""
+    from .content import preload
+    from .feeds import build  # noqa: F401
+
+    preload()
 
 
 def _plan(config: Config, published: list[Row], state: OutputState
