@@ -7,10 +7,8 @@ value config.py stores; every failure is a :class:`ConfigError` naming the key
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import time
-from email.utils import parseaddr
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -72,6 +70,8 @@ class Section:
     def done(self) -> None:
         for name in self.raw:
             if name not in self.seen:
+                import difflib  # only a config with a mistake pays for it
+
                 near = difflib.get_close_matches(str(name), sorted(self.seen), n=1)
                 hint = f"; did you mean {near[0]!r}?" if near else f"; known keys: {', '.join(sorted(self.seen))}"
                 raise ConfigError(f"{self.key(str(name))}: unknown key{hint}")
@@ -108,6 +108,8 @@ def timezone(sec: Section) -> ZoneInfo:
 
 
 def email(sec: Section, name: str, default: str | None) -> str | None:
+    from email.utils import parseaddr  # with socket, 5 ms of every run's start-up otherwise
+
     value = sec.get(name, str, default)
     if value is not None and ("@" not in parseaddr(value)[1] or any(c in value for c in "\r\n")):
         raise ConfigError(f"{sec.key(name)}: not an email address: {value!r}")
