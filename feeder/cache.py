@@ -29,11 +29,9 @@ _SCHEMA_VERSION = "4"  # 4: no records; rendered HTML
 LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
 
 
-class Signature(NamedTuple):
-    size: int
-    mtime_ns: int
-    ino: int
-    ctime_ns: int
+# A post file's (size, mtime_ns, inode, ctime_ns): equal means unchanged.  A plain tuple, not a
+# NamedTuple: every run makes one per post file.
+Signature = tuple[int, int, int, int]
 
 
 class Row(NamedTuple):
@@ -96,7 +94,7 @@ class PostCache:
     def rows(self) -> Iterator[Row]:
         query = "SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error, tags, categories FROM posts"
         for path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats in self._db.execute(query):
-            yield Row(path, Signature(size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error, tags, cats)
+            yield Row(path, (size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error, tags, cats)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -122,11 +122,10 @@ def publish(config, now, ui, strict: bool, wait: float) -> int:
     result = run(config, now, strict=strict, wait=wait)
     for problem in result.problems:
         ui.problem(_located(config, problem))
-    c = result.collection
-    ui.detail(f"{len(c.published)} published, {c.drafts} drafts, {c.scheduled} scheduled, "
-              f"{len(result.problems)} invalid; {c.parsed} files parsed")
+    ui.detail(f"{result.published} published, {result.drafts} drafts, {result.scheduled} scheduled, "
+              f"{len(result.problems)} invalid; {result.parsed} files parsed")
     if result.written:
-        ui.say(f"published {len(c.published)} posts: " + _listed(result.written))
+        ui.say(f"published {result.published} posts: " + _listed(result.written))
     else:
         ui.detail("nothing changed: " + _listed(result.outputs) + " left as they were")
     if result.removed:

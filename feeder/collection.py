@@ -38,6 +38,7 @@ class Collection:
     drafts: int = 0
     scheduled: int = 0
     parsed: int = 0  # files read and parsed this run (0 when the cache had them all)
+    next_due: float | None = None  # when the earliest scheduled post is due (epoch seconds); None: none is
     config: Config | None = field(default=None, repr=False)
 
     def load(self, rows: list[Row], problems: list[PostError] | None = None) -> list[Post]:
@@ -62,33 +63,37 @@ class Collection:
         return [r for r in self.published if lo <= r.timestamp < hi]
 
 
-def scan(posts_dir: Path) -> Iterator[tuple[str, Signature]]:
-    """Every ``*.md`` / ``*.markdown`` below *posts_dir*, skipping hidden files and folders."""
+def scan(posts_dir: Path) -> dict[str, Signature]:
+    """Every ``*.md`` / ``*.markdown`` below *posts_dir*, skipping hidden files and folders, with its signature."""
     if not posts_dir.is_dir():
         raise ConfigError(f"posts_dir: {posts_dir} is not a folder; create it or fix posts_dir in the config")
+    found: dict[str, Signature] = {}
     stack = [(str(posts_dir), "")]
     while stack:
         folder, prefix = stack.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith("."):
+                name = entry.name
+                if name.startswith("."):
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, prefix + entry.name + "/"))
-                elif entry.name.endswith(SUFFIXES) and entry.is_file():
+                    stack.append((entry.path, prefix + name + "/"))
+                elif name.endswith(SUFFIXES) and entry.is_file():
                     st = entry.stat()
-                    yield prefix + entry.name, Signature(st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+                    found[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    return found
 
 
-def collect(config: Config, now: datetime, cache: PostCache, meanwhile: Callable[[], object] | None = None
-            ) -> Collection:
+def collect(config: Config, now: datetime, cache: PostCache, scanned: dict[str, Signature] | None = None,
+            meanwhile: Callable[[], object] | None = None) -> Collection:
     """Bring *cache* up to date with ``posts_dir`` and return what is published at *now*.
 
+    *scanned* is ``scan(config.posts_dir)`` when the caller has it already.
     *meanwhile* is work for this process while parse workers run (publish loads
     its renderer then); it is not called when no workers are needed.
     """
     known = {row.path: row for row in cache.rows()}
-    current = dict(scan(config.posts_dir))
+    current = scan(config.posts_dir) if scanned is None else scanned
     gone = known.keys() - current.keys()
     changed = sorted(p for p, sig in current.items() if p not in known or known[p].signature != sig)
     if gone:
@@ -113,6 +118,7 @@ def _select(rows, now: float, config: Config, parsed: int) -> Collection:
     problems: list[PostError] = []
     published: list[Row] = []
     drafts = scheduled = 0
+    next_due = None
     for row in rows:
         if row.error is not None:
             problems.append(PostError(row.path, **json.loads(row.error)))
@@ -120,6 +126,8 @@ def _select(rows, now: float, config: Config, parsed: int) -> Collection:
             drafts += 1
         elif row.timestamp > now:
             scheduled += 1
+            if next_due is None or row.timestamp < next_due:
+                next_due = row.timestamp
         else:
             published.append(row)
     published.sort(key=_PATH)  # newest first; equal dates in path order (two stable sorts)
@@ -137,7 +145,7 @@ def _select(rows, now: float, config: Config, parsed: int) -> Collection:
         unique.append(row)
     unique.reverse()
     problems.sort(key=lambda e: (e.path, e.line or 0))
-    return Collection(unique, problems, drafts, scheduled, parsed, config)
+    return Collection(unique, problems, drafts, scheduled, parsed, next_due, config)
 
 
 def _parse_all(config: Config, files: list[tuple[str, Signature]], meanwhile: Callable[[], object] | None

@@ -154,17 +154,46 @@ class OutputState:
         usable = isinstance(state, dict) and state.get("format") == 3 and state.get("output_dir") == str(output_dir)
         self.files: dict[str, list] = state["files"] if usable else {}
         self.pending_pings: list[str] = state["pending_pings"] if usable else []
+        self.inputs: dict[str, Any] | None = state.get("inputs") if usable else None
 
     def fresh(self, path: str, fingerprint: str) -> bool:
         """True when *path* was written from these inputs and nobody has touched it since."""
         saved = self.files.get(path)
-        if not saved or saved[0] != fingerprint:
-            return False
+        return bool(saved) and saved[0] == fingerprint and self._untouched(path, saved)
+
+    def _untouched(self, path: str, saved: list) -> bool:
         try:
             st = (self._dir / path).stat()
         except FileNotFoundError:
             return False
         return [st.st_size, st.st_mtime_ns] == saved[1:]
+
+    def remember(self, key: str | None, newest: float | None, next_due: float | None, counts: dict[str, int]) -> None:
+        """Note that a run with inputs *key* completed cleanly (None: it did not) and what it saw.
+
+        *newest* is the date of the newest published post and *next_due* that of
+        the earliest scheduled one: at any time between them the same posts are
+        published.
+        """
+        self.inputs = {"key": key, "from": newest, "until": next_due, "counts": counts} if key else None
+
+    def repeat(self, key: str, now: float) -> dict[str, int] | None:
+        """The counts of the last run if a run now would change nothing, else None.
+
+        That is when the last run completed cleanly (every output written, no
+        invalid post, no ping pending) from the same inputs (*key*), *now* is
+        in the window where the same posts are published, and every file it
+        wrote is as it was left.  This lets a warm run skip the cache and the
+        plan: a stat per post file and per output is all it costs.
+        """
+        saved = self.inputs
+        if not saved or saved["key"] != key or self.pending_pings:
+            return None
+        if (saved["from"] is not None and now < saved["from"]) or (saved["until"] is not None and now >= saved["until"]):
+            return None
+        if not all(self._untouched(path, entry) for path, entry in self.files.items()):
+            return None
+        return saved["counts"]
 
     def record(self, path: str, fingerprint: str) -> None:
         st = (self._dir / path).stat()
@@ -174,5 +203,6 @@ class OutputState:
         self.files.pop(path, None)
 
     def save(self) -> None:
-        state = {"format": 3, "output_dir": str(self._dir), "files": self.files, "pending_pings": self.pending_pings}
+        state = {"format": 3, "output_dir": str(self._dir), "files": self.files, "pending_pings": self.pending_pings,
+                 "inputs": self.inputs}
         write_if_changed(self._file, json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode())

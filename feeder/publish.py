@@ -12,6 +12,7 @@ removed.  Finally the WebSub hub, if any, hears which subscription feeds changed
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import Counter
@@ -21,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic import locked, write_if_changed
-from .cache import PostCache, Row, recovering
+from . import __version__
+from .cache import PostCache, Row, Signature, recovering
 from .collection import Collection, collect, scan
 from .config import Config
 from .errors import FeederError, PostError
@@ -45,7 +47,10 @@ class InvalidPosts(FeederError):
 
 @dataclass
 class PublishResult:
-    collection: Collection
+    published: int  # posts published at the run's time
+    drafts: int
+    scheduled: int  # posts dated after the run's time
+    parsed: int = 0  # post files read and parsed (0 when the cache had them all)
     outputs: list[Path] = field(default_factory=list)  # every file this run produced
     written: list[Path] = field(default_factory=list)  # those whose bytes changed
     removed: list[Path] = field(default_factory=list)  # files of outputs that no longer exist
@@ -68,11 +73,18 @@ def publish(config: Config, now: datetime, *, strict: bool = False, wait: float 
 
 def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, poster: Poster | None) -> PublishResult:
     """One publish with an open cache (see publish)."""
-    collection = collect(config, now, cache, meanwhile=_load_renderer)
-    result = PublishResult(collection, problems=list(collection.problems))
+    scanned = scan(config.posts_dir)
+    state = OutputState(config.state_dir / "outputs.json", config.output_dir)
+    inputs = _inputs_key(config, scanned)
+    repeat = state.repeat(inputs, now.timestamp())
+    if repeat is not None:
+        log.debug("no post file changed, no post became due, no output was touched: nothing to do")
+        return PublishResult(**repeat, outputs=[config.output_dir / path for path in state.files], skipped=True)
+    collection = collect(config, now, cache, scanned, meanwhile=_load_renderer)
+    result = PublishResult(len(collection.published), collection.drafts, collection.scheduled, collection.parsed,
+                           problems=list(collection.problems))
     if strict and result.problems:
         raise InvalidPosts(result.problems)
-    state = OutputState(config.state_dir / "outputs.json", config.output_dir)
     outputs, stale, unreadable = _plan(config, collection.published, state)
     result.problems.extend(unreadable)
     if strict and unreadable:
@@ -81,20 +93,36 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     orphans = sorted(set(state.files) - {o.path for o in outputs})
     if not stale and not orphans and not state.pending_pings:
         result.skipped = True
-        return result
-    changed = _write(config, collection, cache, stale, state, result) if stale else []
-    _remove(config.output_dir, orphans, state, result)
-    pending = list(dict.fromkeys(state.pending_pings + changed))
-    state.pending_pings = []
-    if config.feeds.websub_hub and pending:
-        from .websub import http_post, ping
+    else:
+        changed = _write(config, collection, cache, stale, state, result) if stale else []
+        _remove(config.output_dir, orphans, state, result)
+        pending = list(dict.fromkeys(state.pending_pings + changed))
+        state.pending_pings = []
+        if config.feeds.websub_hub and pending:
+            from .websub import http_post, ping
 
-        result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
-        state.pending_pings = result.websub.failed
+            result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
+            state.pending_pings = result.websub.failed
+        # Rendered HTML is kept for the posts most likely to render again: the newest.
+        cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
+    complete = not result.problems and all(o.path in state.files for o in outputs)
+    state.remember(inputs if complete else None, collection.published[0].timestamp if collection.published else None,
+                   collection.next_due, {"published": result.published, "drafts": result.drafts,
+                                         "scheduled": result.scheduled})
     state.save()
-    # Rendered HTML is kept for the posts most likely to render again: the newest.
-    cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
     return result
+
+
+def _inputs_key(config: Config, scanned: dict[str, Signature]) -> str:
+    """A digest of everything a publish reads: feeder's version, the config, every post file's signature.
+
+    Two runs with the same key and no post due in between produce the same
+    files, so the second may skip reading the cache (see OutputState.repeat).
+    The scan's order is the file system's: a different order only costs a miss.
+    """
+    digest = hashlib.sha256(f"{__version__}\0{config.fingerprint}\0".encode())
+    digest.update(repr(scanned).encode())
+    return digest.hexdigest()
 
 
 def _load_renderer() -> None:
@@ -226,7 +254,7 @@ def check(config: Config, now: datetime) -> Collection:
         collection = collect(config, now, cache)
     known = {problem.path for problem in collection.problems}
     unreadable = set()
-    for path, _signature in scan(config.posts_dir):
+    for path in scan(config.posts_dir):
         if path not in known:
             try:
                 decode(path, (config.posts_dir / path).read_bytes())

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from feeder.archive import HISTORY_NS, complete_pages, page_path, subscription_count
-from feeder.cache import Row, Signature
+from feeder.cache import Row
 from feeder.publish import publish
 
 NOW = "2025-12-20T00:00:00Z"
@@ -15,7 +15,7 @@ BASE = "https://example.com/blog/"
 
 def rows(count: int) -> list[Row]:
     """Newest first, like Collection.published."""
-    return [Row(f"{n}.md", Signature(1, 1, 1, 1), float(n), f"u{n}", f"u{n}", False, None)
+    return [Row(f"{n}.md", (1, 1, 1, 1), float(n), f"u{n}", f"u{n}", False, None)
             for n in range(count, 0, -1)]
 
 
@@ -141,13 +141,13 @@ def test_each_post_is_rendered_once_per_run_however_many_outputs_list_it(site, m
     for n in range(1, 8):
         site.post(f"2025-01-{n:02d}-p{n}.md", f"title: post {n}\ntags: [t{n % 2}, all]\ncategories: [c]")
     renders: Counter[str] = Counter()
-    real = Renderer.render
+    real = Renderer.render_body
 
-    def counting(self, post):
+    def counting(self, post, body):
         renders[post.path] += 1
-        return real(self, post)
+        return real(self, post, body)
 
-    monkeypatch.setattr(Renderer, "render", counting)
+    monkeypatch.setattr(Renderer, "render_body", counting)
     now = datetime(2025, 12, 20, tzinfo=timezone.utc)
     result = publish(load_config(site.root / "config.yaml"), now)
     assert len(result.written) > 20

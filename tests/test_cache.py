@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -55,7 +55,7 @@ def test_warm_run_renders_nothing_and_writes_nothing(site, tmp_path):
     assert first.written and not first.skipped
     stamps = {p: p.stat().st_mtime_ns for p in first.outputs}
     second = publish(config, NOW)
-    assert second.skipped and not second.written and second.collection.parsed == 0
+    assert second.skipped and not second.written and second.parsed == 0
     assert {p: p.stat().st_mtime_ns for p in second.outputs} == stamps
     assert outputs(config) == cold(config, tmp_path)
 
@@ -86,7 +86,7 @@ def test_touching_files_changes_nothing(site, tmp_path):
     for path in site.posts.iterdir():
         os.utime(path, ns=(1, 1))
     result = publish(config, NOW)
-    assert result.collection.parsed == 6  # re-read, found identical
+    assert result.parsed == 6  # re-read, found identical
     assert not result.written
     assert {p: p.stat().st_mtime_ns for p in config.output_dir.iterdir()} == before
 
@@ -103,6 +103,47 @@ def test_corrupt_cache_is_rebuilt_silently(site, tmp_path):
     assert result.problems == [] and outputs(config) == expected
 
 
+def test_a_run_that_would_change_nothing_stops_after_the_scan(site):
+    """Same post files, no post due since, outputs untouched: the cache is not even read."""
+    config = make_site(site)
+    publish(config, NOW)
+    with sqlite3.connect(config.state_dir / "cache.sqlite") as db:
+        db.execute("DELETE FROM posts")  # a run that read the cache would parse every post again
+    later = publish(config, NOW + timedelta(days=30))
+    assert later.skipped and (later.published, later.drafts, later.scheduled, later.parsed) == (6, 0, 0, 0)
+    os.utime(site.posts / "2025-12-01-post-0.md")  # touched, not changed: the full run, which writes nothing
+    touched = publish(config, NOW)
+    assert touched.parsed == 6 and touched.skipped and not touched.written
+
+
+def test_invalid_posts_are_reported_on_every_run(site):
+    config = make_site(site)
+    site.post("2025-12-20-bad.md", raw=b"---\ntitle: [\n---\n")
+    for _ in range(2):
+        assert [p.path for p in publish(config, NOW).problems] == ["2025-12-20-bad.md"]
+
+
+def test_a_post_whose_body_cannot_be_read_is_reported_until_it_is_fixed(site):
+    config = make_site(site)
+    front = b"---\ntitle: Latest\ndate: 2025-12-10 10:00:00 +0900\n---\n"
+    site.post("2025-12-10-latest.md", raw=front + b"caf\xe9\n")
+    for _ in range(2):
+        assert [p.path for p in publish(config, NOW).problems] == ["2025-12-10-latest.md"]
+    site.post("2025-12-10-latest.md", raw=front + b"Fixed.\n")
+    assert publish(config, NOW).problems == [] and b"Fixed." in outputs(config)["atom.xml"]
+
+
+def test_an_earlier_now_withdraws_the_posts_dated_after_it(site, tmp_path):
+    config = make_site(site)  # posts dated 2025-12-01 … 12-06, 01:00 UTC
+    publish(config, NOW)
+    earlier = datetime(2025, 12, 5, 12, tzinfo=timezone.utc)
+    result = publish(config, earlier)
+    assert not result.skipped and (result.published, result.scheduled) == (5, 1)
+    assert b"Post 5" not in outputs(config)["atom.xml"]
+    assert publish(config, earlier + timedelta(hours=1)).skipped  # the same posts are published until 12-06 01:00
+    assert publish(config, datetime(2025, 12, 6, 1, tzinfo=timezone.utc)).published == 6
+
+
 def test_cache_from_another_version_or_config_is_rebuilt(site, tmp_path):
     config = make_site(site)
     publish(config, NOW)
@@ -110,12 +151,14 @@ def test_cache_from_another_version_or_config_is_rebuilt(site, tmp_path):
         db.execute("UPDATE meta SET value = 'old' WHERE key = 'key'")
         db.execute("UPDATE posts SET url = 'https://stale.example/', ts = 0")
         db.execute("UPDATE rendered SET html = x'00'")
+    # another version also has another inputs key, so it would not repeat the last run
+    (config.state_dir / "outputs.json").unlink()
     result = publish(config, NOW)
-    assert result.collection.parsed == 6
+    assert result.parsed == 6
     assert outputs(config) == cold(config, tmp_path)
     site.write_config("feeds:\n  max_items: 4\n", title="Renamed Site")
     renamed = publish(site.config, NOW)
-    assert renamed.collection.parsed == 6 and b"Renamed Site" in outputs(site.config)["feed.xml"]
+    assert renamed.parsed == 6 and b"Renamed Site" in outputs(site.config)["feed.xml"]
 
 
 def test_deleted_output_is_written_again(site):
@@ -140,7 +183,7 @@ def test_a_post_outside_the_feed_changes_no_output(site):
     publish(config, NOW)
     site.post("2025-12-01-post-0.md", raw=post_text(0, "Old post, edited", day=1).encode())
     result = publish(config, NOW)
-    assert result.collection.parsed == 1 and result.skipped
+    assert result.parsed == 1 and result.skipped
 
 
 def test_a_scheduled_post_appears_when_its_time_comes(site):

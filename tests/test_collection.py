@@ -29,7 +29,7 @@ def test_scan_is_recursive_and_skips_hidden_and_other_files(site) -> None:
     site.post(".drafts/d.md", "title: d")
     site.post("notes.txt", "title: t")
     site.post("README.MD.bak", "title: r")
-    assert sorted(path for path, _ in scan(site.posts)) == ["2025/12/deep/c.md", "2025/b.markdown", "a.md"]
+    assert sorted(scan(site.posts)) == ["2025/12/deep/c.md", "2025/b.markdown", "a.md"]
 
 
 def test_missing_posts_dir_is_a_config_error(site) -> None:

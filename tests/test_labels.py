@@ -9,14 +9,14 @@ from urllib.parse import unquote, urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeder.cache import LABEL_SEPARATOR, Row, Signature
+from feeder.cache import LABEL_SEPARATOR, Row
 from feeder.labels import folder_name, label_key, select
 
 NOW = "2025-12-20T00:00:00Z"
 
 
 def row(path: str, tags: list[str], ts: float = 0.0) -> Row:
-    return Row(path, Signature(1, 1, 1, 1), ts, f"https://e.com/{path}", f"https://e.com/{path}", False, None,
+    return Row(path, (1, 1, 1, 1), ts, f"https://e.com/{path}", f"https://e.com/{path}", False, None,
                LABEL_SEPARATOR.join(tags))
 
 
