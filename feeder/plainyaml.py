@@ -17,6 +17,7 @@ from typing import Any
 
 from yaml import ScalarNode
 from yaml.constructor import SafeConstructor
+from yaml.reader import Reader
 from yaml.resolver import Resolver
 
 _KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*?))?[ ]*")
@@ -26,8 +27,11 @@ _ESCAPED = re.compile(r'\\(["\\])')
 _SINGLE = re.compile(r"'([^']*)'")
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar starting with one is not plain
 _FLOW = set("[]{},:?#")  # inside a flow list these end (or may end) a plain scalar, as PyYAML scans it
-# Characters YAML's reader refuses: such a document goes to YAML, for its error message.
-_UNPRINTABLE = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters YAML's reader refuses (its own pattern, compiled once by PyYAML: compiling one
+# like it costs 5 ms of start-up), and those it reads as line breaks or tabs: a document
+# with any goes to YAML, for its error message or its reading.
+_NON_PRINTABLE = Reader.NON_PRINTABLE
+_SPECIAL = ("\t", "\r", "\x85", "\u2028", "\u2029")
 _RESOLVER = Resolver()
 _CONSTRUCTOR = SafeConstructor()
 _STR = "tag:yaml.org,2002:str"
@@ -39,7 +43,7 @@ _NO = object()  # "not plain": a value that must go to YAML (None is a real valu
 
 def load_plain(front: str) -> dict[str, Any] | None:
     """*front* as ``yaml.safe_load`` reads it, when it has the plain shape; otherwise None."""
-    if _UNPRINTABLE.search(front):
+    if _NON_PRINTABLE.search(front) or any(c in front for c in _SPECIAL):
         return None
     lines = [line for line in front.split("\n") if line and not line.startswith("#")]
     meta: dict[str, Any] = {}
