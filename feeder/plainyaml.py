@@ -27,6 +27,9 @@ _ESCAPED = re.compile(r'\\(["\\])')
 _SINGLE = re.compile(r"'([^']*)'")
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar starting with one is not plain
 _FLOW = set("[]{},:?#")  # inside a flow list these end (or may end) a plain scalar, as PyYAML scans it
+_IN_FLOW = _INDICATORS | _FLOW
+_QUOTED = re.compile(r'"([^"\\]*)"')  # a double-quoted scalar without escapes: its text as is
+_QUOTED_LIST = re.compile(r'\[ *(?:"[^"\\]*" *, *)*"[^"\\]*" *\]')
 # Characters YAML's reader refuses (its own pattern, compiled once by PyYAML: compiling one
 # like it costs 5 ms of start-up), and those it reads as line breaks or tabs: a document
 # with any goes to YAML, for its error message or its reading.
@@ -73,12 +76,14 @@ def load_plain(front: str) -> dict[str, Any] | None:
 
 
 def _flow_list(raw: str) -> Any:
+    if _QUOTED_LIST.fullmatch(raw):  # the usual tags: ["a", "b c"]
+        return _QUOTED.findall(raw)
     if not raw.endswith("]"):
         return _NO
     inner = raw[1:-1].strip()
     if not inner:
         return []
-    items = [_scalar(part.strip(), _INDICATORS | _FLOW) for part in inner.split(",")]
+    items = [_scalar(part.strip(), _IN_FLOW) for part in inner.split(",")]
     return _NO if any(item is _NO for item in items) else items
 
 
@@ -94,7 +99,7 @@ def _scalar(raw: str, forbidden: set[str]) -> Any:
         return _NO if single is None else single[1]
     if not raw or first in forbidden or ": " in raw or " #" in raw or raw.endswith(":"):
         return _NO
-    if forbidden is not _INDICATORS and any(c in _FLOW for c in raw):
+    if forbidden is _IN_FLOW and any(c in _FLOW for c in raw):
         return _NO
     tag = _tag(raw)
     build = _SCALARS.get(tag)

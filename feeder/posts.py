@@ -215,6 +215,8 @@ def _extra(meta: dict[Any, Any], fail) -> dict[str, Any]:
     YAML aliases can make a few lines refer to themselves or expand
     exponentially ("billion laughs"): values are counted and nesting is bounded.
     """
+    if meta.keys() <= _KNOWN:  # the usual case
+        return {}
     budget = [10_000]
 
     def plain(value: Any, depth: int) -> Any:

@@ -32,6 +32,7 @@ def test_the_sample_front_matter_is_read_without_yaml():
     ("draft: yes\nn: 0x1F\nx: ~", {"draft": True, "n": 31, "x": None}),
     ("tags:\n  - a\n  - b c\ncategories:\n- x", {"tags": ["a", "b c"], "categories": ["x"]}),
     ("title: It's C# time", {"title": "It's C# time"}),
+    ('tags: ["投資", "a, b #c", ""]\nk: [ "x" ,"y" ]', {"tags": ["投資", "a, b #c", ""], "k": ["x", "y"]}),
     ('title: "a \\"quoted\\" \\\\ word"', {"title": 'a "quoted" \\ word'}),
 ])
 def test_scalars_are_typed_as_yaml_types_them(text, expected):
