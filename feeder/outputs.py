@@ -187,13 +187,16 @@ class OutputState:
         plan: a stat per post file and per output is all it costs.
         """
         saved = self.inputs
-        if not saved or saved["key"] != key or self.pending_pings:
+        if not isinstance(saved, dict) or saved.get("key") != key or self.pending_pings:
             return None
-        if (saved["from"] is not None and now < saved["from"]) or (saved["until"] is not None and now >= saved["until"]):
+        newest, due, counts = saved.get("from"), saved.get("until"), saved.get("counts")
+        if (newest is not None and now < newest) or (due is not None and now >= due):
             return None
+        if not isinstance(counts, dict) or counts.keys() != {"published", "drafts", "scheduled"}:
+            return None  # a state file edited by hand
         if not all(self._untouched(path, entry) for path, entry in self.files.items()):
             return None
-        return saved["counts"]
+        return counts
 
     def record(self, path: str, fingerprint: str) -> None:
         st = (self._dir / path).stat()

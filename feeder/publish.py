@@ -1,7 +1,9 @@
 """``feeder publish``: posts in, feed files out, safely and only when something changed.
 
-Runs under a lock (overlapping cron runs wait their turn), brings the post cache
-up to date, and plans every output (see :mod:`feeder.outputs`).  An output whose
+Runs under a lock (overlapping cron runs wait their turn) and scans the post
+files.  When they are exactly what the last clean run saw and no post has come
+due since, that is all (the cron job's usual case).  Otherwise it brings the
+post cache up to date and plans every output (see :mod:`feeder.outputs`).  An output whose
 inputs (its posts' files, its links, the config, feeder's version) are what the
 last run saw, and whose file is untouched, is skipped; Markdown is rendered only
 for the posts of the outputs that changed, each post once however many feeds
@@ -21,8 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import locked, write_if_changed
 from . import __version__
+from .atomic import locked, write_if_changed
 from .cache import PostCache, Row, Signature, recovering
 from .collection import Collection, collect, scan
 from .config import Config
