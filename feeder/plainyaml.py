@@ -82,10 +82,10 @@ def _flow_list(raw: str) -> Any:
         return _QUOTED.findall(raw)
     if not raw.endswith("]"):
         return _NO
-    inner = raw[1:-1].strip()
+    inner = raw[1:-1].strip(" ")  # YAML separates with spaces; str.strip() also eats U+00A0
     if not inner:
         return []
-    items = [_scalar(part.strip(), _IN_FLOW) for part in inner.split(",")]
+    items = [_scalar(part.strip(" "), _IN_FLOW) for part in inner.split(",")]
     return _NO if any(item is _NO for item in items) else items
 
 

@@ -33,6 +33,7 @@ def test_the_sample_front_matter_is_read_without_yaml():
     ("tags:\n  - a\n  - b c\ncategories:\n- x", {"tags": ["a", "b c"], "categories": ["x"]}),
     ("title: It's C# time", {"title": "It's C# time"}),
     ('tags: ["投資", "a, b #c", ""]\nk: [ "x" ,"y" ]', {"tags": ["投資", "a, b #c", ""], "k": ["x", "y"]}),
+    ("tags: [\xa0]\nk: [ a\xa0, \u3000b ]", {"tags": ["\xa0"], "k": ["a\xa0", "\u3000b"]}),  # not YAML spaces
     ('title: "a \\"quoted\\" \\\\ word"', {"title": 'a "quoted" \\ word'}),
 ])
 def test_scalars_are_typed_as_yaml_types_them(text, expected):
