@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from . import __version__
+from . import toolchain
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,7 +53,7 @@ class PostCache:
 
     def __init__(self, path: Path | None, fingerprint: str) -> None:
         self.path = path
-        self._key = f"{_SCHEMA_VERSION}:{__version__}:{fingerprint}"
+        self._key = f"{_SCHEMA_VERSION}:{toolchain.fingerprint()}:{fingerprint}"
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as exc:  # corrupt or not a database: start again
@@ -73,7 +73,7 @@ class PostCache:
         found = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
         if found is None or found[0] != self._key:
             if found is not None:
-                log.info("cache made by another version or config; rebuilding it")
+                log.info("cache made by other code (feeder or a library) or another config; rebuilding it")
             db.executescript(
                 """
                 BEGIN;

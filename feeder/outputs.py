@@ -4,10 +4,11 @@ The plan is pure: config and published rows in, a list of :class:`Output` out
 (the main feeds, RFC 5005 archive pages, per-tag and per-category feeds, their
 indexes, the XSLT stylesheet).  Each output has a fingerprint of everything its
 bytes depend on (its rows' paths and stat signatures, its links and title, the
-config, feeder's version), and :class:`OutputState` remembers, per file, the
-fingerprint it was written with and the size and mtime it was left with.  An
-output whose fingerprint and file are unchanged is skipped without rendering,
-so a run renders only the posts of the outputs that changed.
+config, the code: see :mod:`feeder.toolchain`), and :class:`OutputState`
+remembers, per file, the fingerprint it was written with and the size and mtime
+it was left with.  An output whose fingerprint and file are unchanged is
+skipped without rendering, so a run renders only the posts of the outputs that
+changed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import __version__
+from . import toolchain
 from .archive import complete_pages, page_path, subscription_count
 from .atomic import write_if_changed
 from .cache import Row
@@ -55,7 +56,7 @@ class Output:
     subscribe: bool = False  # a feed readers subscribe to: WebSub pings it when its bytes change
 
     def fingerprint(self, config: Config) -> str:
-        digest = hashlib.sha256(f"{__version__}\0{config.fingerprint}\0{self.kind}\0{self.path}\0".encode())
+        digest = hashlib.sha256(f"{toolchain.fingerprint()}\0{config.fingerprint}\0{self.kind}\0{self.path}\0".encode())
         digest.update(repr(self.context).encode())
         digest.update(json.dumps(self.data, ensure_ascii=False, sort_keys=True).encode())
         digest.update("".join(f"\0{path}\0{size}\0{mtime}\0{ino}\0{ctime}"

@@ -4,7 +4,7 @@ Runs under a lock (overlapping cron runs wait their turn) and scans the post
 files.  When they are exactly what the last clean run saw and no post has come
 due since, that is all (the cron job's usual case).  Otherwise it brings the
 post cache up to date and plans every output (see :mod:`feeder.outputs`).  An output whose
-inputs (its posts' files, its links, the config, feeder's version) are what the
+inputs (its posts' files, its links, the config, feeder's code) are what the
 last run saw, and whose file is untouched, is skipped; Markdown is rendered only
 for the posts of the outputs that changed, each post once however many feeds
 list it.  Each file is written atomically, and only if its bytes change; files
@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import toolchain
 from .atomic import locked, write_if_changed
 from .cache import PostCache, Row, Signature, recovering
 from .collection import Collection, collect, scan
@@ -116,13 +116,13 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
 
 
 def _inputs_key(config: Config, scanned: dict[str, Signature]) -> str:
-    """A digest of everything a publish reads: feeder's version, the config, every post file's signature.
+    """A digest of everything a publish reads: feeder's code, the config, every post file's signature.
 
     Two runs with the same key and no post due in between produce the same
     files, so the second may skip reading the cache (see OutputState.repeat).
     The scan's order is the file system's: a different order only costs a miss.
     """
-    digest = hashlib.sha256(f"{__version__}\0{config.fingerprint}\0".encode())
+    digest = hashlib.sha256(f"{toolchain.fingerprint()}\0{config.fingerprint}\0".encode())
     digest.update(repr(scanned).encode())
     return digest.hexdigest()
 
