@@ -252,11 +252,12 @@ def check(config: Config, now: datetime) -> Collection:
     Unlike publish, it also decodes every body, so a bad byte in a post that no
     feed lists yet is reported now rather than when the post is first rendered.
     """
+    scanned = scan(config.posts_dir)
     with PostCache(None, config.fingerprint) as cache:
-        collection = collect(config, now, cache)
+        collection = collect(config, now, cache, scanned)
     known = {problem.path for problem in collection.problems}
     unreadable = set()
-    for path in scan(config.posts_dir):
+    for path in scanned:
         if path not in known:
             try:
                 decode(path, (config.posts_dir / path).read_bytes())
