@@ -28,6 +28,7 @@ from .postfile import clean_text, decode, split_front_matter
 from .posts import Post
 
 MORE = "<!--more-->"
+_PARALLEL_FROM = 32  # posts to render in one batch before forked workers pay for themselves
 _URL_ATTRS = {"href", "src", "poster", "cite"}
 _SCHEMES = {"http", "https", "mailto", "tel"}
 _TAGS = (nh3.ALLOWED_TAGS - {"center"}) | {"picture", "source", "video", "audio", "track", "figure", "figcaption"}
@@ -98,12 +99,29 @@ class Renderer:
 
     The converter is built on first use (loading its extensions costs more than
     rendering a post), and a post whose file bytes hash to what the cache saw is
-    not rendered again: an edit re-renders that post, not the whole feed.
+    not rendered again: an edit re-renders that post, not the whole feed.  With
+    *workers* > 1, a batch of at least :data:`_PARALLEL_FROM` posts to render
+    (archive pages, a first publish) is rendered on that many forked processes;
+    only a caller that runs no other thread may ask for that (publish does).
+    Close the renderer (or use it as a context manager) to stop them.
     """
 
-    def __init__(self, config: Config, cache: PostCache | None = None) -> None:
-        self._config, self._cache = config, cache
+    def __init__(self, config: Config, cache: PostCache | None = None, workers: int = 1) -> None:
+        self._config, self._cache, self._workers = config, cache, workers
         self._md: Any = None
+        self._pool: Any = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
 
     def markdown(self, source: str, base_url: str) -> str:
         """Markdown to sanitized HTML with absolute URLs."""
@@ -114,21 +132,23 @@ class Renderer:
 
     def render(self, post: Post) -> Rendered:
         """Read the post's body again and render it; the file is the truth, not the cache."""
-        return self._keep([self._render(post)])[0]
+        kept, body, digest = self._look_up(post)
+        return kept or self._keep([(self.render_body(post, body), digest)])[0]
 
     def render_all(self, posts: list[Post], problems: list[PostError]) -> list[Rendered]:
         """Render *posts* in order; one whose file went away or broke since it was parsed is
         added to *problems* and left out, and the others still render."""
-        done = []
+        found = []
         for post in posts:
             try:
-                done.append(self._render(post))
+                found.append((post, *self._look_up(post)))
             except PostError as exc:
                 problems.append(exc)
-        return self._keep(done)
+        fresh = iter(self._render_bodies([(post, body) for post, kept, body, _ in found if kept is None]))
+        return self._keep([(kept, None) if kept else (next(fresh), digest) for _, kept, _, digest in found])
 
-    def _render(self, post: Post) -> tuple[Rendered, bytes | None]:
-        """The rendered post, and the digest of its file when it was rendered now (not found in the cache)."""
+    def _look_up(self, post: Post) -> tuple[Rendered | None, str, bytes]:
+        """The post as the cache kept it rendered (or None, and its body to render), and its file's digest."""
         try:
             data = (self._config.posts_dir / post.path).read_bytes()
         except OSError as exc:
@@ -136,12 +156,23 @@ class Renderer:
         digest = hashlib.blake2b(data, digest_size=16).digest()
         kept = self._cache.rendered(post.path, digest) if self._cache else None
         if kept:
-            return Rendered(post, *kept), None
+            return Rendered(post, *kept), "", digest
         _front, body, _line = split_front_matter(post.path, decode(post.path, data))
-        return self.render_body(post, body), digest
+        return None, body, digest
+
+    def _render_bodies(self, items: list[tuple[Post, str]]) -> list[Rendered]:
+        if len(items) < _PARALLEL_FROM or self._workers < 2:
+            return [self.render_body(post, body) for post, body in items]
+        if self._pool is None:
+            import multiprocessing
+
+            self.markdown("", self._config.site.url)  # built here once, the workers inherit the converter
+            context = multiprocessing.get_context("fork")
+            self._pool = context.Pool(self._workers, initializer=_worker_start, initargs=(self,))
+        return self._pool.map(_worker_render, items, chunksize=max(1, len(items) // (4 * self._workers)))
 
     def _keep(self, done: list[tuple[Rendered, bytes | None]]) -> list[Rendered]:
-        """Store the newly rendered HTML in the cache, in one commit (one journal sync, not one per post)."""
+        """Store the newly rendered HTML (those with a digest) in the cache, in one commit."""
         fresh = [(r.post.path, digest, r.html, r.excerpt_html, r.reading_time) for r, digest in done if digest]
         if self._cache and fresh:
             self._cache.keep_rendered(fresh)
@@ -157,6 +188,19 @@ class Renderer:
             first = _FIRST_PARAGRAPH.search(full)
             excerpt = first.group(0) if first else full
         return Rendered(post, full, excerpt, post.reading_time or reading_minutes(full))
+
+
+_worker_renderer: list[Renderer] = []  # set once in each render worker process, never in the parent
+
+
+def _worker_start(renderer: Renderer) -> None:
+    renderer._pool = None  # the worker's copy only renders: it never forks, nor touches the cache
+    renderer._cache = None
+    _worker_renderer.append(renderer)
+
+
+def _worker_render(item: tuple[Post, str]) -> Rendered:
+    return _worker_renderer[0].render_body(*item)
 
 
 def sanitize(fragment: str, base_url: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -196,19 +197,20 @@ def _write(config: Config, collection: Collection, cache: PostCache, stale: list
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
     from .content import Renderer  # Markdown, the sanitizer and feedgen load only when something renders
 
-    renders = _Renders(collection, Renderer(config, cache), [output for output, _ in stale])
     changed: list[str] = []
-    for output, fingerprint in stale:
-        data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
-        target = config.output_dir / output.path
-        if write_if_changed(target, data):
-            result.written.append(target)
-            if output.subscribe and output.context:
-                changed.append(output.context.url)
-        if not any(row.path in renders.failed for row in output.rows):  # a post that failed to render must be tried again next run
-            state.record(output.path, fingerprint)
-        else:
-            state.forget(output.path)
+    with Renderer(config, cache, workers=os.cpu_count() or 1) as renderer:  # publish runs no other thread now
+        renders = _Renders(collection, renderer, [output for output, _ in stale])
+        for output, fingerprint in stale:
+            data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
+            target = config.output_dir / output.path
+            if write_if_changed(target, data):
+                result.written.append(target)
+                if output.subscribe and output.context:
+                    changed.append(output.context.url)
+            if not any(row.path in renders.failed for row in output.rows):  # failed to render: try again next run
+                state.record(output.path, fingerprint)
+            else:
+                state.forget(output.path)
     return changed
 
 

@@ -162,3 +162,25 @@ def test_reading_time_computed_when_not_in_front_matter(site) -> None:
 
 def test_plain_text() -> None:
     assert plain_text("<p>a &amp; <b>b</b></p>\n<p>c&nbsp;d</p>") == "a & b c d"  # entities decoded, all whitespace (NBSP too) collapsed
+
+
+def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site) -> None:
+    """Archive pages and first publishes render many posts at once; forked workers share the work."""
+    from feeder.content import _PARALLEL_FROM
+
+    posts = []
+    for n in range(_PARALLEL_FROM + 8):
+        text = (f"---\ntitle: Post {n}\ndate: 2025-01-01 00:{n:02d}:00 +0000\n---\n"
+                f"Intro {n} with a [link](../other/) and `code`.\n\n<!--more-->\n\n## Part\n\n| a | b |\n|---|---|\n| {n} | x |\n")
+        name = f"2025-01-01-post-{n}.md"
+        site.post(name, raw=text.encode())
+        posts.append(parse_post(name, text.encode(), site.config))
+    problems: list = []
+    with Renderer(site.config, workers=2) as parallel:
+        shared = parallel.render_all(posts, problems)
+        assert parallel._pool is not None  # the batch went to the workers
+    alone = Renderer(site.config).render_all(posts, problems)
+    assert problems == []
+    assert [(r.post, r.html, r.excerpt_html, r.reading_time) for r in shared] == \
+        [(r.post, r.html, r.excerpt_html, r.reading_time) for r in alone]
+    assert 'href="https://example.com/blog/2025/01/01/other/"' in shared[0].html
