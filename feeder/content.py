@@ -22,6 +22,7 @@ import regex
 
 from .cache import PostCache
 from .config import Config
+from .deadline import Expired, deadline
 from .errors import PostError
 from .excerpt import truncate_html
 from .postfile import clean_text, decode, split_front_matter
@@ -29,6 +30,7 @@ from .posts import Post
 
 MORE = "<!--more-->"
 _PARALLEL_FROM = 32  # posts to render in one batch before forked workers pay for themselves
+RENDER_LIMIT = 10.0  # seconds one post may take to render (real posts take milliseconds)
 _URL_ATTRS = {"href", "src", "poster", "cite"}
 _SCHEMES = {"http", "https", "mailto", "tel"}
 _TAGS = (nh3.ALLOWED_TAGS - {"center"}) | {"picture", "source", "video", "audio", "track", "figure", "figcaption"}
@@ -106,8 +108,9 @@ class Renderer:
     Close the renderer (or use it as a context manager) to stop them.
     """
 
-    def __init__(self, config: Config, cache: PostCache | None = None, workers: int = 1) -> None:
-        self._config, self._cache, self._workers = config, cache, workers
+    def __init__(self, config: Config, cache: PostCache | None = None, workers: int = 1,
+                 time_limit: float = RENDER_LIMIT) -> None:
+        self._config, self._cache, self._workers, self._time_limit = config, cache, workers, time_limit
         self._md: Any = None
         self._pool: Any = None
 
@@ -145,7 +148,14 @@ class Renderer:
             except PostError as exc:
                 problems.append(exc)
         fresh = iter(self._render_bodies([(post, body) for post, kept, body, _ in found if kept is None]))
-        return self._keep([(kept, None) if kept else (next(fresh), digest) for _, kept, _, digest in found])
+        done = []
+        for _post, kept, _body, digest in found:
+            item = kept or next(fresh)
+            if isinstance(item, PostError):
+                problems.append(item)
+            else:
+                done.append((item, None if kept else digest))
+        return self._keep(done)
 
     def _look_up(self, post: Post) -> tuple[Rendered | None, str, bytes]:
         """The post as the cache kept it rendered (or None, and its body to render), and its file's digest."""
@@ -160,9 +170,9 @@ class Renderer:
         _front, body, _line = split_front_matter(post.path, decode(post.path, data))
         return None, body, digest
 
-    def _render_bodies(self, items: list[tuple[Post, str]]) -> list[Rendered]:
+    def _render_bodies(self, items: list[tuple[Post, str]]) -> list[Rendered | PostError]:
         if len(items) < _PARALLEL_FROM or self._workers < 2:
-            return [self.render_body(post, body) for post, body in items]
+            return [self._render_or_report(post, body) for post, body in items]
         if self._pool is None:
             import multiprocessing
 
@@ -178,7 +188,22 @@ class Renderer:
             self._cache.keep_rendered(fresh)
         return [rendered for rendered, _ in done]
 
+    def _render_or_report(self, post: Post, body: str) -> Rendered | PostError:
+        try:
+            return self.render_body(post, body)
+        except PostError as exc:
+            return exc
+
     def render_body(self, post: Post, body: str) -> Rendered:
+        """*body* (the post's Markdown) rendered, within the time limit (see :mod:`feeder.deadline`)."""
+        try:
+            with deadline(self._time_limit):
+                return self._render_body(post, body)
+        except Expired:
+            raise PostError(post.path, f"Markdown took over {self._time_limit:g} s to render; look for a long run "
+                            "of unclosed brackets, asterisks or backticks") from None
+
+    def _render_body(self, post: Post, body: str) -> Rendered:
         full = self.markdown(body.replace(MORE, "\n\n" + MORE + "\n\n", 1), post.url)
         if post.excerpt:
             excerpt = self.markdown(post.excerpt, post.url)
@@ -199,8 +224,8 @@ def _worker_start(renderer: Renderer) -> None:
     _worker_renderer.append(renderer)
 
 
-def _worker_render(item: tuple[Post, str]) -> Rendered:
-    return _worker_renderer[0].render_body(*item)
+def _worker_render(item: tuple[Post, str]) -> Rendered | PostError:
+    return _worker_renderer[0]._render_or_report(*item)
 
 
 def sanitize(fragment: str, base_url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -184,3 +185,25 @@ def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site) 
     assert [(r.post, r.html, r.excerpt_html, r.reading_time) for r in shared] == \
         [(r.post, r.html, r.excerpt_html, r.reading_time) for r in alone]
     assert 'href="https://example.com/blog/2025/01/01/other/"' in shared[0].html
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_post_that_renders_too_slowly_is_reported_and_the_others_render(site, workers) -> None:
+    """Python-Markdown is quadratic on long runs of '[': such a post must not stall the run."""
+    from feeder.content import _PARALLEL_FROM
+
+    posts = []
+    for n in range(_PARALLEL_FROM + 1):
+        body = "[" * 6000 if n == 3 else f"Post {n}.\n"
+        name = f"2025-01-01-post-{n}.md"
+        text = f"---\ntitle: Post {n}\n---\n{body}"
+        site.post(name, raw=text.encode())
+        posts.append(parse_post(name, text.encode(), site.config))
+    problems: list = []
+    started = time.perf_counter()
+    with Renderer(site.config, workers=workers, time_limit=0.3) as renderer:
+        rendered = renderer.render_all(posts, problems)
+    assert time.perf_counter() - started < 3  # rendering it in full takes about 4 s
+    assert [str(p) for p in problems] == ["2025-01-01-post-3.md: Markdown took over 0.3 s to render; "
+                                          "look for a long run of unclosed brackets, asterisks or backticks"]
+    assert [r.post.path for r in rendered] == [p.path for p in posts if p.path != "2025-01-01-post-3.md"]
