@@ -149,3 +149,29 @@ def test_rows_read_from_the_head_match_the_whole_file(site, pad) -> None:
                                                               "2025-01-02-cut.md": "c"}
     assert [(p.path, p.line, p.message.split(" (")[0].split(":")[0]) for p in found.problems] == [
         ("2025-01-03-bad.md", 4, "not valid UTF-8"), ("2025-01-04-open.md", 1, "front matter is never closed")]
+
+
+def test_the_worker_pool_finds_what_one_process_finds(site, monkeypatch) -> None:
+    """Enough posts for the parse pool (several batches), some of them broken: the same rows and
+    problems as parsing them all in this process."""
+    count = collection_module._PARALLEL_FROM + collection_module._BATCH
+    for n in range(count):
+        front = f"title: Post {n}\ndate: 2024-01-01 00:00:00 +0000\ntags: [t{n % 7}, all]\ncategories: c{n % 3}"
+        if n % 97 == 5:
+            site.post(f"y{n // 100}/broken-{n}.md", raw=f"---\n{front}\nx: [\n---\nBody\n".encode())
+        elif n % 97 == 6:
+            site.post(f"y{n // 100}/latin1-{n}.md", raw=f"---\n{front}\nnote: café\n---\n".encode("latin-1"))
+        elif n % 97 == 7:
+            site.post(f"y{n // 100}/long-{n}.md", raw=f"---\n{front}\nnote: {'x' * 5000}\n---\nBody\n".encode())
+        else:
+            site.post(f"y{n // 100}/2024-01-{n % 28 + 1:02d}-post-{n}.md", front)
+
+    def found():
+        result = run(site.config)
+        return result.published, [(p.path, p.line, p.message) for p in result.problems]
+
+    pooled = found()
+    monkeypatch.setattr(collection_module, "_PARALLEL_FROM", 10**9)
+    alone = found()
+    assert pooled == alone
+    assert len(pooled[0]) == count - 2 * 7 and len(pooled[1]) == 2 * 7  # 7 each of broken and latin-1 posts
