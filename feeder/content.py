@@ -122,7 +122,7 @@ class Renderer:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.close()
+            self._pool.terminate()  # every map has returned, or the run is failing: nothing to wait for
             self._pool.join()
             self._pool = None
 
