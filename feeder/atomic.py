@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import LockedError
+from feeder.errors import LockedError
 
 log = logging.getLogger(__name__)
 

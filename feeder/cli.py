@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import click
 
-from . import __version__
+from feeder import __version__
 
 EXAMPLES = """
 \b
@@ -35,7 +35,7 @@ def _now(ctx: click.Context, param: click.Parameter, value: str | None) -> datet
     """The one reading of the clock; --now replaces it (with an explicit offset)."""
     if value is None:
         return datetime.now(timezone.utc)
-    from .dates import parse_now
+    from feeder.dates import parse_now
 
     try:
         return parse_now(value)
@@ -54,8 +54,8 @@ def site_command(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
     @functools.wraps(func)
     def wrapper(config_path: Path, now: datetime, verbose: int, quiet: bool, **kwargs: Any) -> None:
-        from .config import load_config
-        from .errors import FeederError
+        from feeder.config import load_config
+        from feeder.errors import FeederError
 
         level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
         logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -117,7 +117,7 @@ def publish(config, now, ui, strict: bool, wait: float) -> int:
     Invalid posts are reported as PATH:LINE: PROBLEM and left out; the feeds
     are still written with every valid post, and the exit code is 1.
     """
-    from .publish import publish as run
+    from feeder.feeds.publish import publish as run
 
     result = run(config, now, strict=strict, wait=wait)
     for problem in result.problems:
@@ -148,7 +148,7 @@ def _listed(paths: list[Path], limit: int = 8) -> str:
 @site_command
 def check(config, now, ui) -> int:
     """Check the config and every post; print each problem; write nothing."""
-    from .publish import check as run
+    from feeder.feeds.publish import check as run
 
     collection = run(config, now)
     for problem in collection.problems:
@@ -174,7 +174,7 @@ def digest(config, now, ui, week: str | None, out: Path | None) -> int:
     A week with no published posts writes nothing and says so (exit 0). Invalid
     posts are reported as for publish (exit 1); the digest is still written.
     """
-    from .digest import write_digest
+    from feeder.digest.issue import write_digest
 
     result = write_digest(config, now, week, out)
     if result.issue is None:
@@ -205,7 +205,7 @@ def preview(config, now, ui, port: int) -> int:
 
     The clock runs on from --now when it is given.
     """
-    from .preview import Preview, make_server
+    from feeder.preview import Preview, make_server
 
     offset = now - datetime.now(timezone.utc)
     server = make_server(Preview(config, lambda: datetime.now(timezone.utc) + offset), port)
@@ -242,7 +242,7 @@ def send(config, now, ui, week: str | None, dry_run: bool, to: str | None, force
     Exit code 0 when done (or nothing was left to send), 1 when some recipients
     failed (the next run retries them), 2 on a configuration error.
     """
-    from .send import send as run
+    from feeder.mail.send import send as run
 
     try:
         with _smtp_sender(config) as sender:
@@ -269,9 +269,9 @@ def run_command(config, now, ui) -> int:
     missed while this was not running is sent on start.  SIGTERM or Ctrl-C stops it
     after the current job.  --now shifts the clock (for trying it out).
     """
-    from .publish import publish
-    from .scheduler import Runner
-    from .send import send as run_send
+    from feeder.feeds.publish import publish
+    from feeder.scheduler import Runner
+    from feeder.mail.send import send as run_send
 
     offset = now - datetime.now(timezone.utc)  # zero unless --now was given
 
@@ -300,7 +300,7 @@ def _smtp_sender(config):
     """The SMTP sender, with the login read from the environment (and passed on, never logged)."""
     import os
 
-    from .mail import SmtpSender
+    from feeder.mail.smtp import SmtpSender
 
     return SmtpSender(config.smtp, username=os.environ.get("FEEDER_SMTP_USERNAME") or None,
                       password=os.environ.get("FEEDER_SMTP_PASSWORD"))

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from . import config_values as check
-from .errors import ConfigError
+from feeder import config_values as check
+from feeder.errors import ConfigError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

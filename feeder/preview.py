@@ -26,9 +26,9 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from .config import Config
-from .errors import FeederError
-from .weeks import last_complete_week, parse_label, week_of
+from feeder.config import Config
+from feeder.errors import FeederError
+from feeder.digest.weeks import last_complete_week, parse_label, week_of
 
 log = logging.getLogger(__name__)
 MOBILE_WIDTH = 375
@@ -71,7 +71,7 @@ class Preview:
         return _page(404, "Not found", "<p>Nothing here. <a href=\"/\">All weeks</a></p>")
 
     def _index(self, now: datetime) -> Response:
-        from .digest import weeks_with_posts
+        from feeder.digest.issue import weeks_with_posts
 
         due = last_complete_week(now, self.config)
         current = week_of(now, self.config)
@@ -89,8 +89,8 @@ class Preview:
         return _page(200, f"{self.config.site.title}: digest preview", body)
 
     def _week(self, label: str, view: str, now: datetime) -> Response:
-        from .digest import PLACEHOLDER_RECIPIENT, build_issue
-        from .errors import ConfigError
+        from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
+        from feeder.errors import ConfigError
 
         try:
             parse_label(label)
@@ -118,11 +118,11 @@ class Preview:
 
     def _feed(self, name: str, now: datetime) -> Response:
         """The feed *name* exactly as ``feeder publish`` would write it at *now* (nothing is written)."""
-        from .collection import collect
-        from .content import Renderer
-        from .errors import PostError
-        from .outputs import plan
-        from .publish import build_output, state_cache
+        from feeder.posts.collection import collect
+        from feeder.posts.render import Renderer
+        from feeder.errors import PostError
+        from feeder.feeds.plan import plan
+        from feeder.feeds.publish import build_output, state_cache
 
         with state_cache(self.config) as cache:
             collection = collect(self.config, now, cache)

@@ -29,8 +29,8 @@ from typing import Any
 
 import schedule
 
-from .config import Config
-from .errors import FeederError
+from feeder.config import Config
+from feeder.errors import FeederError
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class Runner:
         slot = digest_due(now, self.config, self.handled, self.not_before)
         if slot is None:
             return
-        from .digest import last_complete_week
+        from feeder.digest.issue import last_complete_week
 
         week = last_complete_week(slot, self.config)
         log.info("digest for %s due since %s", week, slot.astimezone(self.config.site.timezone).isoformat())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from feeder.archive import HISTORY_NS, complete_pages, page_path, subscription_count
-from feeder.cache import Row
-from feeder.publish import publish
+from feeder.feeds.archive import HISTORY_NS, complete_pages, page_path, subscription_count
+from feeder.posts.cache import Row
+from feeder.feeds.publish import publish
 
 NOW = "2025-12-20T00:00:00Z"
 BASE = "https://example.com/blog/"
@@ -134,7 +134,7 @@ def test_each_post_is_rendered_once_per_run_however_many_outputs_list_it(site, m
     from datetime import datetime, timezone
 
     from feeder.config import load_config
-    from feeder.content import Renderer
+    from feeder.posts.render import Renderer
 
     site.write_config("feeds:\n  json: feed.json\n  tags: true\n  categories: true\n  archive: true\n"
                       "  archive_size: 2\n  max_items: 3\n")

@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeder.cache import PostCache
+from feeder.posts.cache import PostCache
 from feeder.config import Config
-from feeder.publish import publish, state_cache
+from feeder.feeds.publish import publish, state_cache
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -197,7 +197,7 @@ def test_a_scheduled_post_appears_when_its_time_comes(site):
 
 def test_a_post_broken_after_the_scan_is_reported_not_lost(sample_config):
     """Full posts are parsed again from their files; one broken in between is a problem, not a crash."""
-    from feeder.collection import collect
+    from feeder.posts.collection import collect
 
     with state_cache(sample_config) as cache:
         collection = collect(sample_config, NOW, cache)
@@ -243,7 +243,7 @@ def test_any_sequence_of_changes_matches_a_cold_publish(site, tmp_path, ops):
 
 
 def test_an_edit_renders_only_the_edited_post(site, tmp_path, monkeypatch):
-    from feeder.content import Renderer
+    from feeder.posts.render import Renderer
 
     config = make_site(site, count=6, max_items=4)
     publish(config, NOW)

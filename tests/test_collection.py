@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from feeder import collection as collection_module
-from feeder.cache import PostCache
-from feeder.collection import collect, scan
+from feeder.posts import collection as collection_module
+from feeder.posts.cache import PostCache
+from feeder.posts.collection import collect, scan
 from feeder.errors import ConfigError
 
 UTC = timezone.utc

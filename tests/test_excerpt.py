@@ -10,7 +10,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeder.excerpt import ELLIPSIS, cut_text, truncate_html
+from feeder.posts.excerpt import ELLIPSIS, cut_text, truncate_html
 
 GRAPHEME = regex.compile(r"\X")
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from feeder.errors import FeederError, LockedError
-from feeder.ledger import LedgerError, ledger_path, open_ledger, read_ledger
+from feeder.mail.ledger import LedgerError, ledger_path, open_ledger, read_ledger
 
 NOW = datetime(2025, 12, 22, tzinfo=timezone.utc)
 

@@ -8,9 +8,9 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from feeder.digest import build_issue
+from feeder.digest.issue import build_issue
 from feeder.errors import ConfigError
-from feeder.message import build_message
+from feeder.digest.message import build_message
 
 from conftest import SAMPLE_NOW
 

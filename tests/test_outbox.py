@@ -7,10 +7,10 @@ import email.policy
 from datetime import datetime, timezone
 from itertools import islice
 
-from feeder.digest import build_issue
-from feeder.message import build_message
-from feeder.outbox import CHUNK, WINDOW, Job, message_id, messages
-from feeder.recipients import Recipient
+from feeder.digest.issue import build_issue
+from feeder.digest.message import build_message
+from feeder.mail.outbox import CHUNK, WINDOW, Job, message_id, messages
+from feeder.mail.recipients import Recipient
 
 NOW = datetime(2025, 12, 22, tzinfo=timezone.utc)
 

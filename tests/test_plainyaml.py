@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeder.plainyaml import load_plain
+from feeder.posts.plainyaml import load_plain
 
 SAMPLE = """layout: post
 title: "Meta Llama 4、性能向上で何が変わる？"

@@ -74,7 +74,7 @@ def test_feeds_are_rendered_now(server):
 
 
 def test_feeds_are_exactly_what_publish_writes(server, sample_site):
-    from feeder.publish import publish
+    from feeder.feeds.publish import publish
 
     config = load_config(sample_site / "config.yaml")
     publish(config, SAMPLE_NOW)

@@ -17,7 +17,7 @@ from feeder import atomic
 from feeder.atomic import locked, write_atomic, write_if_changed
 from feeder.config import load_config
 from feeder.errors import LockedError
-from feeder.publish import publish
+from feeder.feeds.publish import publish
 
 NOW = "2025-12-20T00:00:00Z"
 GOLDEN = Path(__file__).parent / "golden"

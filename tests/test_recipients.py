@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from feeder.errors import ConfigError
-from feeder.recipients import check_address, load_recipients, parse_recipients
+from feeder.mail.recipients import check_address, load_recipients, parse_recipients
 
 LIST = """\
 # The digest list

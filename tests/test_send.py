@@ -19,8 +19,8 @@ import yaml
 from mailserver import Recorder, Server, credentials, make_certificates, server_context
 
 from feeder.config import load_config
-from feeder.digest import build_issue
-from feeder.ledger import ledger_path, read_ledger
+from feeder.digest.issue import build_issue
+from feeder.mail.ledger import ledger_path, read_ledger
 
 NOW = "2025-12-22T00:00:00Z"  # Monday 09:00 in Tokyo: 2025-W51 is the last complete week
 WEEK = "2025-W50"  # the sample site's week with three published posts

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from feeder import toolchain
-from feeder.publish import publish
+from feeder.feeds.publish import publish
 
 
 def test_the_fingerprint_changes_when_a_file_of_feeder_changes() -> None:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from feeder.websub import http_post, ping
+from feeder.feeds.websub import http_post, ping
 
 NOW = "2025-12-20T00:00:00Z"
 

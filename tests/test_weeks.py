@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from feeder.errors import ConfigError
-from feeder.weeks import (bounds, canonical, first_day, iso_week_bounds, label_of, last_complete_week, parse_label,
+from feeder.digest.weeks import (bounds, canonical, first_day, iso_week_bounds, label_of, last_complete_week, parse_label,
                           previous, resolve)
 
 TOKYO = ZoneInfo("Asia/Tokyo")

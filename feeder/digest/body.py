@@ -1,0 +1,181 @@
+"""One week's posts made into the digest's HTML and plain text, the way mail clients need them.
+
+Both bodies come from the same data through Jinja2 templates (HTML autoescaped)
+looked up first in the site's ``digest.templates`` folder, then in the copy
+shipped inside the package, so a site with only ``config.yaml`` and ``posts/``
+still gets a digest, and a site may override one template and keep the other.
+Mail clients ignore ``<style>`` (Gmail for some accounts, Outlook for most of
+it), so the CSS is inlined into ``style=`` attributes with ``css-inline``; only
+the media queries (mobile width, dark mode) stay in a ``<style>`` block, which
+is moved after ``<meta charset>`` so the charset stays in the first 1024 bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+import css_inline
+import jinja2
+import nh3
+from markupsafe import Markup
+
+from feeder.config import Config
+from feeder.posts.render import Rendered
+from feeder.errors import ConfigError
+from feeder.posts.excerpt import cut_text, truncate_html
+from feeder.i18n import direction, format_date, primary, words
+
+HTML_TEMPLATE = "digest.html"
+TEXT_TEMPLATE = "digest.txt"
+# Written where each recipient's unsubscribe URL goes; swapped per recipient by Issue.personalize.
+UNSUBSCRIBE_TOKEN = "https://feeder.invalid/unsubscribe-token-5f0c2a"
+PREHEADER_LENGTH = 140
+
+# What an excerpt may keep in email: text structure, links and images; no media players, no classes
+# (a class could pick up the template's CSS when inlined), no styles.
+_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "figcaption", "figure", "h1", "h2", "h3",
+         "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp",
+         "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul"}
+_ATTRIBUTES = {"*": {"lang", "dir", "title"}, "a": {"href", "hreflang"}, "img": {"src", "alt"},
+               "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "ol": {"start"}}
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th|figure|figcaption|dd|dt)\b[^>]*>",
+                        re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]*>")
+_CSS_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+_AT_RULES = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One post as the templates see it: display strings, absolute URLs, safe excerpt HTML."""
+
+    title: str
+    url: str
+    date: str  # in the site's language and timezone
+    datetime: str  # ISO 8601 in the site's timezone, for <time datetime>
+    author: str | None
+    tags: tuple[str, ...]
+    reading_time: int
+    image: str | None
+    excerpt_html: Markup
+    excerpt_text: str
+    extra: Mapping[str, Any]  # the post's other front matter keys (``{{ item.extra.subtitle }}``), read-only
+
+
+def frozen(value: Any) -> Any:
+    """*value* (plain front matter data) made read-only all the way down: a template cannot change a post."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
+def email_excerpt(fragment: str, length: int) -> str:
+    """*fragment* (already sanitized) cut to *length* characters and reduced to what email can show.
+
+    The second sanitizer pass is deliberate: the feed pipeline allows ``<video>`` and
+    ``class``, email does not, and nothing active may reach a mail client even if the
+    feed-side allow-list grows one day.  Every image gets an ``alt`` (empty = decorative).
+    """
+    cut = truncate_html(fragment, length)
+    clean = nh3.clean(cut, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                      clean_content_tags={"script", "style"}, link_rel=None, strip_comments=True)
+    return _IMG_WITHOUT_ALT.sub('<img alt=""', clean).strip()
+
+
+def text_of(fragment: str) -> str:
+    """The visible text of *fragment*: blocks apart, inline tags gone without a trace.
+
+    (Replacing every tag by a space would put spaces inside Japanese sentences at each
+    ``<strong>``.)  Whitespace is collapsed by the cutting that follows.
+    """
+    return html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub(" ", fragment)))
+
+
+def item(config: Config, rendered: Rendered, excerpt_length: int) -> Item:
+    post, tz, lang = rendered.post, config.site.timezone, config.site.language
+    author = post.author or config.site.author
+    return Item(
+        title=post.title,
+        url=post.url,
+        date=format_date(post.date, lang, tz),
+        datetime=post.date.astimezone(tz).isoformat(),
+        author=author.name if author else None,
+        tags=post.tags,
+        reading_time=rendered.reading_time,
+        image=post.image,
+        excerpt_html=Markup(email_excerpt(rendered.excerpt_html, excerpt_length)),
+        excerpt_text=cut_text(text_of(rendered.excerpt_html), excerpt_length),
+        extra=frozen(post.extra),
+    )
+
+
+def environment(config: Config) -> jinja2.Environment:
+    """A fresh environment: templates are read from disk each time (the preview relies on it)."""
+    loaders: list[jinja2.BaseLoader] = []
+    if config.digest.templates is not None:
+        if not config.digest.templates.is_dir():
+            raise ConfigError(f"digest.templates: {config.digest.templates} is not a folder")
+        loaders.append(jinja2.FileSystemLoader(config.digest.templates))
+    loaders.append(jinja2.PackageLoader("feeder", "templates/email"))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm"), default=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(config: Config, *, week: str, start: datetime, end: datetime, subject: str, posts: list[Rendered],
+           excerpt_length: int, web_url: str, omitted: int = 0) -> tuple[str, str]:
+    """The (html, text) bodies, with :data:`UNSUBSCRIBE_TOKEN` where the unsubscribe URL goes."""
+    site, lang = config.site, config.site.language
+    items = [item(config, r, excerpt_length) for r in posts]
+    t = words(lang)
+    count = t["post"] if len(items) == 1 else t["posts"].format(n=len(items))
+    last_day = format_date(end.astimezone(site.timezone).date() - timedelta(days=1), lang)
+    context = {
+        "site": site, "lang": lang, "lang_primary": primary(lang), "dir": direction(lang), "t": t,
+        "week": week, "subject": subject, "items": items, "count": count,
+        "start": format_date(start, lang, site.timezone), "end": last_day,
+        "week_of": t["week_of"],
+        "preheader": cut_text(count + " — " + " / ".join(i.title for i in items), PREHEADER_LENGTH),
+        "unsubscribe_url": UNSUBSCRIBE_TOKEN if config.digest.unsubscribe_url else None,
+        "web_url": web_url, "more": omitted, "why": t["why"].format(site=site.title),
+    }
+    env = environment(config)
+    html = inline_css(_render(env, HTML_TEMPLATE, context))
+    text = _render(env, TEXT_TEMPLATE, context)
+    return html, text
+
+
+def _render(env: jinja2.Environment, name: str, context: dict) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise ConfigError(f"digest.templates: no template {exc.name!r}") from None
+    except jinja2.UndefinedError as exc:
+        raise ConfigError(f"{name}: template uses an unknown value: {exc.message}") from None
+
+
+def inline_css(document: str) -> str:
+    """Styles into ``style=`` attributes; the kept ``@media`` block moved to the end of ``<head>``."""
+    inlined = _CSS_INLINER.inline(document)
+    at_rules = _AT_RULES.search(inlined)
+    if at_rules is None or "</head>" not in inlined:
+        return inlined
+    block = " ".join(at_rules.group(1).split())
+    inlined = inlined[: at_rules.start()] + inlined[at_rules.end():]
+    return inlined.replace("</head>", f"<style>{block}</style>\n</head>", 1)

@@ -1,0 +1,206 @@
+"""The weekly digest: which posts a week holds, and the issue made of them.
+
+:func:`build_issue` selects the published posts of one week (half-open, on the
+site's wall clock; see :mod:`feeder.weeks`), renders them once into HTML and
+text with a token where the unsubscribe URL goes, and keeps the HTML under
+Gmail's clipping limit by shortening excerpts and then dropping the oldest
+items.  :meth:`Issue.personalize` then costs two string replacements per
+recipient, so sending to ten thousand people never re-renders anything.
+
+The issue's web version, ``<output_dir>/digests/<week>.html`` (the page every
+email links to), is :meth:`Issue.public`: the same HTML with an unsubscribe
+link that names nobody, since anyone may read it.  ``feeder send`` writes it
+before the first message goes out (:func:`write_web_version`), so the link
+works under cron or ``feeder run`` without a ``feeder digest``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote, urljoin
+
+from feeder.atomic import write_if_changed
+from feeder.posts.collection import collect
+from feeder.config import Config
+from feeder.posts.render import Rendered, Renderer
+from feeder.digest.body import UNSUBSCRIBE_TOKEN, render
+from feeder.errors import PostError
+from feeder.i18n import format_date
+from feeder.feeds.publish import state_cache
+from feeder.digest.weeks import iso_week_bounds, last_complete_week, resolve, week_of
+
+__all__ = ["Issue", "build_issue", "compose", "iso_week_bounds", "last_complete_week", "write_digest",
+           "write_web_version", "weeks_with_posts", "SIZE_LIMIT", "PLACEHOLDER_RECIPIENT"]
+
+log = logging.getLogger(__name__)
+SIZE_LIMIT = 102 * 1000  # bytes of HTML; Gmail clips a message body above ~102 KB behind "View entire message"
+MIN_EXCERPT = 60  # characters; below this an excerpt says nothing, so items go instead
+MAX_ADDRESS = 254  # the longest email address (RFC 5321), for the size headroom of the unsubscribe URL
+PLACEHOLDER_RECIPIENT = "subscriber@example.com"  # whom the .eml written by `feeder digest` is addressed to
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One week's digest, rendered once; :meth:`personalize` makes each recipient's copy."""
+
+    week: str  # "2025-W50"
+    start: datetime  # aware, site timezone; the week is [start, end)
+    end: datetime
+    subject: str
+    posts: list[Rendered]  # what the issue shows, newest first
+    html: str  # with UNSUBSCRIBE_TOKEN where the unsubscribe URL goes
+    text: str
+    unsubscribe_url: str | None  # the config template with {email}
+    web_url: str  # the web version: <site>/digests/<week>.html, written by `feeder send` and `feeder digest`
+    excerpt_length: int  # what fitted under SIZE_LIMIT (≤ digest.excerpt_length)
+    omitted: int = 0  # posts of the week left out (digest.max_items or the size limit)
+    warnings: tuple[str, ...] = ()
+    problems: tuple[PostError, ...] = field(default=(), repr=False)
+
+    def unsubscribe_for(self, email: str) -> str:
+        """The recipient's unsubscribe URL: the address URL-encoded into ``{email}``; "" if none is configured."""
+        if self.unsubscribe_url is None:
+            return ""
+        return self.unsubscribe_url.replace("{email}", quote(email.strip(), safe=""))
+
+    def personalize(self, email: str) -> tuple[str, str, str]:
+        """(html, text, unsubscribe_url) for one recipient, by substitution (no re-render)."""
+        url = self.unsubscribe_for(email)
+        return self.html.replace(UNSUBSCRIBE_TOKEN, html.escape(url)), self.text.replace(UNSUBSCRIBE_TOKEN, url), url
+
+    def public(self) -> tuple[str, str]:
+        """(html, text) for the web, where anyone reads it: the unsubscribe link with ``{email}`` left empty.
+
+        A personal link there would let any visitor unsubscribe that person (or, for a
+        placeholder, point at nobody); the site's unsubscribe page gets no address and
+        should ask for one.
+        """
+        body_html, body_text, _url = self.personalize("")
+        return body_html, body_text
+
+
+def build_issue(config: Config, now: datetime, week: str | None = None) -> Issue | None:
+    """The digest of *week* (default: the last complete week before *now*); None when it has no posts.
+
+    Only posts published at *now* count: drafts and posts dated later are left out,
+    so an issue built on Monday never shows a post scheduled for Tuesday.
+    """
+    label = resolve(week, now, config)
+    start, end = iso_week_bounds(label, config)
+    with state_cache(config) as cache:
+        collection = collect(config, now, cache)
+        posts = collection.load(collection.between(start, end))
+        problems = list(collection.problems)
+        rendered = Renderer(config, cache).render_all(posts, problems)
+    if not rendered:
+        return None
+    return compose(config, label, start, end, rendered, tuple(problems))
+
+
+def compose(config: Config, week: str, start: datetime, end: datetime, posts: list[Rendered],
+            problems: tuple[PostError, ...] = ()) -> Issue:
+    """Render *posts* (newest first) as the issue of *week*, fitted under :data:`SIZE_LIMIT`."""
+    d = config.digest
+    shown = posts[: d.max_items]
+    length = d.excerpt_length
+    warnings: list[str] = []
+    if len(posts) > len(shown):
+        warnings.append(f"{week}: {len(posts)} posts, digest.max_items shows the newest {len(shown)}")
+    subject = _subject(config, week, start, end, len(shown))
+    web_url = urljoin(config.site.url, f"digests/{week}.html")
+    while True:
+        body_html, body_text = render(config, week=week, start=start, end=end, subject=subject, posts=shown,
+                                      excerpt_length=length, web_url=web_url, omitted=len(posts) - len(shown))
+        size = len(body_html.encode()) + _headroom(config, body_html)
+        if size <= SIZE_LIMIT:
+            break
+        if length > MIN_EXCERPT:  # excerpts dominate a big issue: shrink them in proportion, at least by a third
+            length = max(MIN_EXCERPT, min(length * 2 // 3, length * SIZE_LIMIT // size))
+        elif len(shown) > 1:  # items cost about the same each: drop the oldest in proportion to the excess
+            shown = shown[: max(1, min(len(shown) - 1, len(shown) * SIZE_LIMIT // size))]
+            subject = _subject(config, week, start, end, len(shown))
+        else:
+            warnings.append(f"{week}: the HTML is {size} bytes even with one post; Gmail clips above {SIZE_LIMIT}")
+            break
+    if length < d.excerpt_length or len(shown) < min(len(posts), d.max_items):
+        warnings.append(f"{week}: would not fit Gmail's {SIZE_LIMIT // 1000} KB limit; excerpts cut to {length} "
+                        f"characters, {len(shown)} of {len(posts)} posts shown ({size} bytes)")
+    if d.unsubscribe_url is None:
+        warnings.append("digest.unsubscribe_url is not set: the email has no unsubscribe link or List-Unsubscribe")
+    for message in warnings:
+        log.warning("%s", message)
+    return Issue(week=week, start=start, end=end, subject=subject, posts=list(shown), html=body_html,
+                 text=body_text, unsubscribe_url=d.unsubscribe_url, web_url=web_url, excerpt_length=length,
+                 omitted=len(posts) - len(shown), warnings=tuple(warnings), problems=problems)
+
+
+def _subject(config: Config, week: str, start: datetime, end: datetime, count: int) -> str:
+    lang, tz = config.site.language, config.site.timezone
+    subject = config.digest.subject.format(
+        site=config.site.title, week=week, count=count, start=format_date(start, lang, tz),
+        end=format_date(end.astimezone(tz).date() - timedelta(days=1), lang))
+    return " ".join(subject.split())  # one line: a newline in a title must never become a header break
+
+
+def _headroom(config: Config, body: str) -> int:
+    """Bytes the longest possible recipient's unsubscribe URLs may add to *body*."""
+    if config.digest.unsubscribe_url is None:
+        return 0
+    longest = len(html.escape(config.digest.unsubscribe_url)) + 3 * MAX_ADDRESS
+    return body.count(UNSUBSCRIBE_TOKEN) * max(0, longest - len(UNSUBSCRIBE_TOKEN))
+
+
+@dataclass(frozen=True)
+class DigestFiles:
+    week: str
+    issue: Issue | None  # None: the week has no posts, nothing was written
+    paths: tuple[Path, ...] = ()  # the .html, .txt and .eml
+    written: tuple[Path, ...] = ()  # those whose bytes changed
+
+
+def web_version_path(config: Config, week: str) -> Path:
+    """Where the page :attr:`Issue.web_url` links to is written: the site's URL maps to ``output_dir``."""
+    return config.output_dir / "digests" / f"{week}.html"
+
+
+def write_web_version(config: Config, issue: Issue) -> Path:
+    """Publish *issue*'s web version (just the HTML: nothing personal, nothing for editors only)."""
+    path = web_version_path(config, issue.week)
+    if write_if_changed(path, issue.public()[0].encode()):
+        log.info("wrote %s", path)
+    return path
+
+
+def write_digest(config: Config, now: datetime, week: str | None = None, out: Path | None = None) -> DigestFiles:
+    """Write ``<week>.html`` and ``.txt`` (the web copies) and ``.eml`` (addressed to a placeholder) into *out*.
+
+    Default *out* is ``<output_dir>/digests/``, which makes the HTML the issue's web version,
+    byte for byte what ``feeder send`` publishes there.
+    """
+    from feeder.digest.message import build_message
+
+    label = resolve(week, now, config)
+    issue = build_issue(config, now, label)
+    if issue is None:
+        return DigestFiles(label, None)
+    folder = out if out is not None else web_version_path(config, label).parent
+    body_html, body_text = issue.public()
+    message = build_message(config, issue, PLACEHOLDER_RECIPIENT, now=now)
+    files = {folder / f"{label}.html": body_html.encode(), folder / f"{label}.txt": body_text.encode(),
+             folder / f"{label}.eml": message.as_bytes()}
+    written = tuple(path for path, data in files.items() if write_if_changed(path, data))
+    return DigestFiles(label, issue, tuple(files), written)
+
+
+def weeks_with_posts(config: Config, now: datetime) -> list[tuple[str, int]]:
+    """Every week that has published posts at *now*, newest first, with its post count."""
+    counts: dict[str, int] = {}
+    with state_cache(config) as cache:
+        for row in collect(config, now, cache).published:
+            label = week_of(datetime.fromtimestamp(row.timestamp, config.site.timezone), config)
+            counts[label] = counts.get(label, 0) + 1
+    return sorted(counts.items(), reverse=True)

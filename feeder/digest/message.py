@@ -1,0 +1,71 @@
+"""One recipient's copy of an issue as a standard email message.
+
+Built with the standard library's :class:`email.message.EmailMessage` under the
+SMTP policy, which RFC 2047-encodes non-ASCII headers, folds long ones, writes
+CRLF line ends and picks quoted-printable or base64 for the UTF-8 bodies, so no
+line of the message exceeds 998 characters however long an HTML line is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from feeder.config import Config
+from feeder.digest.issue import Issue
+from feeder.errors import ConfigError
+
+
+def build_message(config: Config, issue: Issue, to: str, *, now: datetime, message_id: str | None = None,
+                  test: bool = False) -> EmailMessage:
+    """The multipart/alternative message of *issue* for *to* (``addr`` or ``Name <addr>``).
+
+    *message_id* defaults to one derived from the week, the recipient and the sender's
+    domain: a resend after a crash reuses it, so a receiving server can drop the copy.
+    A test send (``[TEST]`` subject) gets a different one, so it never collides.
+    """
+    sender = sender_of(config)
+    address = _address(to)
+    body_html, body_text, unsubscribe = issue.personalize(address)
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["Subject"] = ("[TEST] " if test else "") + issue.subject
+    msg["From"] = sender
+    msg["To"] = to.strip()
+    msg["Date"] = format_datetime(now.astimezone(config.site.timezone))
+    msg["Message-ID"] = message_id or _message_id(issue.week, address, sender, now if test else None)
+    if unsubscribe:
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+        if unsubscribe.lower().startswith("https://"):
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(body_text, subtype="plain", charset="utf-8")
+    msg.add_alternative(body_html, subtype="html", charset="utf-8")
+    # A boundary from the content, not a random one: the same issue gives byte-identical files.
+    msg.set_boundary("feeder-" + hashlib.sha256((body_text + "\0" + body_html).encode()).hexdigest()[:32])
+    return msg
+
+
+def sender_of(config: Config) -> str:
+    """``digest.from``: the one place that says it is missing (``feeder send`` asks before sending anything)."""
+    if not config.digest.sender:
+        raise ConfigError("digest.from: not set; the digest needs a sender address, e.g. 'Site <news@example.com>'")
+    return config.digest.sender
+
+
+def _address(to: str) -> str:
+    """The bare address of *to*; a value that could smuggle a header in is refused."""
+    if any(c in to for c in "\r\n\0"):
+        raise ConfigError(f"recipient: line breaks are not allowed in an address: {to!r}")
+    addr = parseaddr(to)[1]
+    if "@" not in addr:
+        raise ConfigError(f"recipient: not an email address: {to!r}")
+    return addr
+
+
+def _message_id(week: str, recipient: str, sender: str, test_time: datetime | None) -> str:
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "feeder.invalid"
+    seed = f"{week}\0{recipient.lower()}\0{domain}" + (f"\0test\0{test_time.isoformat()}" if test_time else "")
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:32]
+    return f"<{week}.{digest}@{domain}>"

@@ -1,0 +1,271 @@
+"""``feeder publish``: posts in, feed files out, safely and only when something changed.
+
+Runs under a lock (overlapping cron runs wait their turn) and scans the post
+files.  When they are exactly what the last clean run saw and no post has come
+due since, that is all (the cron job's usual case).  Otherwise it brings the
+post cache up to date and plans every output (see :mod:`feeder.outputs`).  An output whose
+inputs (its posts' files, its links, the config, feeder's code) are what the
+last run saw, and whose file is untouched, is skipped; Markdown is rendered only
+for the posts of the outputs that changed, each post once however many feeds
+list it.  Each file is written atomically, and only if its bytes change; files
+an earlier run wrote that no output produces any more (a tag nobody uses) are
+removed.  Finally the WebSub hub, if any, hears which subscription feeds changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feeder import toolchain
+from feeder.atomic import locked, write_if_changed
+from feeder.posts.cache import PostCache, Row, Signature, recovering
+from feeder.posts.collection import Collection, collect, scan
+from feeder.config import Config
+from feeder.errors import FeederError, PostError
+from feeder.feeds.plan import Output, OutputState, plan
+from feeder.posts.source import decode, split_front_matter
+
+if TYPE_CHECKING:
+    from feeder.posts.render import Rendered, Renderer
+    from feeder.feeds.websub import PingReport, Poster
+
+log = logging.getLogger(__name__)
+
+
+class InvalidPosts(FeederError):
+    """``--strict`` and at least one post is invalid: nothing was written."""
+
+    def __init__(self, problems: list[PostError]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} invalid post(s); --strict wrote nothing")
+
+
+@dataclass
+class PublishResult:
+    published: int  # posts published at the run's time
+    drafts: int
+    scheduled: int  # posts dated after the run's time
+    parsed: int = 0  # post files read and parsed (0 when the cache had them all)
+    outputs: list[Path] = field(default_factory=list)  # every file this run produced
+    written: list[Path] = field(default_factory=list)  # those whose bytes changed
+    removed: list[Path] = field(default_factory=list)  # files of outputs that no longer exist
+    skipped: bool = False  # inputs unchanged since the last run: nothing was rendered
+    problems: list[PostError] = field(default_factory=list)
+    websub: PingReport | None = None  # what the hub was told, when one is configured and a feed changed
+
+
+def state_cache(config: Config) -> PostCache:
+    return PostCache(config.state_dir / "cache.sqlite", config.fingerprint)
+
+
+def publish(config: Config, now: datetime, *, strict: bool = False, wait: float = 60.0,
+            poster: Poster | None = None) -> PublishResult:
+    """Write every configured output for the posts published at *now*; *poster* sends WebSub pings."""
+    with locked(config.state_dir / "publish.lock", wait, "publish"):
+        return recovering(config.state_dir / "cache.sqlite", config.fingerprint,
+                          lambda cache: _publish(config, now, cache, strict, poster))
+
+
+def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, poster: Poster | None) -> PublishResult:
+    """One publish with an open cache (see publish)."""
+    scanned = scan(config.posts_dir)
+    state = OutputState(config.state_dir / "outputs.json", config.output_dir)
+    inputs = _inputs_key(config, scanned)
+    repeat = state.repeat(inputs, now.timestamp())
+    if repeat is not None:
+        log.debug("no post file changed, no post became due, no output was touched: nothing to do")
+        return PublishResult(**repeat, outputs=[config.output_dir / path for path in state.files], skipped=True)
+    collection = collect(config, now, cache, scanned, meanwhile=_load_renderer)
+    result = PublishResult(len(collection.published), collection.drafts, collection.scheduled, collection.parsed,
+                           problems=list(collection.problems))
+    if strict and result.problems:
+        raise InvalidPosts(result.problems)
+    outputs, stale, unreadable = _plan(config, collection.published, state)
+    result.problems.extend(unreadable)
+    if strict and unreadable:
+        raise InvalidPosts(result.problems)
+    result.outputs = [config.output_dir / o.path for o in outputs]
+    orphans = sorted(set(state.files) - {o.path for o in outputs})
+    if not stale and not orphans and not state.pending_pings:
+        result.skipped = True
+    else:
+        changed = _write(config, collection, cache, stale, state, result) if stale else []
+        _remove(config.output_dir, orphans, state, result)
+        pending = list(dict.fromkeys(state.pending_pings + changed))
+        state.pending_pings = []
+        if config.feeds.websub_hub and pending:
+            from feeder.feeds.websub import http_post, ping
+
+            result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
+            state.pending_pings = result.websub.failed
+        # Rendered HTML is kept for the posts most likely to render again: the newest.
+        cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
+    complete = not result.problems and all(o.path in state.files for o in outputs)
+    state.remember(inputs if complete else None, collection.published[0].timestamp if collection.published else None,
+                   collection.next_due, {"published": result.published, "drafts": result.drafts,
+                                         "scheduled": result.scheduled})
+    state.save()
+    return result
+
+
+def _inputs_key(config: Config, scanned: dict[str, Signature]) -> str:
+    """A digest of everything a publish reads: feeder's code, the config, every post file's signature.
+
+    Two runs with the same key and no post due in between produce the same
+    files, so the second may skip reading the cache (see OutputState.repeat).
+    The scan's order is the file system's: a different order only costs a miss.
+    """
+    digest = hashlib.sha256(f"{toolchain.fingerprint()}\0{config.fingerprint}\0".encode())
+    digest.update(repr(scanned).encode())
+    return digest.hexdigest()
+
+
+def _load_renderer() -> None:
+    """Import what rendering needs: when many posts changed, some will be rendered."""
+    from feeder.posts.render import preload
+    from feeder.feeds.rss_atom import build  # noqa: F401
+
+    preload()
+
+
+def _plan(config: Config, published: list[Row], state: OutputState
+          ) -> tuple[list[Output], list[tuple[Output, str]], list[PostError]]:
+    """The outputs, those that are stale (with their fingerprints), and posts left out as unreadable.
+
+    A post whose body cannot be read is left out of *every* output, and the plan
+    is made again without it, so archive pages never count a post no feed shows.
+    """
+    unreadable: list[PostError] = []
+    rows = published
+    while True:
+        outputs = plan(config, rows)
+        stale = [(o, fp) for o in outputs if not state.fresh(o.path, fp := o.fingerprint(config))]
+        needed = {row.path: row for output, _ in stale for row in output.rows}
+        bad = [problem for problem in map(lambda p: _unreadable(config, p), needed) if problem]
+        if not bad:
+            return outputs, stale, unreadable
+        unreadable.extend(bad)
+        left_out = {problem.path for problem in bad}
+        rows = [row for row in rows if row.path not in left_out]
+
+
+def _unreadable(config: Config, path: str) -> PostError | None:
+    """Why the post at *path* cannot be rendered (its body is read and decoded), or None."""
+    try:
+        split_front_matter(path, decode(path, (config.posts_dir / path).read_bytes()))
+    except OSError as exc:
+        return PostError(path, f"cannot read: {exc.strerror}")
+    except PostError as exc:
+        return exc
+    return None
+
+
+class _Renders:
+    """Rendered posts shared by every output of one run: each rendered once, dropped after its last use."""
+
+    def __init__(self, collection: Collection, renderer: Renderer, outputs: list[Output]) -> None:
+        self._collection, self._renderer = collection, renderer
+        self._uses = Counter(row.path for output in outputs for row in output.rows)
+        self._done: dict[str, Rendered] = {}
+        self.failed: set[str] = set()
+
+    def take(self, rows: tuple[Row, ...], problems: list[PostError]) -> list[Rendered]:
+        missing = [row for row in rows if row.path not in self._done and row.path not in self.failed]
+        posts = self._collection.load(missing, problems)
+        for item in self._renderer.render_all(posts, problems):
+            self._done[item.post.path] = item
+        # a post that changed since it was checked a moment ago is left out, and tried again next run
+        self.failed.update(row.path for row in missing if row.path not in self._done)
+        items = [self._done[row.path] for row in rows if row.path in self._done]
+        for row in rows:
+            self._uses[row.path] -= 1
+            if not self._uses[row.path]:
+                self._done.pop(row.path, None)
+        return items
+
+
+def _write(config: Config, collection: Collection, cache: PostCache, stale: list[tuple[Output, str]],
+           state: OutputState, result: PublishResult) -> list[str]:
+    """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
+    from feeder.posts.render import Renderer  # Markdown, the sanitizer and feedgen load only when something renders
+
+    changed: list[str] = []
+    with Renderer(config, cache, workers=os.cpu_count() or 1) as renderer:  # publish runs no other thread now
+        renders = _Renders(collection, renderer, [output for output, _ in stale])
+        for output, fingerprint in stale:
+            data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
+            target = config.output_dir / output.path
+            if write_if_changed(target, data):
+                result.written.append(target)
+                if output.subscribe and output.context:
+                    changed.append(output.context.url)
+            if not any(row.path in renders.failed for row in output.rows):  # failed to render: try again next run
+                state.record(output.path, fingerprint)
+            else:
+                state.forget(output.path)
+    return changed
+
+
+def build_output(config: Config, output: Output, items: list[Rendered]) -> bytes:
+    """The bytes of one planned output, its posts already rendered (*items*, in its rows' order)."""
+    if output.kind == "xsl":
+        from feeder.feeds.stylesheet import build_stylesheet
+
+        return build_stylesheet(config)
+    if output.kind == "index":
+        return (json.dumps(output.data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if output.kind == "json":
+        from feeder.feeds.jsonfeed import build_json
+
+        return build_json(config, items, output.context)
+    from feeder.feeds.rss_atom import build
+
+    return build(output.kind, config, items, output.path, output.context)
+
+
+def _remove(output_dir: Path, orphans: list[str], state: OutputState, result: PublishResult) -> None:
+    """Delete files earlier runs wrote for outputs that are gone, and the folders they leave empty."""
+    for path in orphans:
+        target = output_dir / path
+        if target.exists():
+            target.unlink()
+            result.removed.append(target)
+        state.forget(path)
+        folder = target.parent
+        while folder != output_dir and output_dir in folder.parents:
+            try:
+                folder.rmdir()  # only succeeds when empty
+            except OSError:
+                break
+            folder = folder.parent
+
+
+def check(config: Config, now: datetime) -> Collection:
+    """Parse every post (no cache, nothing written) and return what publish would see.
+
+    Unlike publish, it also decodes every body, so a bad byte in a post that no
+    feed lists yet is reported now rather than when the post is first rendered.
+    """
+    scanned = scan(config.posts_dir)
+    with PostCache(None, config.fingerprint) as cache:
+        collection = collect(config, now, cache, scanned)
+    known = {problem.path for problem in collection.problems}
+    unreadable = set()
+    for path in scanned:
+        if path not in known:
+            try:
+                decode(path, (config.posts_dir / path).read_bytes())
+            except PostError as exc:
+                collection.problems.append(exc)
+                unreadable.add(path)
+    collection.published = [row for row in collection.published if row.path not in unreadable]
+    collection.problems.sort(key=lambda e: (e.path, e.line or 0))
+    return collection

@@ -1,0 +1,121 @@
+"""Each recipient's message as the bytes that go on the wire, in list order, on every core.
+
+Building one message (headers parsed and folded by the ``email`` package, two
+bodies encoded) costs a few milliseconds of CPU — more than handing it to a
+local SMTP server.  For a long list the messages are therefore built by worker
+processes, a bounded window of small chunks ahead of the sender, while the
+parent only sends and records: memory stays flat (at most WINDOW × CHUNK
+messages exist at once) and the order, and so the ledger, are exactly those of
+the list.  Short lists are built in-process: a worker costs more to start than
+it saves.  Workers are spawned, not forked: the parent may have threads (a
+test's SMTP server, a scheduler) whose locks a fork would copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from feeder.config import Config
+from feeder.mail.recipients import Recipient
+
+PARALLEL_FROM = 200  # recipients; below this, building in-process is faster
+CHUNK = 16  # messages per task: amortises the round trip to a worker
+WINDOW = 8  # chunks in flight: enough to keep the workers busy, bounded memory
+MAX_WORKERS = 4
+
+Compose = Callable[..., EmailMessage]  # feeder.message.build_message's signature
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a message needs besides its recipient (sent once to each worker)."""
+
+    config: Config
+    issue: Any
+    now: datetime
+    week: str
+    round: int  # --force rounds so far: each round gets fresh Message-IDs
+    envelope_from: str
+    compose: Compose
+
+    def build(self, recipient: Recipient) -> tuple[str, bytes]:
+        """(Message-ID, wire bytes with CRLF line ends) for one recipient."""
+        message = self.compose(self.config, self.issue, recipient.formatted, now=self.now,
+                               message_id=message_id(self.week, self.round, recipient, self.envelope_from))
+        return str(message["Message-ID"]), wire_bytes(message)
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """What smtplib's ``send_message`` would send, made once (and off the sending process when parallel)."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
+def message_id(week: str, round_: int, recipient: Recipient, envelope_from: str) -> str | None:
+    """``None`` (the message's own deterministic ID) for the first round; a new one per ``--force`` round.
+
+    A forced resend usually carries a correction: it must not look like a duplicate of the first copy.
+    """
+    if round_ == 0:
+        return None
+    digest = hashlib.sha256(f"{week}\0{round_}\0{recipient.key}".encode()).hexdigest()[:24]
+    return f"<{week}.r{round_}.{digest}@{envelope_from.rpartition('@')[2]}>"
+
+
+def messages(job: Job, todo: list[Recipient], workers: int | None = None) -> Iterator[tuple[Recipient, str, bytes]]:
+    """(recipient, Message-ID, bytes) for each of *todo*, in order.  Closing the iterator stops the workers."""
+    if workers is None:
+        workers = 1 if len(todo) < PARALLEL_FROM else min(os.cpu_count() or 1, MAX_WORKERS)
+    if workers <= 1:
+        for recipient in todo:
+            yield (recipient, *job.build(recipient))
+        return
+    chunks = iter([todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)])
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(job,)) as pool:
+        flight: deque[tuple[list[Recipient], Future]] = deque()
+        try:
+            for chunk in chunks:
+                flight.append((chunk, pool.submit(_build, chunk)))
+                if len(flight) >= WINDOW:
+                    break
+            while flight:
+                chunk, future = flight.popleft()
+                for item in chunks:  # top the window up before waiting
+                    flight.append((item, pool.submit(_build, item)))
+                    break
+                for recipient, (mid, data) in zip(chunk, future.result()):
+                    yield recipient, mid, data
+        finally:
+            for _, future in flight:
+                future.cancel()
+
+
+_job: Job | None = None
+
+
+def _start(job: Job) -> None:
+    global _job
+    _job = job
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a killed sender must not leave its builders waiting for work forever
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: Any) -> None:
+    parent.join()
+    os._exit(0)
+
+
+def _build(chunk: list[Recipient]) -> list[tuple[str, bytes]]:
+    assert _job is not None
+    return [_job.build(recipient) for recipient in chunk]

@@ -1,0 +1,225 @@
+"""Hand messages to an SMTP server, one recipient at a time, over one reused connection.
+
+Opening a connection (TCP, TLS, AUTH) costs far more than a message, so the
+connection is opened on the first message and kept; when the server drops it
+(idle timeout, ``421``), the next message reconnects.  Each delivery ends in
+one :class:`Outcome`:
+
+* accepted — the server said ``250`` to DATA; the caller records it at once;
+* permanent — a ``5xx`` for this recipient: retrying will not help;
+* transient — ``4xx``, a dropped connection or a timeout, still failing after
+  ``smtp.retries`` retries with exponential backoff.
+
+Problems that no retry can fix for anybody — the server refusing us at
+connect or EHLO with a ``5xx``, TLS not offered or the certificate not
+trusted, login refused — raise :class:`SmtpError` at once: reporting them as
+each recipient being rejected would hide the one cause behind many lines.
+
+The clock and ``sleep`` are parameters (tests and the benchmark never wait for
+real), as are the credentials: they come from the environment in the CLI and
+appear in no log line and no error message.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from feeder.config import Smtp
+from feeder.errors import FeederError
+
+log = logging.getLogger(__name__)
+
+
+class SmtpError(FeederError):
+    """The server cannot be used at all (refused at connect, TLS, login); anyone else would fail the same way."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    accepted: bool
+    permanent: bool = False
+    code: int | None = None
+    reason: str = ""
+
+    def __str__(self) -> str:
+        if self.accepted:
+            return "accepted"
+        kind = "rejected" if self.permanent else "failed (will be retried by the next send)"
+        return f"{kind}: {self.code or ''} {self.reason}".strip()
+
+
+ACCEPTED = Outcome(True)
+
+
+class _Transient(Exception):
+    def __init__(self, code: int | None, reason: str, reconnect: bool) -> None:
+        super().__init__(reason)
+        self.code, self.reason, self.reconnect = code, reason, reconnect
+
+
+class SmtpSender:
+    """Deliver one message per call; reconnect, retry, pace.  Use as a context manager."""
+
+    def __init__(self, smtp: Smtp, *, username: str | None = None, password: str | None = None,
+                 ssl_context: ssl.SSLContext | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, backoff: float = 1.0, max_backoff: float = 30.0,
+                 local_hostname: str | None = None) -> None:
+        self.smtp = smtp
+        self._credentials = (username, password or "") if username else None
+        self._context = ssl_context
+        self.clock, self.sleep = clock, sleep
+        self.backoff, self.max_backoff = backoff, max_backoff
+        self.local_hostname = local_hostname
+        self._conn: smtplib.SMTP | None = None
+        self._used = False  # the open connection has carried a message: a drop may be an idle timeout
+        self._next_slot = 0.0
+        self.connections = 0  # how many times we connected (the benchmark and tests read it)
+
+    def __enter__(self) -> SmtpSender:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # interrupted, possibly mid-transaction: a polite QUIT could wait for smtp.timeout
+            self._drop()
+
+    def deliver(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome:
+        """Send *message* (or its wire bytes, CRLF line ends) to *recipient* only: the envelope decides."""
+        attempt = 0
+        while True:
+            self._pace()
+            try:
+                return self._send_once(message, envelope_from, recipient)
+            except _Transient as exc:
+                reused = self._used and exc.reconnect
+                if exc.reconnect:
+                    self._drop()
+                if reused:  # the server closed an idle connection: reconnect at once, no retry spent
+                    log.debug("connection to %s dropped (%s); reconnecting", self.smtp.host, exc.reason)
+                    continue
+                if attempt >= self.smtp.retries:
+                    return Outcome(False, False, exc.code, exc.reason)
+                delay = min(self.backoff * 2**attempt, self.max_backoff)
+                attempt += 1
+                log.info("%s: %s; retry %d/%d in %gs", recipient, exc.reason, attempt, self.smtp.retries, delay)
+                self.sleep(delay)
+
+    def _send_once(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome:
+        try:
+            conn = self._connection()
+            if isinstance(message, bytes):
+                conn.sendmail(envelope_from, [recipient], message)
+            else:
+                conn.send_message(message, from_addr=envelope_from, to_addrs=[recipient])
+            self._used = True
+            return ACCEPTED
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = exc.recipients.get(recipient, (None, b"refused"))
+            return self._response(code, text)
+        except smtplib.SMTPServerDisconnected as exc:
+            raise _Transient(None, f"connection closed ({exc or 'by the server'})", True) from None
+        except (smtplib.SMTPConnectError, smtplib.SMTPHeloError) as exc:  # the greeting or EHLO/HELO: about us
+            reason = _reason(exc.smtp_error)
+            if 500 <= exc.smtp_code < 600:
+                raise SmtpError(f"smtp: {self.smtp.host}:{self.smtp.port} refused the connection "
+                                f"({exc.smtp_code} {reason}); no message was sent") from None
+            raise _Transient(exc.smtp_code, f"{exc.smtp_code} {reason}", True) from None
+        except smtplib.SMTPResponseException as exc:  # sender refused, data refused, and the like
+            return self._response(exc.smtp_code, exc.smtp_error)
+        except smtplib.SMTPException as exc:
+            raise _Transient(None, str(exc), True) from None
+        except ssl.SSLCertVerificationError as exc:
+            self._drop()
+            raise SmtpError(f"smtp: the certificate of {self.smtp.host}:{self.smtp.port} is not trusted "
+                            f"({exc.verify_message}); fix the server or point SSL_CERT_FILE at its CA") from None
+        except (TimeoutError, OSError) as exc:  # after the SMTP ones: they subclass OSError
+            raise _Transient(None, f"{type(exc).__name__}: {exc}", True) from None
+
+    def _response(self, code: int | None, text: bytes | str) -> Outcome:
+        reason = _reason(text)
+        if code is not None and 500 <= code < 600:
+            return Outcome(False, True, code, reason)
+        raise _Transient(code, f"{code} {reason}", code == 421)
+
+    def _pace(self) -> None:
+        """``smtp.rate_limit`` messages per second at most, evenly spaced (0 means as fast as possible)."""
+        if self.smtp.rate_limit <= 0:
+            return
+        now = self.clock()
+        if self._next_slot > now:
+            self.sleep(self._next_slot - now)
+            now = self._next_slot
+        self._next_slot = now + 1.0 / self.smtp.rate_limit
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is not None:
+            return self._conn
+        s = self.smtp
+        log.debug("connecting to %s:%d (%s)", s.host, s.port, s.security)
+        if s.security == "ssl":
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, local_hostname=self.local_hostname,
+                                                  timeout=s.timeout, context=self._tls())
+        else:
+            conn = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout)
+        try:
+            conn.ehlo_or_helo_if_needed()  # HELO if EHLO is refused; SMTPHeloError if both are
+            if s.security == "starttls":
+                if not conn.has_extn("starttls"):
+                    raise SmtpError(f"smtp: {s.host}:{s.port} does not offer STARTTLS; "
+                                    "set smtp.security to 'ssl' (usually port 465) or, on a trusted network only, 'none'")
+                conn.starttls(context=self._tls())
+                conn.ehlo_or_helo_if_needed()
+            if self._credentials:
+                self._login(conn)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn, self._used = conn, False
+        self.connections += 1
+        return conn
+
+    def _login(self, conn: smtplib.SMTP) -> None:
+        if not conn.has_extn("auth"):
+            raise SmtpError(f"smtp: {self.smtp.host}:{self.smtp.port} does not offer AUTH "
+                            "(some servers offer it only over TLS); unset FEEDER_SMTP_USERNAME or fix smtp.security")
+        try:
+            conn.login(*self._credentials)
+        except smtplib.SMTPAuthenticationError as exc:
+            # The server's words only: the username and password stay out of every message.
+            raise SmtpError(f"smtp: {self.smtp.host} refused the login from FEEDER_SMTP_USERNAME / "
+                            f"FEEDER_SMTP_PASSWORD ({exc.smtp_code} {_reason(exc.smtp_error)})") from None
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl.create_default_context()  # verifies; honours SSL_CERT_FILE
+        return self._context
+
+    def _drop(self) -> None:
+        conn, self._conn, self._used = self._conn, None, False
+        if conn is not None:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """Say QUIT politely; a server that is already gone is fine."""
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.quit()
+        except (smtplib.SMTPException, OSError):
+            conn.close()
+
+
+def _reason(text: bytes | str) -> str:
+    """The server's words, as text."""
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)

@@ -1,0 +1,174 @@
+"""A persistent cache of parsed front matter, so an unchanged post is never read twice.
+
+One SQLite file in the state folder holds, per post file, its stat signature
+(size, mtime, inode, ctime) and the few columns every run needs to choose posts
+(date, URL, id, draft, labels, error).  The posts an output needs are parsed
+again from their files (a few a run: the file is the truth), and their rendered
+HTML is kept, keyed by a hash of the file, so an edit re-renders one post, not
+twenty.  The cache is an accelerator, never a source of truth: a missing,
+stale, foreign-version or corrupt file is rebuilt silently, and the outputs
+are the same with or without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple, TypeVar
+
+from feeder import toolchain
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+_SCHEMA_VERSION = "4"  # 4: no records; rendered HTML
+LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
+
+
+# A post file's (size, mtime_ns, inode, ctime_ns): equal means unchanged.  A plain tuple, not a
+# NamedTuple: every run makes one per post file.
+Signature = tuple[int, int, int, int]
+
+
+class Row(NamedTuple):
+    """What the collector needs of every post, without its full record."""
+
+    path: str
+    signature: Signature
+    timestamp: float  # the post's date, seconds since the epoch
+    url: str
+    id: str
+    draft: bool
+    error: str | None  # JSON of a PostError (message, line), when the file is unusable
+    tags: str = ""  # the post's tags joined by LABEL_SEPARATOR: per-tag feeds select without full records
+    categories: str = ""
+
+
+class PostCache:
+    """The SQLite file (or an in-memory database when *path* is None)."""
+
+    def __init__(self, path: Path | None, fingerprint: str) -> None:
+        self.path = path
+        self._key = f"{_SCHEMA_VERSION}:{toolchain.fingerprint()}:{fingerprint}"
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:  # corrupt or not a database: start again
+            if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT:
+                raise
+            log.info("cache %s unreadable (%s); rebuilding it", path, exc)
+            assert path is not None
+            path.unlink(missing_ok=True)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path or ":memory:", timeout=30, isolation_level=None)
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        found = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
+        if found is None or found[0] != self._key:
+            if found is not None:
+                log.info("cache made by other code (feeder or a library) or another config; rebuilding it")
+            db.executescript(
+                """
+                BEGIN;
+                DROP TABLE IF EXISTS posts;
+                DROP TABLE IF EXISTS rendered;
+                DELETE FROM meta;
+                CREATE TABLE posts (
+                    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER,
+                    ts REAL, url TEXT, id TEXT, draft INTEGER, error TEXT, tags TEXT, categories TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE rendered (path TEXT PRIMARY KEY, digest BLOB, html BLOB, excerpt BLOB, minutes INTEGER);
+                COMMIT;
+                """
+            )
+            db.execute("INSERT INTO meta VALUES ('key', ?)", (self._key,))
+        return db
+
+    def rows(self) -> Iterator[Row]:
+        query = "SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error, tags, categories FROM posts"
+        for path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats in self._db.execute(query):
+            yield Row(path, (size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error, tags, cats)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make the writes inside one commit: one journal sync, not one per statement."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def put(self, rows: Iterable[Row]) -> None:
+        """Store the rows of parsed posts, replacing what the cache had for their paths."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                # an id equal to the URL (the common case) is stored once: less disk, and one string in memory
+                ((r.path, *r.signature, r.timestamp, r.url, None if r.id == r.url else r.id, int(r.draft), r.error,
+                  r.tags, r.categories) for r in rows),
+            )
+
+    def delete(self, paths: Iterable[str]) -> None:
+        with self.transaction():
+            self._db.executemany("DELETE FROM posts WHERE path = ?", ((p,) for p in paths))
+
+    def rendered(self, path: str, digest: bytes) -> tuple[str, str, int] | None:
+        """(html, excerpt html, minutes) rendered from a file whose bytes hash to *digest*, if kept."""
+        found = self._db.execute("SELECT html, excerpt, minutes FROM rendered WHERE path = ? AND digest = ?",
+                                 (path, digest)).fetchone()
+        if found is None:
+            return None
+        return zlib.decompress(found[0]).decode(), zlib.decompress(found[1]).decode(), found[2]
+
+    def keep_rendered(self, items: Iterable[tuple[str, bytes, str, str, int]]) -> None:
+        """Keep (path, digest, html, excerpt html, minutes) of posts just rendered, in one commit."""
+        with self.transaction():
+            self._db.executemany("INSERT OR REPLACE INTO rendered VALUES (?, ?, ?, ?, ?)",
+                                 ((path, digest, zlib.compress(html.encode(), 1), zlib.compress(excerpt.encode(), 1),
+                                   minutes) for path, digest, html, excerpt, minutes in items))
+
+    def prune_rendered(self, keep: Iterable[str]) -> None:
+        """Forget rendered HTML of every post but *keep*: the table stays as small as a feed."""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (path TEXT PRIMARY KEY)")
+        with self.transaction():
+            self._db.execute("DELETE FROM temp.keep")
+            self._db.executemany("INSERT OR IGNORE INTO temp.keep VALUES (?)", ((p,) for p in keep))
+            self._db.execute("DELETE FROM rendered WHERE path NOT IN (SELECT path FROM temp.keep)")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> PostCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def recovering(path: Path, fingerprint: str, work: Callable[[PostCache], T]) -> T:
+    """Run *work* with the cache at *path*; if the file turns out to be damaged, delete it and run again.
+
+    Opening checks only the first page, and a full integrity check costs more
+    than a warm publish, so damage deeper in the file shows up mid-run instead:
+    then the cache is rebuilt and *work*, which is idempotent, runs once more.
+    A locked or busy database is not damage and is not caught.
+    """
+    try:
+        with PostCache(path, fingerprint) as cache:
+            return work(cache)
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT:
+            raise
+        log.warning("cache %s is damaged (%s); rebuilding it", path, exc)
+        path.unlink(missing_ok=True)
+    with PostCache(path, fingerprint) as cache:
+        return work(cache)

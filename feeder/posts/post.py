@@ -1,0 +1,248 @@
+"""One Jekyll-style post: YAML front matter, then Markdown.
+
+:func:`parse_post` is pure: bytes in, a :class:`Post` (or a :class:`PostError`
+naming the file and line) out.  It reads the front matter only; the Markdown
+body is rendered later, and only for the posts that reach an output.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Callable
+from urllib.parse import urljoin
+
+from feeder.config import Author, Config
+from feeder.dates import parse_date, to_utc
+from feeder.posts.enclosures import Enclosure, enclosure
+from feeder.errors import PostError
+from feeder.posts.source import clean_text, load_front_matter, read_front_matter
+from feeder.urls import quote_url
+
+SUFFIXES = (".md", ".markdown")
+_FILENAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
+_KNOWN = {"title", "date", "updated", "last_modified_at", "author", "excerpt", "summary", "description",
+          "tags", "categories", "draft", "published", "permalink", "slug", "id", "guid", "image", "reading_time",
+          "layout", "enclosure", "audio", "video"}
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """What the front matter says about a post, with every derived value resolved."""
+
+    path: str  # relative to posts_dir, POSIX separators
+    slug: str
+    title: str
+    date: datetime  # aware, UTC
+    updated: datetime | None  # aware, UTC
+    author: Author | None
+    excerpt: str | None  # front matter Markdown (excerpt / summary / description)
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    url: str  # absolute
+    id: str  # front matter id/guid, else the URL
+    image: str | None  # absolute
+    reading_time: int | None
+    draft: bool
+    body_line: int  # 1-based line where the Markdown starts, for error messages
+    enclosure: Enclosure | None = None  # front matter enclosure / audio / video
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept for templates
+
+
+def parse_post(path: str, data: bytes, config: Config) -> Post:
+    """Parse one post file's bytes; raise :class:`PostError` for anything wrong with it."""
+    front, body_line = read_front_matter(path, data)
+    return _build(path, load_front_matter(path, front), front, body_line, config)
+
+
+def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: Config) -> Post:
+    def fail(key: str, message: str) -> PostError:
+        return PostError(path, f"{key}: {message}", _line_of(front, key))
+
+    stem = path.rpartition("/")[2].rpartition(".")[0]
+    named = _FILENAME.match(stem)
+    slug = _string(meta.get("slug")) or (named[2] if named else stem)
+    tz = config.site.timezone
+
+    def when(key: str) -> datetime | None:
+        if meta.get(key) is None:
+            return None
+        try:
+            return to_utc(parse_date(meta[key], tz))
+        except ValueError as exc:
+            raise fail(key, str(exc)) from None
+
+    date = when("date")
+    if date is None and named:
+        try:
+            date = to_utc(parse_date(named[1], tz))
+        except ValueError as exc:
+            raise PostError(path, f"file name date: {exc}") from None
+    if date is None:
+        raise PostError(path, "no date: add 'date: 2025-12-11 04:49:28 +0000' to the front matter "
+                        "or name the file YYYY-MM-DD-slug.md", 1)
+    updated = when("updated") or when("last_modified_at")
+
+    for key in ("draft", "published"):
+        if key in meta and not isinstance(meta[key], bool):
+            raise fail(key, f"must be true or false, got {meta[key]!r}")
+    draft = meta.get("draft") is True or meta.get("published") is False
+
+    title = clean_text(_string(meta.get("title")) or "").strip() or slug.replace("-", " ").strip().title()
+    excerpt = next((meta[k] for k in ("excerpt", "summary", "description") if meta.get(k) is not None), None)
+    if excerpt is not None and not isinstance(excerpt, str):
+        raise fail("excerpt", f"must be text, got {excerpt!r}")
+
+    categories = _words(meta.get("categories"), path, front, "categories")
+    local = date.astimezone(tz)
+    permalink = _string(meta.get("permalink")) or config.permalink
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", permalink):  # it would be pasted after the site URL
+        raise fail("permalink", f"must be a path on the site such as /notes/my-post/, got {permalink!r}")
+    url = config.site.url + _expand(permalink, local, slug, categories).lstrip("/")
+    ident = _string(meta.get("id")) or _string(meta.get("guid"))
+
+    return Post(
+        path=path,
+        slug=slug,
+        title=title,
+        date=date,
+        updated=updated if updated and updated > date else None,  # an older "updated" is a copy-paste slip
+        author=_author(meta.get("author"), fail),
+        excerpt=clean_text(excerpt) if excerpt else None,
+        tags=_words(meta.get("tags"), path, front, "tags"),
+        categories=categories,
+        url=url,
+        id=clean_text(ident).strip() if ident else url,
+        image=_image(meta.get("image"), url, fail),
+        reading_time=_minutes(meta.get("reading_time"), fail),
+        draft=draft,
+        body_line=body_line,
+        enclosure=enclosure(meta, url, fail),
+        extra=_extra(meta, fail),
+    )
+
+
+def _expand(pattern: str, local: datetime, slug: str, categories: tuple[str, ...]) -> str:
+    """Fill Jekyll's permalink placeholders; dates are in the site's timezone, as Jekyll does."""
+    template, names = _permalink_template(pattern)
+    values = {name: _PLACEHOLDER_VALUES[name](local, slug, categories) for name in names}
+    filled = _SLASHES.sub("/", template.format_map(values))
+    return quote_url(filled)
+
+
+_PLACEHOLDER_VALUES: dict[str, Callable[[datetime, str, tuple[str, ...]], str]] = {
+    "year": lambda d, s, c: f"{d.year:04d}", "short_year": lambda d, s, c: f"{d.year % 100:02d}",
+    "month": lambda d, s, c: f"{d.month:02d}", "i_month": lambda d, s, c: str(d.month),
+    "day": lambda d, s, c: f"{d.day:02d}", "i_day": lambda d, s, c: str(d.day),
+    "y_day": lambda d, s, c: f"{d.timetuple().tm_yday:03d}",
+    "hour": lambda d, s, c: f"{d.hour:02d}", "minute": lambda d, s, c: f"{d.minute:02d}",
+    "second": lambda d, s, c: f"{d.second:02d}", "slug": lambda d, s, c: s, "title": lambda d, s, c: s,
+    "categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
+}
+_PLACEHOLDER = re.compile(":(" + "|".join(sorted(_PLACEHOLDER_VALUES, key=len, reverse=True)) + ")")
+_SLASHES = re.compile("/{2,}")
+
+
+@lru_cache(maxsize=64)
+def _permalink_template(pattern: str) -> tuple[str, frozenset[str]]:
+    """*pattern* as a str.format template, and the placeholders it uses (worked out once per pattern)."""
+    escaped = pattern.replace("{", "{{").replace("}", "}}")
+    return _PLACEHOLDER.sub(lambda m: "{" + m[1] + "}", escaped), frozenset(_PLACEHOLDER.findall(pattern))
+
+
+def _string(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value)
+
+
+def _words(value: Any, path: str, front: str, key: str) -> tuple[str, ...]:
+    """Tags and categories: a YAML list, or a space-separated string as Jekyll allows."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = value.split()
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise PostError(path, f"{key}: must be a list or a space-separated string, got {value!r}", _line_of(front, key))
+    seen: dict[str, None] = {}
+    for item in items:
+        if isinstance(item, (dict, list)) or item is None:
+            raise PostError(path, f"{key}: each entry must be a word or phrase, got {item!r}", _line_of(front, key))
+        word = clean_text(str(item)).strip()
+        if word:
+            seen.setdefault(word, None)
+    return tuple(seen)
+
+
+def _author(value: Any, fail) -> Author | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Author(clean_text(value).strip()) if value.strip() else None
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        email = value.get("email")
+        if email is not None and (not isinstance(email, str) or "@" not in email or any(c in email for c in "\r\n")):
+            raise fail("author", f"email is not an address: {email!r}")
+        return Author(clean_text(value["name"]).strip(), email)
+    raise fail("author", f"must be a name or a mapping with 'name' (and 'email'), got {value!r}")
+
+
+def _image(value: Any, url: str, fail) -> str | None:
+    if isinstance(value, dict):  # jekyll-seo-tag style: image: {path: …}
+        value = value.get("path") or value.get("url")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.strip().lower().startswith(("javascript:", "data:")):
+        raise fail("image", f"must be an image path or http(s) URL, got {value!r}")
+    return urljoin(url, quote_url(value.strip(), query=True))
+
+
+def _minutes(value: Any, fail) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 100_000:
+        raise fail("reading_time", f"must be a number of minutes, got {value!r}")
+    return max(1, round(value))
+
+
+def _extra(meta: dict[Any, Any], fail) -> dict[str, Any]:
+    """Unknown keys, kept as plain JSON-like values for templates.
+
+    YAML aliases can make a few lines refer to themselves or expand
+    exponentially ("billion laughs"): values are counted and nesting is bounded.
+    """
+    if meta.keys() <= _KNOWN:  # the usual case
+        return {}
+    budget = [10_000]
+
+    def plain(value: Any, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0 or depth > 20:
+            raise OverflowError
+        if isinstance(value, dict):
+            return {str(k): plain(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v, depth + 1) for v in value]
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        return clean_text(str(value))
+
+    extra = {}
+    for key, value in sorted(meta.items(), key=lambda kv: str(kv[0])):
+        if key not in _KNOWN:
+            try:
+                extra[str(key)] = plain(value, 0)
+            except OverflowError:
+                raise fail(str(key), "nests too deeply or expands too far (a YAML alias that refers to "
+                                     "itself?); simplify it") from None
+    return extra
+
+
+def _line_of(front: str, key: str) -> int | None:
+    """The file line of a top-level front matter key (front matter starts on line 2)."""
+    match = re.search(rf"^{re.escape(key)}\s*:", front, re.MULTILINE)
+    return front.count("\n", 0, match.start()) + 2 if match else None

@@ -1,0 +1,283 @@
+"""A post's Markdown made into HTML that is safe to hand to any feed reader or mail client.
+
+Three things happen to every piece of HTML, in one sanitizer pass: active
+content goes (scripts, handlers, iframes, forms, ``javascript:`` URLs), every
+URL becomes absolute against the post's own URL (readers and mail clients
+ignore ``xml:base``), and characters XML 1.0 forbids are dropped.  This is the
+expensive step of a build, so it runs only for posts that reach an output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+import regex
+
+from feeder.posts.cache import PostCache
+from feeder.config import Config
+from feeder.deadline import Expired, deadline
+from feeder.errors import PostError
+from feeder.posts.excerpt import truncate_html
+from feeder.posts.source import clean_text, decode, split_front_matter
+from feeder.posts.post import Post
+
+MORE = "<!--more-->"
+_PARALLEL_FROM = 32  # posts to render in one batch before forked workers pay for themselves
+RENDER_LIMIT = 10.0  # seconds one post may take to render (real posts take milliseconds)
+_URL_ATTRS = {"href", "src", "poster", "cite"}
+_SCHEMES = {"http", "https", "mailto", "tel"}
+_TAGS = (nh3.ALLOWED_TAGS - {"center"}) | {"picture", "source", "video", "audio", "track", "figure", "figcaption"}
+_ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+for _tag, _extra in {
+    "*": {"lang", "dir", "title", "class"},
+    "a": {"href", "hreflang", "title"},
+    "img": {"src", "srcset", "sizes", "alt", "width", "height", "loading"},
+    "source": {"src", "srcset", "sizes", "type", "media"},
+    "video": {"src", "poster", "controls", "width", "height", "muted", "loop", "playsinline"},
+    "audio": {"src", "controls", "loop"},
+    "track": {"src", "kind", "srclang", "label"},
+    "th": {"style"}, "td": {"style"},
+}.items():
+    _ATTRIBUTES.setdefault(_tag, set()).update(_extra)
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+_WORD = regex.compile(r"[^\s\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{P}]+")
+_TAG = re.compile(r"<[^>]*>")
+_FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A post with its HTML: full content, and the excerpt before any cutting."""
+
+    post: Post
+    html: str
+    excerpt_html: str
+    reading_time: int  # minutes
+
+    def excerpt(self, length: int) -> str:
+        return truncate_html(self.excerpt_html, length)
+
+
+def preload() -> None:
+    """Load Markdown and its extensions now, so that the first render does not pay for it.
+
+    Building the first converter imports the extensions and compiles their
+    patterns (~50 ms); later converters reuse both.  Publish calls this while
+    its parse workers run, when this process would otherwise wait.
+    """
+    _converter()
+
+
+def _converter() -> Any:
+    """A Markdown converter with the extensions posts may use.
+
+    The extensions are passed as objects: named by string, Markdown first scans
+    every installed package's entry points for the names (~15 ms a process).
+    """
+    import markdown
+    from markdown.extensions.abbr import AbbrExtension
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.def_list import DefListExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
+
+    extensions = [FencedCodeExtension(), TableExtension(), FootnoteExtension(), SaneListExtension(),
+                  DefListExtension(), AbbrExtension(), AttrListExtension(), MarkdownInHtmlExtension()]
+    return markdown.Markdown(extensions=extensions, output_format="html")
+
+
+class Renderer:
+    """Renders posts, reusing what it can: one Markdown converter, and HTML kept in *cache*.
+
+    The converter is built on first use (loading its extensions costs more than
+    rendering a post), and a post whose file bytes hash to what the cache saw is
+    not rendered again: an edit re-renders that post, not the whole feed.  With
+    *workers* > 1, a batch of at least :data:`_PARALLEL_FROM` posts to render
+    (archive pages, a first publish) is rendered on that many forked processes;
+    only a caller that runs no other thread may ask for that (publish does).
+    Close the renderer (or use it as a context manager) to stop them.
+    """
+
+    def __init__(self, config: Config, cache: PostCache | None = None, workers: int = 1,
+                 time_limit: float = RENDER_LIMIT) -> None:
+        self._config, self._cache, self._workers, self._time_limit = config, cache, workers, time_limit
+        self._md: Any = None
+        self._pool: Any = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()  # every map has returned, or the run is failing: nothing to wait for
+            self._pool.join()
+            self._pool = None
+
+    def markdown(self, source: str, base_url: str) -> str:
+        """Markdown to sanitized HTML with absolute URLs."""
+        if self._md is None:
+            self._md = _converter()
+        self._md.reset()
+        return sanitize(self._md.convert(clean_text(source)), base_url)
+
+    def render(self, post: Post) -> Rendered:
+        """Read the post's body again and render it; the file is the truth, not the cache."""
+        kept, body, digest = self._look_up(post)
+        return kept or self._keep([(self.render_body(post, body), digest)])[0]
+
+    def render_all(self, posts: list[Post], problems: list[PostError]) -> list[Rendered]:
+        """Render *posts* in order; one whose file went away or broke since it was parsed is
+        added to *problems* and left out, and the others still render."""
+        found = []
+        for post in posts:
+            try:
+                found.append((post, *self._look_up(post)))
+            except PostError as exc:
+                problems.append(exc)
+        fresh = iter(self._render_bodies([(post, body) for post, kept, body, _ in found if kept is None]))
+        done = []
+        for _post, kept, _body, digest in found:
+            item = kept or next(fresh)
+            if isinstance(item, PostError):
+                problems.append(item)
+            else:
+                done.append((item, None if kept else digest))
+        return self._keep(done)
+
+    def _look_up(self, post: Post) -> tuple[Rendered | None, str, bytes]:
+        """The post as the cache kept it rendered (or None, and its body to render), and its file's digest."""
+        try:
+            data = (self._config.posts_dir / post.path).read_bytes()
+        except OSError as exc:
+            raise PostError(post.path, f"cannot read: {exc.strerror}") from None
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        kept = self._cache.rendered(post.path, digest) if self._cache else None
+        if kept:
+            return Rendered(post, *kept), "", digest
+        _front, body, _line = split_front_matter(post.path, decode(post.path, data))
+        return None, body, digest
+
+    def _render_bodies(self, items: list[tuple[Post, str]]) -> list[Rendered | PostError]:
+        if len(items) < _PARALLEL_FROM or self._workers < 2:
+            return [self._render_or_report(post, body) for post, body in items]
+        if self._pool is None:
+            import multiprocessing
+
+            self.markdown("", self._config.site.url)  # built here once, the workers inherit the converter
+            context = multiprocessing.get_context("fork")
+            self._pool = context.Pool(self._workers, initializer=_worker_start, initargs=(self,))
+        return self._pool.map(_worker_render, items, chunksize=max(1, len(items) // (4 * self._workers)))
+
+    def _keep(self, done: list[tuple[Rendered, bytes | None]]) -> list[Rendered]:
+        """Store the newly rendered HTML (those with a digest) in the cache, in one commit."""
+        fresh = [(r.post.path, digest, r.html, r.excerpt_html, r.reading_time) for r, digest in done if digest]
+        if self._cache and fresh:
+            self._cache.keep_rendered(fresh)
+        return [rendered for rendered, _ in done]
+
+    def _render_or_report(self, post: Post, body: str) -> Rendered | PostError:
+        try:
+            return self.render_body(post, body)
+        except PostError as exc:
+            return exc
+
+    def render_body(self, post: Post, body: str) -> Rendered:
+        """*body* (the post's Markdown) rendered, within the time limit (see :mod:`feeder.deadline`)."""
+        try:
+            with deadline(self._time_limit):
+                return self._render_body(post, body)
+        except Expired:
+            raise PostError(post.path, f"Markdown took over {self._time_limit:g} s to render; look for a long run "
+                            "of unclosed brackets, asterisks or backticks") from None
+
+    def _render_body(self, post: Post, body: str) -> Rendered:
+        full = self.markdown(body.replace(MORE, "\n\n" + MORE + "\n\n", 1), post.url)
+        if post.excerpt:
+            excerpt = self.markdown(post.excerpt, post.url)
+        elif MORE in body:
+            excerpt = self.markdown(body.split(MORE, 1)[0], post.url)
+        else:
+            first = _FIRST_PARAGRAPH.search(full)
+            excerpt = first.group(0) if first else full
+        return Rendered(post, full, excerpt, post.reading_time or reading_minutes(full))
+
+
+_worker_renderer: list[Renderer] = []  # set once in each render worker process, never in the parent
+
+
+def _worker_start(renderer: Renderer) -> None:
+    renderer._pool = None  # the worker's copy only renders: it never forks, nor touches the cache
+    renderer._cache = None
+    _worker_renderer.append(renderer)
+
+
+def _worker_render(item: tuple[Post, str]) -> Rendered | PostError:
+    return _worker_renderer[0]._render_or_report(*item)
+
+
+def sanitize(fragment: str, base_url: str) -> str:
+    """Strip active content, make URLs absolute against *base_url*, drop XML-forbidden characters."""
+
+    def rewrite(tag: str, attr: str, value: str) -> str | None:
+        if attr in _URL_ATTRS:
+            return absolute_url(value, base_url)
+        if attr == "srcset":
+            return _srcset(value, base_url)
+        return value
+
+    cleaned = nh3.clean(
+        clean_text(fragment),
+        tags=_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=_ATTRIBUTES,
+        attribute_filter=rewrite,
+        url_schemes=_SCHEMES,
+        link_rel=None,
+        filter_style_properties={"text-align"},
+    )
+    return clean_text(cleaned).strip()  # again: the sanitizer decodes references such as &#1; into characters
+
+
+def absolute_url(value: str, base_url: str) -> str | None:
+    """*value* resolved against *base_url*; None for schemes a reader must never follow."""
+    url = urljoin(base_url, value.strip())
+    return url if urlsplit(url).scheme.lower() in _SCHEMES else None
+
+
+def _srcset(value: str, base_url: str) -> str | None:
+    candidates = []
+    for candidate in value.split(","):
+        parts = candidate.split()
+        if not parts:
+            continue
+        url = absolute_url(parts[0], base_url)
+        if url is None or urlsplit(url).scheme not in ("http", "https"):
+            continue
+        candidates.append(" ".join([url, *parts[1:]]))
+    return ", ".join(candidates) or None
+
+
+def plain_text(fragment: str) -> str:
+    """The visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def reading_minutes(fragment: str) -> int:
+    """Minutes to read: CJK at 500 characters a minute, other scripts at 220 words a minute."""
+    text = plain_text(fragment)
+    cjk = len(_CJK.findall(text))
+    words = len(_WORD.findall(text))
+    return max(1, math.ceil(cjk / 500 + words / 220))

@@ -1,0 +1,116 @@
+"""A post file's bytes: decoded, and split where its front matter ends.
+
+Jekyll's rules: the file starts with a ``---`` line, YAML follows until a ``---``
+(or ``...``) line, then the Markdown.  Files may be UTF-8 with or without a
+byte-order mark, with CRLF or CR line ends; every problem is a
+:class:`PostError` with the line, so the author knows where to look.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Any
+
+import yaml
+
+from feeder.errors import PostError
+from feeder.posts.plainyaml import load_plain
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_FENCE_BYTES = re.compile(rb"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+
+
+def clean_text(text: str) -> str:
+    """Drop the characters XML 1.0 forbids (and DEL): a feed with one is unreadable."""
+    return _FORBIDDEN.sub("", text)
+
+
+def decode(path: str, data: bytes, first_line: int = 1) -> str:
+    """UTF-8 (a byte-order mark is dropped), with CRLF and CR made LF."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + first_line
+        raise PostError(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                        "save the file as UTF-8", line) from None
+    # XML 1.0 forbids C0 controls: drop them here, once, so YAML accepts the front matter
+    # and the post is published without them rather than lost.
+    return clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
+    """Return (front matter, body, line where the body starts)."""
+    if not text.strip():
+        raise PostError(path, "empty file; a post needs front matter between '---' lines, then Markdown")
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        raise PostError(path, "no front matter: a post must start with a '---' line, then YAML, then '---'", 1)
+    end = _FENCE.search(rest)
+    if end is None:
+        raise PostError(path, "front matter is never closed: add a '---' line after the YAML", 1)
+    front = rest[: end.start()]
+    body_line = front.count("\n") + 3
+    return front, rest[end.end() + 1:], body_line
+
+
+def read_front_matter(path: str, data: bytes) -> tuple[str, int]:
+    """The front matter of a post file, decoded, and the line where its body starts.
+
+    Only the front matter is decoded here: decoding a whole 9 KB body costs as
+    much as parsing its YAML, and the body is decoded (and checked) anyway when
+    it is rendered, which happens only for posts that reach an output.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    if not data.strip():
+        raise PostError(path, "empty file; a post needs front matter between '---' lines, then Markdown")
+    first_end = data.find(b"\n")
+    if (data[:first_end] if first_end >= 0 else data).rstrip() != b"---":
+        raise PostError(path, "no front matter: a post must start with a '---' line, then YAML, then '---'", 1)
+    end = _FENCE_BYTES.search(data, first_end + 1)
+    if end is None:
+        raise PostError(path, "front matter is never closed: add a '---' line after the YAML", 1)
+    front = decode(path, data[first_end + 1:end.start()], first_line=2)
+    return front, data.count(b"\n", 0, end.end()) + 2
+
+
+def load_front_matter(path: str, front: str) -> dict[Any, Any]:
+    """The front matter's mapping: the plain shape read directly, anything else by YAML."""
+    try:
+        meta = (load_plain(front) or _load_yaml(front)) if front.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses (C1 controls)
+            line = front.count("\n", 0, exc.position) + 2
+            problem = f"character U+{exc.character:04X} is not allowed; remove it"
+        raise PostError(path, f"invalid YAML in front matter: {problem}", line) from None
+    except ValueError as exc:  # PyYAML builds timestamps itself: `date: 2025-02-30` raises ValueError
+        raise PostError(path, f"invalid date in front matter: {exc}", _bad_value_line(front)) from None
+    if not isinstance(meta, dict):
+        raise PostError(path, f"front matter must be a mapping of keys, got {type(meta).__name__}", 2)
+    return meta
+
+
+def _load_yaml(front: str) -> Any:
+    """Front matter beyond the plain shape: python-frontmatter's YAML handler (the C loader when present)."""
+    from frontmatter.default_handlers import YAMLHandler  # only loaded when a post needs it
+
+    return YAMLHandler().load(front)
+
+
+def _bad_value_line(front: str) -> int | None:
+    """The file line of the first single-line value PyYAML cannot construct (an impossible date)."""
+    for number, line in enumerate(front.split("\n"), start=2):
+        _, colon, value = line.partition(":")
+        if colon and value.strip():
+            try:
+                yaml.safe_load(value)
+            except ValueError:
+                return number
+            except yaml.YAMLError:
+                continue
+    return None

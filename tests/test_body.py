@@ -1,0 +1,256 @@
+"""The digest's HTML: inlined, absolute, sanitized, valid, and laid out right in a real browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import browser
+from conftest import REPO, SAMPLE_NOW
+from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
+from feeder.digest.body import email_excerpt
+from feeder.errors import ConfigError
+
+REQUIRE_TOOLS = bool(os.environ.get("FEEDER_REQUIRE_TOOLS"))  # set by .ci/run: CI never skips these
+VNU_JARS = [os.environ.get("FEEDER_VNU_JAR", ""), REPO / ".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"]
+DIGEST = "digest:\n  from: Test <digest@example.com>\n  unsubscribe_url: https://example.com/u?e={email}\n"
+
+
+class Elements(HTMLParser):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def all(self, name):
+        return [attrs for tag, attrs in self.tags if tag == name]
+
+
+@pytest.fixture
+def w50(sample_config) -> str:
+    return build_issue(sample_config, SAMPLE_NOW, "2025-W50").personalize(PLACEHOLDER_RECIPIENT)[0]
+
+
+def test_css_is_inlined_and_only_media_queries_stay(w50):
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", w50, re.DOTALL)
+    outside_comments = [s for s in styles if "@media" in s]
+    assert len(outside_comments) == 1
+    kept = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", outside_comments[0]).strip()
+    assert kept == "", f"rules outside @media were not inlined: {kept[:200]}"
+    assert "prefers-color-scheme: dark" in outside_comments[0] and "max-width: 620px" in outside_comments[0]
+    assert w50.index('<meta charset="utf-8">') < 1024  # the charset stays within the first 1024 bytes
+    doc = Elements(w50)
+    cells = doc.all("td")
+    assert cells and all("style" in c for c in cells)
+    assert all("font-size" in a.get("style", "") for a in doc.all("a") if "button" in (a.get("class") or ""))
+
+
+def test_email_structure(w50):
+    doc = Elements(w50)
+    html_tag = doc.all("html")[0]
+    assert html_tag["lang"] == "ja" and html_tag["dir"] == "ltr"
+    tables = doc.all("table")
+    assert tables and all(t.get("role") == "presentation" for t in tables)
+    assert "<!--[if mso]>" in w50 and "<!--[if !mso]><!-->" in w50
+    assert re.search(r'<div class="preheader" style="[^"]*display: none', w50)
+    assert "max-width: 600px" in w50
+    assert "2025年12月11日" in w50 and "ALLFORCES編集部" in w50 and "8分で読めます" in w50
+    assert "#最新ニュース" in w50
+    assert "https://allforces.example.com/digests/2025-W50.html" in w50  # web version
+    assert "https://allforces.example.com/unsubscribe?email=subscriber%40example.com" in w50
+    assert "Pandas &amp; Polars: &lt;DataFrame&gt; showdown" in w50  # titles escaped
+
+
+def test_every_url_is_absolute_and_every_image_has_alt(w50):
+    doc = Elements(w50)
+    urls = [a["href"] for a in doc.all("a")] + [i["src"] for i in doc.all("img")]
+    assert urls and all(re.match(r"https://", u) for u in urls), [u for u in urls if not u.startswith("https://")]
+    assert "https://allforces.example.com/notes/pandas-vs-polars/" in urls  # a custom permalink
+    images = doc.all("img")
+    assert images and all("alt" in i for i in images)
+    assert "https://cdn.allforces.example.com/og/feed-friendly-posts.png" in [i["src"] for i in images]
+
+
+def test_nothing_active_reaches_the_email(site):
+    site.write_config(DIGEST)
+    site.post("2025-12-10-evil.md", "title: Evil <b>post</b>\ndate: 2025-12-10 12:00", body=(
+        '<div onclick="steal()">Hello <a href="javascript:alert(1)">click</a> <img src="/x.png" onerror="steal()">'
+        '<script>alert(1)</script><iframe src="https://evil.example/"></iframe>'
+        '<form action="https://evil.example/"><input name="q"></form><video src="/v.mp4"></video>'
+        '<a href="/relative/">relative</a> <span class="button">styled?</span>'
+        '<img src="https://example.com/i.png" alt="chart"></div>\n\n<!--more-->\n\nRest.\n'))
+    issue = build_issue(site.config, SAMPLE_NOW)
+    body = issue.html.lower()
+    for bad in ("<script", "onclick", "onerror", "javascript:", "<iframe", "<form", "<input", "<video", "steal()"):
+        assert bad not in body, bad
+    assert "evil &lt;b&gt;post&lt;/b&gt;" in body
+    assert 'href="https://example.com/relative/"' in issue.html
+    assert '<img alt="" src="https://example.com/x.png"' in issue.html or 'src="https://example.com/x.png" alt=""' in issue.html
+    assert 'alt="chart"' in issue.html
+    assert 'class="button"' not in issue.html.split('class="excerpt"', 1)[1].split("</div>", 1)[0]
+
+
+def test_cjk_excerpts_are_cut_by_grapheme_never_mid_tag(site):
+    site.write_config(DIGEST + "  excerpt_length: 20\n", language="ja")
+    site.post("2025-12-10-ja.md", "title: 日本語\ndate: 2025-12-10 12:00",
+              body="これは**とても長い**日本語の段落で、👩‍👩‍👧‍👦家族の絵文字と、が゙のような結合文字を含みます。さらに続きます。\n")
+    issue = build_issue(site.config, SAMPLE_NOW)
+    excerpt = issue.html.split('class="excerpt"', 1)[1].split("</div>", 1)[0]
+    assert "これは<strong" in excerpt and "とても長い</strong>日本語の段落で、👩‍👩‍👧‍👦家族の…" in excerpt
+    assert "これはとても長い日本語の段落で、👩‍👩‍👧‍👦家族の…" in issue.text
+    assert email_excerpt("<p>one <em>two three</em> four</p>", 8) == "<p>one <em>two…</em></p>"
+
+
+def test_rtl_site(site):
+    site.write_config(DIGEST, language="ar")
+    site.post("2025-12-10-a.md", "title: مرحبا\ndate: 2025-12-10 12:00")
+    assert '<html lang="ar" dir="rtl">' in build_issue(site.config, SAMPLE_NOW).html
+
+
+def test_packaged_templates_are_the_repository_templates():
+    """templates/email/ is the one to edit; the package's folder is a link to it, so they cannot drift
+    (building a wheel copies the files through the link)."""
+    packaged = REPO / "feeder" / "templates" / "email"
+    assert packaged.is_symlink() and packaged.resolve() == (REPO / "templates" / "email").resolve()
+    assert sorted(p.name for p in packaged.iterdir()) == ["digest.html", "digest.txt"]
+
+
+def test_a_site_without_templates_uses_the_packaged_ones_and_may_override_one(site):
+    site.write_config(DIGEST)
+    site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
+    default = build_issue(site.config, SAMPLE_NOW)
+    assert "role=\"presentation\"" in default.html and "Read more" in default.text
+    (site.root / "mine").mkdir()
+    (site.root / "mine" / "digest.txt").write_text("{{ site.title }}: {% for i in items %}{{ i.title }}{% endfor %}\n")
+    site.write_config(DIGEST + "  templates: mine\n")
+    custom = build_issue(site.config, SAMPLE_NOW)
+    assert custom.text.strip() == "Test Site: A" and custom.html == default.html
+
+
+def test_templates_see_the_other_front_matter_keys_as_item_extra(site):
+    """README: any unknown front matter key is available to templates, as item.extra, read-only."""
+    (site.root / "mine").mkdir()
+    (site.root / "mine" / "digest.html").write_text(
+        "<!DOCTYPE html><html><body>{% for item in items %}<h2>{{ item.title }}</h2>"
+        "{% if item.extra.subtitle is defined %}<p class=sub>{{ item.extra.subtitle }}</p>{% endif %}"
+        "<p>{{ item.extra.get('series', {}).get('name', '-') }} {{ item.extra.get('parts', ())|join('/') }}</p>"
+        "{% endfor %}</body></html>\n")
+    (site.root / "mine" / "digest.txt").write_text(
+        "{% for item in items %}{{ item.title }}: {{ item.extra.subtitle|default('') }}\n{% endfor %}")
+    site.write_config(DIGEST + "  templates: mine\n")
+    site.post("2025-12-10-a.md", """title: A
+date: 2025-12-10 12:00
+subtitle: "Tom & Jerry <b>again</b>"
+series: {name: Weekly}
+parts: [1, 2]""")
+    site.post("2025-12-11-b.md", "title: B\ndate: 2025-12-11 12:00")
+    issue = build_issue(site.config, SAMPLE_NOW)
+    assert "<p class=\"sub\">Tom &amp; Jerry &lt;b&gt;again&lt;/b&gt;</p>" in issue.html  # autoescaped like any value
+    assert "<p>Weekly 1/2</p>" in issue.html and "<p>- </p>" in issue.html  # B has no extra keys
+    assert issue.text == "B: \nA: Tom & Jerry <b>again</b>\n"
+
+    from feeder.digest.body import item
+
+    extra = item(site.config, issue.posts[1], 100).extra
+    assert extra["series"]["name"] == "Weekly" and extra["parts"] == (1, 2)
+    with pytest.raises(TypeError):
+        extra["subtitle"] = "changed"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        extra["series"]["name"] = "changed"  # type: ignore[index]
+    assert issue.posts[1].post.extra["subtitle"] == "Tom & Jerry <b>again</b>"
+
+
+def test_template_errors_name_the_file_and_line(site):
+    (site.root / "mine").mkdir()
+    (site.root / "mine" / "digest.html").write_text("<p>\n{% for x in %}\n")
+    site.write_config(DIGEST + "  templates: mine\n")
+    site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
+    with pytest.raises(ConfigError, match=r"digest\.html:2: template error"):
+        build_issue(site.config, SAMPLE_NOW)
+
+
+def _vnu_jar() -> Path | None:
+    for candidate in VNU_JARS:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def test_sample_week_passes_the_nu_html_checker(w50, tmp_path):
+    jar, java = _vnu_jar(), shutil.which("java")
+    if not (jar and java):
+        if REQUIRE_TOOLS:
+            pytest.fail("java and vnu.jar are required (FEEDER_REQUIRE_TOOLS is set)")
+        pytest.skip("java or vnu.jar not installed (npm install --prefix .ci/vnu vnu-jar)")
+    page = tmp_path / "2025-W50.html"
+    page.write_text(w50, encoding="utf-8")
+    done = subprocess.run([java, "-jar", str(jar), "--format", "json", "--stdout", str(page)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    messages = json.loads(done.stdout)["messages"]
+    presentational = re.compile(r"The “(align|bgcolor|border|cellpadding|cellspacing|valign|width|height)” "
+                                r"attribute on the “(table|td|tr|th|img)” element is obsolete")
+    unexpected = [m for m in messages if not (m.get("subType") == "warning" and presentational.search(m["message"]))]
+    assert not unexpected, json.dumps(unexpected, ensure_ascii=False, indent=1)
+
+
+def test_chromium_dark_mode_is_dark_and_readable(w50):
+    _need_chromium()
+    light = browser.shoot(w50, 600, browser.artifacts() / "digest-2025-W50-600-light-check.png")
+    dark = browser.shoot(w50, 600, browser.artifacts() / "digest-2025-W50-600-dark.png", dark=True)
+    assert sum(browser.pixel(light.png, 5, 5)) > 600  # the page background: light grey by default
+    assert sum(browser.pixel(dark.png, 5, 5)) < 120  # and near black in dark mode
+    share, colours = browser.ink(dark.png, 600)
+    assert colours > 20  # text drawn on it, not a flat fill
+
+
+HOSTILE = """A very long word: Pneumonoultramicroscopicsilicovolcanoconiosis{long}
+
+<https://example.com/{long}>
+
+<img src="https://example.com/wide.png" width="1600" height="400" alt="wide">
+
+    a_very_long_line_of_code = "{long}"
+
+| a | b | c | d |
+|---|---|---|---|
+| {long} | x | y | z |
+"""
+
+
+@pytest.mark.parametrize("width", [600, 375])
+def test_chromium_renders_the_sample_week_without_overflow(w50, width):
+    _need_chromium()
+    shot = browser.shoot(w50, width, browser.artifacts() / f"digest-2025-W50-{width}.png")
+    assert shot.scroll_width <= width and shot.widest <= width, shot
+    assert shot.text > 500 and shot.height > 800
+    share, colours = browser.ink(shot.png, width)
+    assert share > 0.2 and colours > 20, (share, colours)  # not blank: background, cards, text
+
+
+def test_chromium_hostile_content_does_not_overflow_a_phone(site):
+    _need_chromium()
+    site.write_config(DIGEST + "  excerpt_length: 2000\n")
+    site.post("2025-12-10-wide.md", "title: Wide things\ndate: 2025-12-10 12:00\nexcerpt: |\n" +
+              "\n".join("  " + line for line in HOSTILE.format(long="x" * 300).splitlines()))
+    issue = build_issue(site.config, SAMPLE_NOW)
+    excerpt = issue.html.split('class="excerpt"', 1)[1]
+    assert "wide.png" in excerpt and "<pre" in excerpt and "<table" in excerpt and "x" * 300 in excerpt
+    shot = browser.shoot(issue.personalize("a@example.com")[0], 375, browser.artifacts() / "digest-hostile-375.png")
+    assert shot.scroll_width <= 375 and shot.widest <= 375, shot
+
+
+def _need_chromium() -> None:
+    if browser.chromium() is None:
+        if REQUIRE_TOOLS:
+            pytest.fail("chromium is required (FEEDER_REQUIRE_TOOLS is set)")
+        pytest.skip("chromium not installed (apt-get install chromium fonts-noto-cjk)")

@@ -1,0 +1,209 @@
+"""Markdown to safe HTML: sanitized, absolute URLs, XML-clean; excerpts and reading time."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import SAMPLE_POST
+from feeder.posts.render import Renderer, plain_text, reading_minutes, sanitize
+from feeder.posts.post import parse_post
+
+BASE = "https://example.com/blog/2025/01/02/post/"
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('<a href="../other/">x</a>', 'href="https://example.com/blog/2025/01/02/other/"'),
+    ('<a href="/about/">x</a>', 'href="https://example.com/about/"'),
+    ('<a href="sibling.html#top">x</a>', 'href="https://example.com/blog/2025/01/02/post/sibling.html#top"'),
+    ('<a href="https://other.example.org/a?b=1&amp;c=2">x</a>', 'href="https://other.example.org/a?b=1&amp;c=2"'),
+    ('<a href="//cdn.example.org/x">x</a>', 'href="https://cdn.example.org/x"'),
+    ('<a href="mailto:a@example.com">x</a>', 'href="mailto:a@example.com"'),
+    ('<img src="pic.png" alt="p">', 'src="https://example.com/blog/2025/01/02/post/pic.png"'),
+    ('<img src="a.png" srcset="a.png 1x, /b.png 2x">',
+     'srcset="https://example.com/blog/2025/01/02/post/a.png 1x, https://example.com/b.png 2x"'),
+    ('<picture><source srcset="s.webp 640w" type="image/webp"></picture>',
+     'srcset="https://example.com/blog/2025/01/02/post/s.webp 640w"'),
+    ('<video src="v.mp4" poster="p.jpg"></video>', 'poster="https://example.com/blog/2025/01/02/post/p.jpg"'),
+    ('<video src="v.mp4" poster="p.jpg"></video>', 'src="https://example.com/blog/2025/01/02/post/v.mp4"'),
+])
+def test_urls_become_absolute_against_the_post_url(source: str, expected: str) -> None:
+    assert expected in sanitize(source, BASE)
+
+
+@pytest.mark.parametrize("source, gone", [
+    ("<p>a<script>alert(1)</script>b</p>", ["script", "alert"]),
+    ('<p onclick="steal()" onmouseover="x()">a</p>', ["onclick", "onmouseover", "steal"]),
+    ('<img src="x.png" onerror="steal()">', ["onerror", "steal"]),
+    ('<a href="javascript:alert(1)">a</a>', ["javascript"]),
+    ('<a href=" JaVaScRiPt:alert(1)">a</a>', ["javascript", "JaVaScRiPt", "alert"]),
+    ('<a href="data:text/html,<script>x</script>">a</a>', ["data:", "script"]),
+    ('<img src="x.png" srcset="javascript:alert(1) 2x">', ["javascript", "srcset"]),
+    ('<iframe src="https://evil.example/"></iframe>', ["iframe", "evil"]),
+    ('<form action="/steal"><input name="pw"><button>go</button></form>', ["form", "input", "steal"]),
+    ("<style>body{display:none}</style><p>x</p>", ["style", "display"]),
+    ('<object data="x.swf"></object><embed src="y.swf">', ["object", "embed", "swf"]),
+    ('<p style="position:fixed">x</p>', ["style", "position"]),
+    ("<p>a<!-- secret -->b<!--more--></p>", ["<!--", "secret"]),
+])
+def test_active_content_is_removed(source: str, gone: list[str]) -> None:
+    cleaned = sanitize(source, BASE)
+    for word in gone:
+        assert word not in cleaned, cleaned
+
+
+def test_forbidden_xml_characters_are_removed() -> None:
+    cleaned = sanitize("<p>a\x00b\x01c\x08d\x0be\x0cf\x1fg\x7fh\ufffei\ufffftab\tok</p>", BASE)
+    assert cleaned == "<p>abcdefghitab\tok</p>"
+    ET.fromstring(f"<root>{cleaned}</root>")  # now legal XML
+
+
+def test_character_references_to_forbidden_characters_are_removed() -> None:
+    cleaned = sanitize('<p>a&#1;b&#x1b;c&#xFFFE;d <img alt="x&#2;y" src="p.png"></p>', BASE)
+    assert cleaned == '<p>abcd <img alt="xy" src="https://example.com/blog/2025/01/02/post/p.png"></p>'
+
+
+def render(site, name: str, text: str):
+    post = parse_post(name, text.encode(), site.config)
+    site.post(name, raw=text.encode())
+    return Renderer(site.config).render(post)
+
+
+def test_markdown_features(site) -> None:
+    out = render(site, "2025-01-02-md.md", """---
+title: Markdown
+---
+## Heading
+
+```python
+print("<hi>")
+```
+
+| a | b |
+|---|--:|
+| 1 | 2 |
+
+Text with a note.[^1]
+
+- one
+- two
+
+[rel](../x/) ![img](pic.png)
+
+[^1]: The note.
+""")
+    html = out.html
+    assert "<h2>Heading</h2>" in html
+    assert '<pre><code class="language-python">print("&lt;hi&gt;")\n</code></pre>' in html
+    assert "<table>" in html and '<td style="text-align:right">2</td>' in html
+    assert 'class="footnote"' in html and "The note." in html
+    assert "<li>one</li>" in html
+    assert 'href="https://example.com/blog/2025/01/02/x/"' in html
+    assert 'src="https://example.com/blog/2025/01/02/md/pic.png"' in html
+
+
+def test_sample_excerpt_is_rendered_markdown(site) -> None:
+    out = render(site, SAMPLE_POST.name, SAMPLE_POST.read_text(encoding="utf-8"))
+    assert out.excerpt_html == "<p><strong>Meta Llama 4、一般公開で性能向上</strong>について詳細に分析します。</p>"
+    assert "**" not in out.excerpt(300)
+    assert out.reading_time == 8  # from front matter
+    assert out.html.startswith("<p>Meta Llama 4、性能向上で何が変わる？</p>")
+
+
+def test_excerpt_is_the_text_before_more(site) -> None:
+    out = render(site, "2025-01-02-more.md", "---\ntitle: M\n---\nFirst *part*.\n\nStill first.\n\n<!--more-->\n\nRest.\n")
+    assert out.excerpt_html == "<p>First <em>part</em>.</p>\n<p>Still first.</p>"
+    assert "Rest." in out.html and "<!--" not in out.html
+
+
+def test_excerpt_is_the_first_paragraph_otherwise(site) -> None:
+    out = render(site, "2025-01-02-first.md", "---\ntitle: F\n---\n# Title\n\nFirst para.\n\nSecond para.\n")
+    assert out.excerpt_html == "<p>First para.</p>"
+
+
+def test_front_matter_excerpt_wins_and_is_sanitized(site) -> None:
+    out = render(site, "2025-01-02-ex.md",
+                 '---\nexcerpt: "See [this](rel/) <script>x()</script>"\n---\nBody.\n\n<!--more-->\n\nMore.\n')
+    assert out.excerpt_html == '<p>See <a href="https://example.com/blog/2025/01/02/ex/rel/">this</a> </p>'
+
+
+def test_body_html_is_sanitized(site) -> None:
+    out = render(site, "2025-01-02-raw.md", '---\ntitle: R\n---\n<div onclick="x()">raw <iframe src="e"></iframe>'
+                                           '<script>alert(1)</script></div>\n\nText ]]> end \x07\n')
+    assert "onclick" not in out.html and "iframe" not in out.html and "script" not in out.html
+    assert "Text ]]&gt; end" in out.html and "\x07" not in out.html
+
+
+def test_render_reports_a_file_gone_missing(site) -> None:
+    from feeder.errors import PostError
+
+    post = parse_post("2025-01-02-gone.md", b"---\ntitle: G\n---\nx\n", site.config)
+    with pytest.raises(PostError, match="2025-01-02-gone.md: cannot read"):
+        Renderer(site.config).render(post)
+
+
+@pytest.mark.parametrize("text, minutes", [
+    ("word " * 220, 1),
+    ("word " * 221, 2),
+    ("word " * 1000, 5),
+    ("日本語" * 500, 3),  # 1500 characters at 500 a minute
+    ("語" * 1000 + " word" * 220, 3),
+    ("", 1),
+])
+def test_reading_minutes(text: str, minutes: int) -> None:
+    assert reading_minutes(f"<p>{text}</p>") == minutes
+
+
+def test_reading_time_computed_when_not_in_front_matter(site) -> None:
+    out = render(site, "2025-01-02-rt.md", "---\ntitle: R\n---\n" + "word " * 700 + "\n")
+    assert out.reading_time == 4
+
+
+def test_plain_text() -> None:
+    assert plain_text("<p>a &amp; <b>b</b></p>\n<p>c&nbsp;d</p>") == "a & b c d"  # entities decoded, all whitespace (NBSP too) collapsed
+
+
+def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site) -> None:
+    """Archive pages and first publishes render many posts at once; forked workers share the work."""
+    from feeder.posts.render import _PARALLEL_FROM
+
+    posts = []
+    for n in range(_PARALLEL_FROM + 8):
+        text = (f"---\ntitle: Post {n}\ndate: 2025-01-01 00:{n:02d}:00 +0000\n---\n"
+                f"Intro {n} with a [link](../other/) and `code`.\n\n<!--more-->\n\n## Part\n\n| a | b |\n|---|---|\n| {n} | x |\n")
+        name = f"2025-01-01-post-{n}.md"
+        site.post(name, raw=text.encode())
+        posts.append(parse_post(name, text.encode(), site.config))
+    problems: list = []
+    with Renderer(site.config, workers=2) as parallel:
+        shared = parallel.render_all(posts, problems)
+        assert parallel._pool is not None  # the batch went to the workers
+    alone = Renderer(site.config).render_all(posts, problems)
+    assert problems == []
+    assert [(r.post, r.html, r.excerpt_html, r.reading_time) for r in shared] == \
+        [(r.post, r.html, r.excerpt_html, r.reading_time) for r in alone]
+    assert 'href="https://example.com/blog/2025/01/01/other/"' in shared[0].html
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_post_that_renders_too_slowly_is_reported_and_the_others_render(site, workers) -> None:
+    """Python-Markdown is quadratic on long runs of '[': such a post must not stall the run."""
+    from feeder.posts.render import _PARALLEL_FROM
+
+    posts = []
+    for n in range(_PARALLEL_FROM + 1):
+        body = "[" * 6000 if n == 3 else f"Post {n}.\n"
+        name = f"2025-01-01-post-{n}.md"
+        text = f"---\ntitle: Post {n}\n---\n{body}"
+        site.post(name, raw=text.encode())
+        posts.append(parse_post(name, text.encode(), site.config))
+    problems: list = []
+    started = time.perf_counter()
+    with Renderer(site.config, workers=workers, time_limit=0.3) as renderer:
+        rendered = renderer.render_all(posts, problems)
+    assert time.perf_counter() - started < 3  # rendering it in full takes about 4 s
+    assert [str(p) for p in problems] == ["2025-01-01-post-3.md: Markdown took over 0.3 s to render; "
+                                          "look for a long run of unclosed brackets, asterisks or backticks"]
+    assert [r.post.path for r in rendered] == [p.path for p in posts if p.path != "2025-01-01-post-3.md"]
