@@ -174,7 +174,7 @@ def digest(config, now, ui, week: str | None, out: Path | None) -> int:
     A week with no published posts writes nothing and says so (exit 0). Invalid
     posts are reported as for publish (exit 1); the digest is still written.
     """
-    from feeder.digest.issue import write_digest
+    from feeder.digest.files import write_digest
 
     result = write_digest(config, now, week, out)
     if result.issue is None:

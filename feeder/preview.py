@@ -71,7 +71,7 @@ class Preview:
         return _page(404, "Not found", "<p>Nothing here. <a href=\"/\">All weeks</a></p>")
 
     def _index(self, now: datetime) -> Response:
-        from feeder.digest.issue import weeks_with_posts
+        from feeder.digest.files import weeks_with_posts
 
         due = last_complete_week(now, self.config)
         current = week_of(now, self.config)
@@ -122,7 +122,8 @@ class Preview:
         from feeder.posts.render import Renderer
         from feeder.errors import PostError
         from feeder.feeds.plan import plan
-        from feeder.feeds.publish import build_output, state_cache
+        from feeder.feeds.publish import build_output
+        from feeder.posts.cache import state_cache
 
         with state_cache(self.config) as cache:
             collection = collect(self.config, now, cache)

@@ -98,7 +98,7 @@ class Runner:
         slot = digest_due(now, self.config, self.handled, self.not_before)
         if slot is None:
             return
-        from feeder.digest.issue import last_complete_week
+        from feeder.digest.weeks import last_complete_week
 
         week = last_complete_week(slot, self.config)
         log.info("digest for %s due since %s", week, slot.astimezone(self.config.site.timezone).isoformat())

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from feeder.posts.cache import PostCache
 from feeder.config import Config
-from feeder.feeds.publish import publish, state_cache
+from feeder.feeds.publish import publish
+from feeder.posts.cache import state_cache
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

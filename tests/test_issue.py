@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeder.digest.issue import PLACEHOLDER_RECIPIENT, SIZE_LIMIT, build_issue, weeks_with_posts
+from feeder.digest.files import weeks_with_posts
+from feeder.digest.issue import PLACEHOLDER_RECIPIENT, SIZE_LIMIT, build_issue
 from feeder.digest.body import UNSUBSCRIBE_TOKEN
 
 from conftest import SAMPLE_NOW

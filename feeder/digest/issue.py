@@ -1,17 +1,12 @@
 """The weekly digest: which posts a week holds, and the issue made of them.
 
 :func:`build_issue` selects the published posts of one week (half-open, on the
-site's wall clock; see :mod:`feeder.weeks`), renders them once into HTML and
+site's wall clock; see :mod:`feeder.digest.weeks`), renders them once into HTML and
 text with a token where the unsubscribe URL goes, and keeps the HTML under
 Gmail's clipping limit by shortening excerpts and then dropping the oldest
 items.  :meth:`Issue.personalize` then costs two string replacements per
-recipient, so sending to ten thousand people never re-renders anything.
-
-The issue's web version, ``<output_dir>/digests/<week>.html`` (the page every
-email links to), is :meth:`Issue.public`: the same HTML with an unsubscribe
-link that names nobody, since anyone may read it.  ``feeder send`` writes it
-before the first message goes out (:func:`write_web_version`), so the link
-works under cron or ``feeder run`` without a ``feeder digest``.
+recipient, so sending to ten thousand people never re-renders anything.  The issue's
+web version and ``feeder digest``'s files are :mod:`feeder.digest.files`.
 """
 
 from __future__ import annotations
@@ -23,18 +18,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
-from feeder.atomic import write_if_changed
+from feeder.posts.cache import state_cache
 from feeder.posts.collection import collect
 from feeder.config import Config
 from feeder.posts.render import Rendered, Renderer
 from feeder.digest.body import UNSUBSCRIBE_TOKEN, render
 from feeder.errors import PostError
 from feeder.i18n import format_date
-from feeder.feeds.publish import state_cache
-from feeder.digest.weeks import iso_week_bounds, last_complete_week, resolve, week_of
+from feeder.digest.weeks import iso_week_bounds, resolve
 
-__all__ = ["Issue", "build_issue", "compose", "iso_week_bounds", "last_complete_week", "write_digest",
-           "write_web_version", "weeks_with_posts", "SIZE_LIMIT", "PLACEHOLDER_RECIPIENT"]
+__all__ = ["Issue", "build_issue", "compose", "SIZE_LIMIT", "PLACEHOLDER_RECIPIENT"]
 
 log = logging.getLogger(__name__)
 SIZE_LIMIT = 102 * 1000  # bytes of HTML; Gmail clips a message body above ~102 KB behind "View entire message"
@@ -152,55 +145,3 @@ def _headroom(config: Config, body: str) -> int:
         return 0
     longest = len(html.escape(config.digest.unsubscribe_url)) + 3 * MAX_ADDRESS
     return body.count(UNSUBSCRIBE_TOKEN) * max(0, longest - len(UNSUBSCRIBE_TOKEN))
-
-
-@dataclass(frozen=True)
-class DigestFiles:
-    week: str
-    issue: Issue | None  # None: the week has no posts, nothing was written
-    paths: tuple[Path, ...] = ()  # the .html, .txt and .eml
-    written: tuple[Path, ...] = ()  # those whose bytes changed
-
-
-def web_version_path(config: Config, week: str) -> Path:
-    """Where the page :attr:`Issue.web_url` links to is written: the site's URL maps to ``output_dir``."""
-    return config.output_dir / "digests" / f"{week}.html"
-
-
-def write_web_version(config: Config, issue: Issue) -> Path:
-    """Publish *issue*'s web version (just the HTML: nothing personal, nothing for editors only)."""
-    path = web_version_path(config, issue.week)
-    if write_if_changed(path, issue.public()[0].encode()):
-        log.info("wrote %s", path)
-    return path
-
-
-def write_digest(config: Config, now: datetime, week: str | None = None, out: Path | None = None) -> DigestFiles:
-    """Write ``<week>.html`` and ``.txt`` (the web copies) and ``.eml`` (addressed to a placeholder) into *out*.
-
-    Default *out* is ``<output_dir>/digests/``, which makes the HTML the issue's web version,
-    byte for byte what ``feeder send`` publishes there.
-    """
-    from feeder.digest.message import build_message
-
-    label = resolve(week, now, config)
-    issue = build_issue(config, now, label)
-    if issue is None:
-        return DigestFiles(label, None)
-    folder = out if out is not None else web_version_path(config, label).parent
-    body_html, body_text = issue.public()
-    message = build_message(config, issue, PLACEHOLDER_RECIPIENT, now=now)
-    files = {folder / f"{label}.html": body_html.encode(), folder / f"{label}.txt": body_text.encode(),
-             folder / f"{label}.eml": message.as_bytes()}
-    written = tuple(path for path, data in files.items() if write_if_changed(path, data))
-    return DigestFiles(label, issue, tuple(files), written)
-
-
-def weeks_with_posts(config: Config, now: datetime) -> list[tuple[str, int]]:
-    """Every week that has published posts at *now*, newest first, with its post count."""
-    counts: dict[str, int] = {}
-    with state_cache(config) as cache:
-        for row in collect(config, now, cache).published:
-            label = week_of(datetime.fromtimestamp(row.timestamp, config.site.timezone), config)
-            counts[label] = counts.get(label, 0) + 1
-    return sorted(counts.items(), reverse=True)

@@ -62,10 +62,6 @@ class PublishResult:
     websub: PingReport | None = None  # what the hub was told, when one is configured and a feed changed
 
 
-def state_cache(config: Config) -> PostCache:
-    return PostCache(config.state_dir / "cache.sqlite", config.fingerprint)
-
-
 def publish(config: Config, now: datetime, *, strict: bool = False, wait: float = 60.0,
             poster: Poster | None = None) -> PublishResult:
     """Write every configured output for the posts published at *now*; *poster* sends WebSub pings."""

@@ -26,6 +26,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from feeder.config import Config
+from feeder.digest.issue import Issue
 from feeder.mail.recipients import Recipient
 
 PARALLEL_FROM = 200  # recipients; below this, building in-process is faster
@@ -33,7 +34,7 @@ CHUNK = 16  # messages per task: amortises the round trip to a worker
 WINDOW = 8  # chunks in flight: enough to keep the workers busy, bounded memory
 MAX_WORKERS = 4
 
-Compose = Callable[..., EmailMessage]  # feeder.message.build_message's signature
+Compose = Callable[..., EmailMessage]  # feeder.digest.message.build_message's signature
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Job:
     """Everything a message needs besides its recipient (sent once to each worker)."""
 
     config: Config
-    issue: Any
+    issue: Issue
     now: datetime
     week: str
     round: int  # --force rounds so far: each round gets fresh Message-IDs

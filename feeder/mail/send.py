@@ -14,7 +14,7 @@ without the posts still to come.  Before the first message the issue's web
 version, which every message links to, is written to ``<output_dir>/digests/``.
 
 Messages are built from the issue rendered once, a bounded window ahead of
-the sender (by worker processes for long lists, see :mod:`feeder.outbox`), so
+the sender (by worker processes for long lists, see :mod:`feeder.mail.outbox`), so
 memory does not grow with the list.  Permanent refusals are reported and the rest still go
 out; after ``smtp.max_consecutive_failures`` failures in a row the server is
 clearly not working and the run stops — the next run picks up where it ended.
@@ -29,9 +29,13 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from feeder.config import Config
+from feeder.digest.files import write_web_version
+from feeder.digest.issue import Issue, build_issue
+from feeder.digest.message import build_message, sender_of
+from feeder.digest.weeks import iso_week_bounds, resolve
 from feeder.errors import ConfigError
 from feeder.mail.ledger import open_ledger, read_ledger
 from feeder.mail.smtp import Outcome
@@ -125,13 +129,9 @@ def send(config: Config, now: datetime, *, sender: Sender, week: str | None = No
     A week that has not ended by *now* is refused (a :class:`ConfigError`, also for a dry run)
     unless *force*; a test send (*to*) may proof it any time.
 
-    Long lists are built by spawned worker processes (see :mod:`feeder.outbox`): a script that
+    Long lists are built by spawned worker processes (see :mod:`feeder.mail.outbox`): a script that
     calls this must guard its top level with ``if __name__ == "__main__":``, or pass ``workers=1``.
     """
-    from feeder.digest.issue import build_issue
-    from feeder.digest.message import build_message
-    from feeder.digest.weeks import iso_week_bounds, resolve
-
     label = resolve(week, now, config)  # a ConfigError for a bad label, before anything else
     end = iso_week_bounds(label, config)[1]
     if end > now and to is None and not force:
@@ -143,12 +143,12 @@ def send(config: Config, now: datetime, *, sender: Sender, week: str | None = No
                       dry_run=dry_run, to=to, force=force, wait=wait, workers=workers)
 
 
-def send_issue(config: Config, issue: Any, now: datetime, *, week: str, sender: Sender, compose: Compose,
+def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str, sender: Sender, compose: Compose,
                dry_run: bool = False, to: str | None = None, force: bool = False, wait: float = 0.0,
                workers: int | None = None) -> SendResult:
     """Deliver an already built *issue* (``None``: an empty week) with *compose* making each message.
 
-    *workers*: processes building messages (default: one per core for long lists; see feeder.outbox).
+    *workers*: processes building messages (default: one per core for long lists; see feeder.mail.outbox).
     """
     result = SendResult(week, dry_run=dry_run, test_to=to)
     if issue is None:
@@ -170,8 +170,6 @@ def send_issue(config: Config, issue: Any, now: datetime, *, week: str, sender: 
         if todo:
             result.size = len(compose(config, issue, todo[0].formatted, now=now).as_bytes())
         return result
-
-    from feeder.digest.issue import write_web_version
 
     result.web_version = write_web_version(config, issue)  # before any message links to it
     with open_ledger(config.state_dir, week, wait) as ledger:
@@ -207,7 +205,7 @@ def send_issue(config: Config, issue: Any, now: datetime, *, week: str, sender: 
     return result
 
 
-def _test_send(config: Config, issue: Any, now: datetime, result: SendResult, sender: Sender,
+def _test_send(config: Config, issue: Issue, now: datetime, result: SendResult, sender: Sender,
                compose: Compose, envelope_from: str, to: str) -> SendResult:
     """``--to``: one copy marked [TEST] to one address; the ledger is neither read nor written."""
     try:
@@ -231,7 +229,5 @@ def _test_send(config: Config, issue: Any, now: datetime, result: SendResult, se
 
 def _envelope_from(config: Config) -> str:
     """The bare address of ``digest.from``, checked before anything is built or sent."""
-    from feeder.digest.message import sender_of
-
     return parseaddr(sender_of(config))[1]
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from feeder import toolchain
+from feeder.config import Config
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,6 +47,11 @@ class Row(NamedTuple):
     error: str | None  # JSON of a PostError (message, line), when the file is unusable
     tags: str = ""  # the post's tags joined by LABEL_SEPARATOR: per-tag feeds select without full records
     categories: str = ""
+
+
+def state_cache(config: Config) -> PostCache:
+    """The site's cache, in its state folder (a context manager: ``with state_cache(config) as cache``)."""
+    return PostCache(config.state_dir / "cache.sqlite", config.fingerprint)
 
 
 class PostCache:
