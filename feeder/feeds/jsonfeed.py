@@ -15,7 +15,7 @@ from typing import Any
 from feeder.config import Config
 from feeder.posts.render import Rendered, plain_text
 from feeder.dates import rfc3339
-from feeder.feeds.plan import FeedContext
+from feeder.feeds.context import FeedContext
 
 VERSION = "https://jsonfeed.org/version/1.1"
 

@@ -22,20 +22,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from feeder import toolchain
 from feeder.atomic import locked, write_if_changed
-from feeder.posts.cache import PostCache, Row, Signature, recovering
-from feeder.posts.collection import Collection, collect, scan
 from feeder.config import Config
 from feeder.errors import FeederError, PostError
-from feeder.feeds.plan import Output, OutputState, plan
+from feeder.feeds import rss_atom
+from feeder.feeds.context import Kind
+from feeder.feeds.jsonfeed import build_json
+from feeder.feeds.plan import Output, plan
+from feeder.feeds.rss_atom import build_atom, build_rss
+from feeder.feeds.state import OutputState
+from feeder.feeds.stylesheet import build_stylesheet
+from feeder.feeds.websub import PingReport, Poster, http_post, ping
+from feeder.posts import render
+from feeder.posts.cache import PostCache, Row, Signature, recovering
+from feeder.posts.collection import Collection, collect, scan
+from feeder.posts.render import Rendered, Renderer
 from feeder.posts.source import decode, split_front_matter
-
-if TYPE_CHECKING:
-    from feeder.posts.render import Rendered, Renderer
-    from feeder.feeds.websub import PingReport, Poster
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +102,6 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
         pending = list(dict.fromkeys(state.pending_pings + changed))
         state.pending_pings = []
         if config.feeds.websub_hub and pending:
-            from feeder.feeds.websub import http_post, ping
-
             result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
             state.pending_pings = result.websub.failed
         # Rendered HTML is kept for the posts most likely to render again: the newest.
@@ -125,11 +127,9 @@ def _inputs_key(config: Config, scanned: dict[str, Signature]) -> str:
 
 
 def _load_renderer() -> None:
-    """Import what rendering needs: when many posts changed, some will be rendered."""
-    from feeder.posts.render import preload
-    from feeder.feeds.rss_atom import build  # noqa: F401
-
-    preload()
+    """Load what rendering needs: when many posts changed, some will be rendered."""
+    render.preload()
+    rss_atom.preload()
 
 
 def _plan(config: Config, published: list[Row], state: OutputState
@@ -191,8 +191,6 @@ class _Renders:
 def _write(config: Config, collection: Collection, cache: PostCache, stale: list[tuple[Output, str]],
            state: OutputState, result: PublishResult) -> list[str]:
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
-    from feeder.posts.render import Renderer  # Markdown, the sanitizer and feedgen load only when something renders
-
     changed: list[str] = []
     with Renderer(config, cache, workers=os.cpu_count() or 1) as renderer:  # publish runs no other thread now
         renders = _Renders(collection, renderer, [output for output, _ in stale])
@@ -212,19 +210,15 @@ def _write(config: Config, collection: Collection, cache: PostCache, stale: list
 
 def build_output(config: Config, output: Output, items: list[Rendered]) -> bytes:
     """The bytes of one planned output, its posts already rendered (*items*, in its rows' order)."""
-    if output.kind == "xsl":
-        from feeder.feeds.stylesheet import build_stylesheet
-
+    if output.kind is Kind.XSL:
         return build_stylesheet(config)
-    if output.kind == "index":
+    if output.kind is Kind.INDEX:
         return (json.dumps(output.data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    if output.kind == "json":
-        from feeder.feeds.jsonfeed import build_json
+    assert output.context is not None  # every feed output is planned with its context
+    return _FEED_BUILDERS[output.kind](config, items, output.context)
 
-        return build_json(config, items, output.context)
-    from feeder.feeds.rss_atom import build
 
-    return build(output.kind, config, items, output.path, output.context)
+_FEED_BUILDERS = {Kind.RSS: build_rss, Kind.ATOM: build_atom, Kind.JSON: build_json}
 
 
 def _remove(output_dir: Path, orphans: list[str], state: OutputState, result: PublishResult) -> None:

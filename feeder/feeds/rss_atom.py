@@ -15,21 +15,24 @@ newest entry's, never the build time, so identical posts give identical bytes.
 
 from __future__ import annotations
 
+import importlib
 import re
 import uuid
 from datetime import datetime, timezone
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING
 
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedGenerator
-from lxml import etree
+from feedgen.ext.base import BaseEntryExtension, BaseExtension  # feedgen's base classes: no lxml, under 1 ms
 
 from feeder.feeds.archive import HISTORY_NS
 from feeder.config import Author, Config
 from feeder.posts.render import Rendered
 from feeder.posts.enclosures import Enclosure
-from feeder.feeds.plan import FeedContext
+from feeder.feeds.context import FeedContext
 from feeder.feeds.stylesheet import with_stylesheet
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
+    from lxml import etree
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # an empty feed's date: fixed, not now()
 # The W3C validator wants character references, not &amp;/&lt;, in RSS plain-text elements.
@@ -37,10 +40,6 @@ _PLAIN_RSS = re.compile(rb"(<(title|category|dc:creator)>)(.*?)(</\2>)", re.DOTA
 _HEX = {b"&amp;": b"&#x26;", b"&lt;": b"&#x3C;", b"&gt;": b"&#x3E;"}
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
-
-
-def feed_url(config: Config, path: str) -> str:
-    return urljoin(config.site.url, path)
 
 
 # Ids kept as they are in Atom: http(s) URLs, tag: URIs and URNs, each only when it is
@@ -69,20 +68,20 @@ def newest(items: list[Rendered]) -> datetime:
     return max((r.post.updated or r.post.date for r in items), default=_EPOCH)
 
 
-def build(kind: str, config: Config, items: list[Rendered], path: str, context: FeedContext | None = None) -> bytes:
-    """The feed document of *kind* ("rss" or "atom") served at *path* under the site."""
-    return {"rss": build_rss, "atom": build_atom}[kind](config, items, path, context)
+def preload() -> None:
+    """Load feedgen and lxml now (publish does it while its parse workers run)."""
+    importlib.import_module("feedgen.feed")
 
 
-def build_rss(config: Config, items: list[Rendered], path: str, context: FeedContext | None = None) -> bytes:
-    context = context or FeedContext(feed_url(config, path), config.site.title)
+def build_rss(config: Config, items: list[Rendered], context: FeedContext) -> bytes:
+    """The RSS 2.0 document that *context* describes, listing *items* in their order."""
     fg = _generator(config, items, context, rss=True)
     xml = fg.rss_str(pretty=True)
     return with_stylesheet(_PLAIN_RSS.sub(lambda m: m[1] + _hex_refs(m[3]) + m[4], xml), context.stylesheet)
 
 
-def build_atom(config: Config, items: list[Rendered], path: str, context: FeedContext | None = None) -> bytes:
-    context = context or FeedContext(feed_url(config, path), config.site.title)
+def build_atom(config: Config, items: list[Rendered], context: FeedContext) -> bytes:
+    """The Atom 1.0 document that *context* describes, listing *items* in their order."""
     return with_stylesheet(_generator(config, items, context, rss=False).atom_str(pretty=True), context.stylesheet)
 
 
@@ -97,6 +96,8 @@ class _Extras(BaseExtension):
         return {**({"fh": HISTORY_NS} if self.archive else {}), **({"media": MEDIA_NS} if self.media else {})}
 
     def _extend(self, parent: etree._Element, link: str) -> None:
+        from lxml import etree  # loaded with feedgen, only when a feed is built
+
         for rel, href in self.links:
             etree.SubElement(parent, link, rel=rel, href=href)
         if self.archive:
@@ -123,12 +124,16 @@ class _EntryExtras(BaseEntryExtension):
     enclosure: Enclosure | None = None
 
     def extend_rss(self, item: etree._Element) -> etree._Element:
+        from lxml import etree
+
         if self.enclosure:  # RSS requires length: 0 when unknown (RSS Best Practices Profile)
             etree.SubElement(item, "enclosure", url=self.enclosure.url, length=str(self.enclosure.length),
                              type=self.enclosure.type)
         return self._thumbnail(item)
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
+        from lxml import etree
+
         if self.enclosure:  # Atom's length is optional: left out when unknown
             link = etree.SubElement(entry, "link", rel="enclosure", href=self.enclosure.url, type=self.enclosure.type)
             if self.enclosure.length:
@@ -136,12 +141,16 @@ class _EntryExtras(BaseEntryExtension):
         return self._thumbnail(entry)
 
     def _thumbnail(self, entry: etree._Element) -> etree._Element:
+        from lxml import etree
+
         if self.thumbnail:
             etree.SubElement(entry, f"{{{MEDIA_NS}}}thumbnail", url=self.thumbnail)
         return entry
 
 
 def _generator(config: Config, items: list[Rendered], context: FeedContext, rss: bool) -> FeedGenerator:
+    from feedgen.feed import FeedGenerator  # with lxml, 45 ms of start-up a run that builds no feed never pays
+
     site, feeds = config.site, config.feeds
     self_url = context.url
     fg = FeedGenerator()

@@ -12,8 +12,6 @@ wait for the same timeout).
 from __future__ import annotations
 
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -36,6 +34,9 @@ class PingReport:
 
 def http_post(hub: str, body: bytes, timeout: float = TIMEOUT) -> int:
     """POST a form to *hub* with urllib; the HTTP status (4xx/5xx included)."""
+    import urllib.error  # with http.client and ssl, 23 ms of every publish's start-up otherwise
+    import urllib.request
+
     request = urllib.request.Request(hub, data=body, method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded", "User-Agent": f"feeder/{__version__} (WebSub publisher)"})
     try:

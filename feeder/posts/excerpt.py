@@ -9,15 +9,28 @@ word boundary when one is near; CJK text, which has no spaces, is cut anywhere.
 from __future__ import annotations
 
 import html
+from functools import cache
 from html.parser import HTMLParser
+from typing import Any, NamedTuple
 
-import regex
 
 ELLIPSIS = "…"
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_GRAPHEME = regex.compile(r"\X")
-_SPACE = regex.compile(r"\s+")
-_WIDE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}\u3000-\u303f\uff00-\uffef]")
+
+
+class _Patterns(NamedTuple):
+    grapheme: Any
+    space: Any
+    wide: Any  # a character lines may break after, with no space: CJK, Thai, full-width forms
+
+
+@cache
+def _patterns() -> _Patterns:
+    """Compiled on first use: ``regex`` (for grapheme clusters and scripts) costs 15 ms to import."""
+    import regex
+
+    return _Patterns(regex.compile(r"\X"), regex.compile(r"\s+"),
+                     regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}\u3000-\u303f\uff00-\uffef]"))
 
 
 def truncate_html(fragment: str, limit: int) -> str:
@@ -30,8 +43,8 @@ def truncate_html(fragment: str, limit: int) -> str:
 
 def cut_text(text: str, limit: int) -> str:
     """Plain-text counterpart of :func:`truncate_html`, with the same counting rules."""
-    text = _SPACE.sub(" ", text).strip()
-    clusters = _GRAPHEME.findall(text)
+    text = _patterns().space.sub(" ", text).strip()
+    clusters = _patterns().grapheme.findall(text)
     return text if len(clusters) <= limit else _cut(clusters, limit) + ELLIPSIS
 
 
@@ -46,7 +59,7 @@ def _cut(clusters: list[str], room: int, word_may_go: bool = False) -> str:
     if head and not _breakable(head[-1]) and not _breakable(clusters[room]):
         for i in range(len(head) - 1, -1, -1):
             if _breakable(head[i]):
-                head = head[: i + 1] if _WIDE.match(head[i]) else head[:i]
+                head = head[: i + 1] if _patterns().wide.match(head[i]) else head[:i]
                 break
         else:
             if word_may_go:
@@ -55,7 +68,7 @@ def _cut(clusters: list[str], room: int, word_may_go: bool = False) -> str:
 
 
 def _breakable(cluster: str) -> bool:
-    return cluster.isspace() or bool(_WIDE.match(cluster))
+    return cluster.isspace() or bool(_patterns().wide.match(cluster))
 
 
 class _Cutter(HTMLParser):
@@ -89,7 +102,7 @@ class _Cutter(HTMLParser):
         if self.done:
             return
         in_pre = "pre" in self.open  # code keeps its line breaks and indentation
-        clusters = _GRAPHEME.findall(data if in_pre else _SPACE.sub(" ", data))
+        clusters = _patterns().grapheme.findall(data if in_pre else _patterns().space.sub(" ", data))
         if len(clusters) <= self.room or "".join(clusters[self.room:]).isspace():
             kept = clusters[: self.room]  # only whitespace beyond the limit: nothing is cut yet
             self.room -= len(kept)
