@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeder.posts.cache import LABEL_SEPARATOR, Row
+from feeder.posts.row import Row
 from feeder.feeds.labels import folder_name, label_key, select
 
 NOW = "2025-12-20T00:00:00Z"
@@ -17,7 +17,7 @@ NOW = "2025-12-20T00:00:00Z"
 
 def row(path: str, tags: list[str], ts: float = 0.0) -> Row:
     return Row(path, (1, 1, 1, 1), ts, f"https://e.com/{path}", f"https://e.com/{path}", False, None,
-               LABEL_SEPARATOR.join(tags))
+               tuple(tags))
 
 
 def test_case_and_width_fold_into_one_key() -> None:

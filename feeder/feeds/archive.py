@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from feeder.posts.cache import Row
+from feeder.posts.row import Row
 
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote
 
-from feeder.posts.cache import LABEL_SEPARATOR, Row
+from feeder.posts.row import Row
 
 _KEPT_PUNCTUATION = "-_."
 INDEX = "index.json"  # the file listing every label, next to their folders
@@ -84,11 +84,8 @@ def select(rows: list[Row], field: str) -> list[Label]:
     spellings: dict[str, dict[str, int]] = {}
     keys: dict[str, str] = {}
     for row in rows:
-        joined = getattr(row, field)
-        if not joined:
-            continue
         seen: set[str] = set()
-        for spelling in joined.split(LABEL_SEPARATOR):
+        for spelling in getattr(row, field):
             key = keys.get(spelling)
             if key is None:
                 key = keys[spelling] = label_key(spelling)

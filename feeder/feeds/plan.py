@@ -23,7 +23,7 @@ from typing import Any
 
 from feeder import toolchain
 from feeder.feeds.archive import complete_pages, page_path, subscription_count
-from feeder.posts.cache import Row
+from feeder.posts.row import Row
 from feeder.config import Config
 from feeder.feeds.context import FEED_KINDS, FeedContext, Kind, file_url
 from feeder.i18n import words

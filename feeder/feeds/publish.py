@@ -36,7 +36,8 @@ from feeder.feeds.state import OutputState
 from feeder.feeds.stylesheet import build_stylesheet
 from feeder.feeds.websub import PingReport, Poster, http_post, ping
 from feeder.posts import render
-from feeder.posts.cache import PostCache, Row, Signature, recovering
+from feeder.posts.cache import PostCache, recovering
+from feeder.posts.row import Row, Signature
 from feeder.posts.collection import Collection, collect, scan
 from feeder.posts.render import Rendered, Renderer
 from feeder.posts.source import decode, split_front_matter

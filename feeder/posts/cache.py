@@ -18,35 +18,17 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from feeder import toolchain
 from feeder.config import Config
+from feeder.posts.row import Row
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _SCHEMA_VERSION = "4"  # 4: no records; rendered HTML
-LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
-
-
-# A post file's (size, mtime_ns, inode, ctime_ns): equal means unchanged.  A plain tuple, not a
-# NamedTuple: every run makes one per post file.
-Signature = tuple[int, int, int, int]
-
-
-class Row(NamedTuple):
-    """What the collector needs of every post, without its full record."""
-
-    path: str
-    signature: Signature
-    timestamp: float  # the post's date, seconds since the epoch
-    url: str
-    id: str
-    draft: bool
-    error: str | None  # JSON of a PostError (message, line), when the file is unusable
-    tags: str = ""  # the post's tags joined by LABEL_SEPARATOR: per-tag feeds select without full records
-    categories: str = ""
+_LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
 
 
 def state_cache(config: Config) -> PostCache:
@@ -100,7 +82,8 @@ class PostCache:
     def rows(self) -> Iterator[Row]:
         query = "SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error, tags, categories FROM posts"
         for path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats in self._db.execute(query):
-            yield Row(path, (size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error, tags, cats)
+            yield Row(path, (size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error,
+                      _labels(tags), _labels(cats))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -120,7 +103,7 @@ class PostCache:
                 "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 # an id equal to the URL (the common case) is stored once: less disk, and one string in memory
                 ((r.path, *r.signature, r.timestamp, r.url, None if r.id == r.url else r.id, int(r.draft), r.error,
-                  r.tags, r.categories) for r in rows),
+                  _LABEL_SEPARATOR.join(r.tags), _LABEL_SEPARATOR.join(r.categories)) for r in rows),
             )
 
     def delete(self, paths: Iterable[str]) -> None:
@@ -158,6 +141,11 @@ class PostCache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _labels(joined: str) -> tuple[str, ...]:
+    """Tags or categories as stored: one column, joined by a character no label can hold."""
+    return tuple(joined.split(_LABEL_SEPARATOR)) if joined else ()
 
 
 def recovering(path: Path, fingerprint: str, work: Callable[[PostCache], T]) -> T:

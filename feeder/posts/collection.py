@@ -18,7 +18,8 @@ from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 
-from feeder.posts.cache import LABEL_SEPARATOR, PostCache, Row, Signature
+from feeder.posts.cache import PostCache
+from feeder.posts.row import Row, Signature
 from feeder.config import Config
 from feeder.errors import ConfigError, PostError
 from feeder.posts.post import SUFFIXES, Post, parse_post
@@ -179,7 +180,7 @@ def _rows(batches: list[list[tuple[str, Signature]]], parsed: Iterable[list[_Fie
 
 
 # A row's fields after path and signature: timestamp, url, id, draft, error, tags, categories
-_Fields = tuple[float, str, str, bool, "str | None", str, str]
+_Fields = tuple[float, str, str, bool, "str | None", tuple[str, ...], tuple[str, ...]]
 _worker_config: list[Config] = []  # set once in each parse worker process, never in the parent
 
 
@@ -256,6 +257,5 @@ def _parse_one(config: Config, path: str, head: tuple[bytes, bool] | PostError) 
             raise head
         post = _parse_head(config, path, *head)
     except PostError as exc:
-        return 0.0, "", "", False, json.dumps({"message": exc.message, "line": exc.line}), "", ""
-    return (post.date.timestamp(), post.url, post.id, post.draft, None,
-            LABEL_SEPARATOR.join(post.tags), LABEL_SEPARATOR.join(post.categories))
+        return 0.0, "", "", False, json.dumps({"message": exc.message, "line": exc.line}), (), ()
+    return post.date.timestamp(), post.url, post.id, post.draft, None, post.tags, post.categories
