@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +18,14 @@ from mailserver import Recorder, Server
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_NOW = datetime(2025, 12, 20, tzinfo=timezone.utc)
 SAMPLE_POST = REPO / "posts" / "2025-12-11-meta-llama-4.md"
+REQUIRE_TOOLS = bool(os.environ.get("FEEDER_REQUIRE_TOOLS"))  # set by .ci/run: CI never skips these
+
+
+def missing_tool(what: str, install: str) -> NoReturn:
+    """Skip a test whose outside tool is missing here, but fail it in CI: there a skip would hide a broken setup."""
+    if REQUIRE_TOOLS:
+        pytest.fail(f"{what} required (FEEDER_REQUIRE_TOOLS is set)")
+    pytest.skip(f"needs {what}: {install}")
 
 
 @pytest.fixture
