@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 import textwrap
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +20,14 @@ from mailserver import Recorder, Server
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_NOW = datetime(2025, 12, 20, tzinfo=timezone.utc)
 SAMPLE_POST = REPO / "posts" / "2025-12-11-meta-llama-4.md"
+REQUIRE_TOOLS = bool(os.environ.get("FEEDER_REQUIRE_TOOLS"))  # set by .ci/run: CI never skips these
+
+
+def missing_tool(what: str, install: str) -> NoReturn:
+    """Skip a test whose outside tool is missing here, but fail it in CI: there a skip would hide a broken setup."""
+    if REQUIRE_TOOLS:
+        pytest.fail(f"{what} required (FEEDER_REQUIRE_TOOLS is set)")
+    pytest.skip(f"needs {what}: {install}")
 
 
 @pytest.fixture
@@ -107,3 +119,37 @@ def server():
     yield start
     for s in servers:
         s.stop()
+
+
+@pytest.fixture
+def validate_feed() -> Callable[[Path, str], list[str]]:
+    """The pinned W3C feed validator as a function: ``validate_feed(path, base)`` -> its errors and warnings.
+
+    ``base`` is the URL the feed will be served from, so links and the rel="self" href are judged against the
+    feed's real address. The answer is empty only for a feed the validator read as RSS or Atom and found
+    nothing wrong in, at the level the public service reports (errors and warnings, no notices).
+    """
+    try:
+        import feedvalidator
+        from feedvalidator import compatibility, logging as fvlog
+        from feedvalidator.formatter.text_plain import Formatter
+    except ImportError:
+        missing_tool("the W3C feed validator (Python package feedvalidator)",
+                     "README.md says how to build it from github.com/w3c/feedvalidator at the pinned commit")
+
+    def validate(path: Path, base: str) -> list[str]:
+        try:
+            result = feedvalidator.validateStream(io.BytesIO(path.read_bytes()), base=base)
+            events, feed_type = result["loggedEvents"], result["feedType"]
+        except fvlog.ValidationFailure as failure:  # a feed it cannot read at all: one event, no type
+            events, feed_type = [failure.event], fvlog.TYPE_UNKNOWN
+        shown = compatibility.AA(events)
+        text = Formatter(shown)
+        messages = [f"{'error' if isinstance(event, fvlog.Error) else 'warning'}: {text.format(event)} "
+                    f"[{type(event).__name__}]" for event in shown]
+        if feed_type not in (fvlog.TYPE_RSS2, fvlog.TYPE_ATOM):
+            seen = fvlog.FEEDTYPEDISPLAY[feed_type]
+            messages.append(f"error: not an RSS or Atom feed to the validator, which saw {seen}")
+        return messages
+
+    return validate

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 
 import browser
-from conftest import REPO, SAMPLE_NOW
+from conftest import REPO, SAMPLE_NOW, missing_tool
 from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
 from feeder.digest.body import email_excerpt
 from feeder.errors import ConfigError
 
-REQUIRE_TOOLS = bool(os.environ.get("FEEDER_REQUIRE_TOOLS"))  # set by .ci/run: CI never skips these
 VNU_JARS = [os.environ.get("FEEDER_VNU_JAR", ""), REPO / ".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"]
 DIGEST = "digest:\n  from: Test <digest@example.com>\n  unsubscribe_url: https://example.com/u?e={email}\n"
 
@@ -189,9 +188,7 @@ def _vnu_jar() -> Path | None:
 def test_sample_week_passes_the_nu_html_checker(w50, tmp_path):
     jar, java = _vnu_jar(), shutil.which("java")
     if not (jar and java):
-        if REQUIRE_TOOLS:
-            pytest.fail("java and vnu.jar are required (FEEDER_REQUIRE_TOOLS is set)")
-        pytest.skip("java or vnu.jar not installed (npm install --prefix .ci/vnu vnu-jar)")
+        missing_tool("java and vnu.jar", "npm install --prefix .ci/vnu vnu-jar")
     page = tmp_path / "2025-W50.html"
     page.write_text(w50, encoding="utf-8")
     done = subprocess.run([java, "-jar", str(jar), "--format", "json", "--stdout", str(page)],
@@ -251,6 +248,4 @@ def test_chromium_hostile_content_does_not_overflow_a_phone(site):
 
 def _need_chromium() -> None:
     if browser.chromium() is None:
-        if REQUIRE_TOOLS:
-            pytest.fail("chromium is required (FEEDER_REQUIRE_TOOLS is set)")
-        pytest.skip("chromium not installed (apt-get install chromium fonts-noto-cjk)")
+        missing_tool("chromium", "apt-get install chromium fonts-noto-cjk")
