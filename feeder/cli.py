@@ -9,6 +9,7 @@ the commands, so ``feeder --help`` stays instant.
 from __future__ import annotations
 
 import functools
+import os
 import logging
 import sys
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from typing import Any, Callable
 
 import click
 
-from feeder import __version__
+from feeder.version import __version__
 
 EXAMPLES = """
 \b
@@ -298,8 +299,6 @@ def run_command(config, now, ui) -> int:
 
 def _smtp_sender(config):
     """The SMTP sender, with the login read from the environment (and passed on, never logged)."""
-    import os
-
     from feeder.mail.smtp import SmtpSender
 
     return SmtpSender(config.smtp, username=os.environ.get("FEEDER_SMTP_USERNAME") or None,

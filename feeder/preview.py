@@ -27,8 +27,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from feeder.config import Config
-from feeder.errors import FeederError
+from feeder.digest.files import weeks_with_posts
+from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
 from feeder.digest.weeks import last_complete_week, parse_label, week_of
+from feeder.errors import ConfigError, FeederError, PostError
+from feeder.feeds.context import Kind
+from feeder.feeds.plan import plan
+from feeder.feeds.publish import build_output
+from feeder.posts.cache import state_cache
+from feeder.posts.collection import collect
+from feeder.posts.render import Renderer
 
 log = logging.getLogger(__name__)
 MOBILE_WIDTH = 375
@@ -71,8 +79,6 @@ class Preview:
         return _page(404, "Not found", "<p>Nothing here. <a href=\"/\">All weeks</a></p>")
 
     def _index(self, now: datetime) -> Response:
-        from feeder.digest.files import weeks_with_posts
-
         due = last_complete_week(now, self.config)
         current = week_of(now, self.config)
         rows = []
@@ -89,9 +95,6 @@ class Preview:
         return _page(200, f"{self.config.site.title}: digest preview", body)
 
     def _week(self, label: str, view: str, now: datetime) -> Response:
-        from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
-        from feeder.errors import ConfigError
-
         try:
             parse_label(label)
         except ConfigError as exc:  # e.g. 2025-W60: not a week
@@ -118,13 +121,6 @@ class Preview:
 
     def _feed(self, name: str, now: datetime) -> Response:
         """The feed *name* exactly as ``feeder publish`` would write it at *now* (nothing is written)."""
-        from feeder.posts.collection import collect
-        from feeder.posts.render import Renderer
-        from feeder.errors import PostError
-        from feeder.feeds.plan import plan
-        from feeder.feeds.publish import build_output
-        from feeder.posts.cache import state_cache
-
         with state_cache(self.config) as cache:
             collection = collect(self.config, now, cache)
             output = next(o for o in plan(self.config, collection.published) if o.path == name)
@@ -133,7 +129,7 @@ class Preview:
             items = Renderer(self.config, cache).render_all(posts, problems)
         for problem in problems:
             log.warning("%s", problem)
-        kind = "application/feed+json" if output.kind == "json" else "text/xml"
+        kind = "application/feed+json" if output.kind is Kind.JSON else "text/xml"
         return Response(200, f"{kind}; charset=utf-8", build_output(self.config, output, items))
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import schedule
 
 from feeder.config import Config
+from feeder.digest.weeks import last_complete_week
 from feeder.errors import FeederError
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,6 @@ class Runner:
         slot = digest_due(now, self.config, self.handled, self.not_before)
         if slot is None:
             return
-        from feeder.digest.weeks import last_complete_week
-
         week = last_complete_week(slot, self.config)
         log.info("digest for %s due since %s", week, slot.astimezone(self.config.site.timezone).isoformat())
         result = self._guard(f"send {week}", lambda: self.send(now, week))

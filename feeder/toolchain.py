@@ -18,7 +18,7 @@ import sys
 from functools import cache
 from importlib.util import find_spec
 
-from feeder import __version__
+from feeder.version import __version__
 
 # What reads front matter, renders Markdown, sanitizes HTML, cuts excerpts and writes feeds and templates.
 _LIBRARIES = ("yaml", "frontmatter", "markdown", "nh3", "regex", "feedgen", "lxml", "jinja2")

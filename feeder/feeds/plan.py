@@ -25,6 +25,7 @@ from feeder import toolchain
 from feeder.feeds.archive import complete_pages, page_path, subscription_count
 from feeder.posts.row import Row
 from feeder.config import Config
+from feeder.feeds.labels import INDEX, select
 from feeder.feeds.context import FEED_KINDS, FeedContext, Kind, file_url
 from feeder.i18n import words
 
@@ -85,8 +86,6 @@ def plan(config: Config, published: list[Row]) -> list[Output]:
 
 def _label_outputs(config: Config, published: list[Row], field_name: str, folder: str, word: str,
                    kinds: list[tuple[Kind, str]]) -> list[Output]:
-    from feeder.feeds.labels import INDEX, select  # only sites with tag or category feeds pay for it
-
     outputs, index = [], []
     for label in select(published, field_name):
         rows = label.rows[: config.feeds.max_items]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from feeder import __version__
+from feeder.version import __version__
 
 log = logging.getLogger(__name__)
 TIMEOUT = 10.0  # seconds per request

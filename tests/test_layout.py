@@ -1,0 +1,66 @@
+"""The shape of the code: wings import only downward (import-linter checks that in CI), and
+imports inside functions are only the command boundary's and the heavy libraries' listed here."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import feeder
+
+PACKAGE = Path(feeder.__file__).parent
+
+# Libraries a module may import inside a function: each costs milliseconds of start-up that a
+# warm `feeder publish` (which writes nothing) must not pay, and only some runs need it.
+HEAVY = {
+    "difflib": "suggests a key's right spelling; only a config with a mistake needs it",
+    "email": "parses addresses; socket and friends cost 5 ms for configs without one",
+    "feedgen": "builds RSS and Atom, pulls in lxml and dateutil: 45 ms",
+    "frontmatter": "python-frontmatter's YAML handler, only for front matter plainyaml cannot read",
+    "jinja2": "templates: 90 ms, for the digest and the feed stylesheet only",
+    "lxml": "feedgen's tree, used by feed extensions",
+    "markdown": "Python-Markdown and its extensions: 30 ms, only when a post is rendered",
+    "multiprocessing": "worker pools, only for batches large enough to pay for them",
+    "regex": "grapheme clusters and scripts: 15 ms, only when excerpts are cut or reading time counted",
+    "urllib": "urllib.request (http.client, ssl): 23 ms, only when a WebSub hub is pinged",
+}
+# The CLI imports each command's module when that command runs: `feeder --help` loads none of them.
+COMMAND_BOUNDARY = {"cli.py"}
+
+
+def _function_imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, imported module) for every import nested inside a function."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import):
+                    found += [(inner.lineno, alias.name) for alias in inner.names]
+                elif isinstance(inner, ast.ImportFrom):
+                    found.append((inner.lineno, "." * inner.level + (inner.module or "")))
+    return sorted(set(found))
+
+
+def test_imports_inside_functions_are_only_the_allowed_ones() -> None:
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        for line, module in _function_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if relative in COMMAND_BOUNDARY and (module.startswith("feeder.") or module == "feeder"):
+                continue
+            if module.split(".")[0] not in HEAVY:
+                wrong.append(f"feeder/{relative}:{line}: import {module} inside a function")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_relative_imports() -> None:
+    """Absolute imports name the wing a module comes from, so a wrong-way import shows where it is written."""
+    relative = [f"{path.relative_to(PACKAGE)}:{node.lineno}" for path in sorted(PACKAGE.rglob("*.py"))
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, ast.ImportFrom) and node.level]
+    assert not relative
+
+
+def test_the_public_api_resolves_every_name() -> None:
+    for name in feeder.__all__:
+        assert getattr(feeder, name) is not None
