@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import click
 
+from feeder.pool import cores
 from feeder.version import __version__
 
 EXAMPLES = """
@@ -120,7 +121,7 @@ def publish(config, now, ui, strict: bool, wait: float) -> int:
     """
     from feeder.feeds.publish import publish as run
 
-    result = run(config, now, strict=strict, wait=wait)
+    result = run(config, now, strict=strict, wait=wait, workers=cores())
     for problem in result.problems:
         ui.problem(_located(config, problem))
     ui.detail(f"{result.published} published, {result.drafts} drafts, {result.scheduled} scheduled, "
@@ -151,7 +152,7 @@ def check(config, now, ui) -> int:
     """Check the config and every post; print each problem; write nothing."""
     from feeder.feeds.publish import check as run
 
-    collection = run(config, now)
+    collection = run(config, now, workers=cores())
     for problem in collection.problems:
         ui.problem(_located(config, problem))
     ui.say(f"{len(collection.published)} published, {collection.drafts} drafts, "
@@ -247,7 +248,8 @@ def send(config, now, ui, week: str | None, dry_run: bool, to: str | None, force
 
     try:
         with _smtp_sender(config) as sender:
-            result = run(config, now, sender=sender, week=week, dry_run=dry_run, to=to, force=force, wait=wait)
+            result = run(config, now, sender=sender, week=week, dry_run=dry_run, to=to, force=force, wait=wait,
+                         workers=cores())
     except KeyboardInterrupt:
         ui.problem("interrupted: everyone the server accepted so far is in the ledger; "
                    "run the same feeder send again to send to the rest")
@@ -270,6 +272,8 @@ def run_command(config, now, ui) -> int:
     missed while this was not running is sent on start.  SIGTERM or Ctrl-C stops it
     after the current job.  --now shifts the clock (for trying it out).
     """
+    # One process: a long-running scheduler is the place where a forked worker pool can do harm
+    # (timers, signal handlers), and a publish every few minutes rarely has much to parse.
     from feeder.feeds.publish import publish
     from feeder.scheduler import Runner
     from feeder.mail.send import send as run_send

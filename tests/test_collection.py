@@ -16,9 +16,9 @@ UTC = timezone.utc
 NOW = datetime(2025, 12, 20, tzinfo=UTC)
 
 
-def run(config, now=NOW):
+def run(config, now=NOW, workers=1):
     cache = PostCache(None, config.fingerprint)
-    return collect(config, now, cache)
+    return collect(config, now, cache, workers=workers)
 
 
 def test_scan_is_recursive_and_skips_hidden_and_other_files(site) -> None:
@@ -151,7 +151,7 @@ def test_rows_read_from_the_head_match_the_whole_file(site, pad) -> None:
         ("2025-01-03-bad.md", 4, "not valid UTF-8"), ("2025-01-04-open.md", 1, "front matter is never closed")]
 
 
-def test_the_worker_pool_finds_what_one_process_finds(site, monkeypatch) -> None:
+def test_the_worker_pool_finds_what_one_process_finds(site) -> None:
     """Enough posts for the parse pool (several batches), some of them broken: the same rows and
     problems as parsing them all in this process."""
     count = collection_module._PARALLEL_FROM + collection_module._BATCH
@@ -166,12 +166,11 @@ def test_the_worker_pool_finds_what_one_process_finds(site, monkeypatch) -> None
         else:
             site.post(f"y{n // 100}/2024-01-{n % 28 + 1:02d}-post-{n}.md", front)
 
-    def found():
-        result = run(site.config)
+    def found(workers):
+        result = run(site.config, workers=workers)
         return result.published, [(p.path, p.line, p.message) for p in result.problems]
 
-    pooled = found()
-    monkeypatch.setattr(collection_module, "_PARALLEL_FROM", 10**9)
-    alone = found()
+    pooled = found(2)
+    alone = found(1)
     assert pooled == alone
     assert len(pooled[0]) == count - 2 * 7 and len(pooled[1]) == 2 * 7  # 7 each of broken and latin-1 posts

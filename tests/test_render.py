@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from feeder.pool import run_ordered
+
 from conftest import SAMPLE_POST
 from feeder.posts.render import Renderer, plain_text, reading_minutes, sanitize
 from feeder.posts.post import parse_post
@@ -165,9 +167,18 @@ def test_plain_text() -> None:
     assert plain_text("<p>a &amp; <b>b</b></p>\n<p>c&nbsp;d</p>") == "a & b c d"  # entities decoded, all whitespace (NBSP too) collapsed
 
 
-def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site) -> None:
+def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site, monkeypatch) -> None:
     """Archive pages and first publishes render many posts at once; forked workers share the work."""
+    from feeder.posts import render
     from feeder.posts.render import _PARALLEL_FROM
+
+    pools: list[int] = []
+
+    def counting(workers, task, items, **kwargs):
+        pools.append(workers if len(items) >= kwargs["parallel_from"] else 1)
+        return run_ordered(workers, task, items, **kwargs)
+
+    monkeypatch.setattr(render, "run_ordered", counting)
 
     posts = []
     for n in range(_PARALLEL_FROM + 8):
@@ -177,9 +188,8 @@ def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site) 
         site.post(name, raw=text.encode())
         posts.append(parse_post(name, text.encode(), site.config))
     problems: list = []
-    with Renderer(site.config, workers=2) as parallel:
-        shared = parallel.render_all(posts, problems)
-        assert parallel._pool is not None  # the batch went to the workers
+    shared = Renderer(site.config, workers=2).render_all(posts, problems)
+    assert pools == [2]  # the batch went to the workers
     alone = Renderer(site.config).render_all(posts, problems)
     assert problems == []
     assert [(r.post, r.html, r.excerpt_html, r.reading_time) for r in shared] == \
@@ -201,8 +211,7 @@ def test_a_post_that_renders_too_slowly_is_reported_and_the_others_render(site, 
         posts.append(parse_post(name, text.encode(), site.config))
     problems: list = []
     started = time.perf_counter()
-    with Renderer(site.config, workers=workers, time_limit=0.3) as renderer:
-        rendered = renderer.render_all(posts, problems)
+    rendered = Renderer(site.config, workers=workers, time_limit=0.3).render_all(posts, problems)
     assert time.perf_counter() - started < 3  # rendering it in full takes about 4 s
     assert [str(p) for p in problems] == ["2025-01-01-post-3.md: Markdown took over 0.3 s to render; "
                                           "look for a long run of unclosed brackets, asterisks or backticks"]

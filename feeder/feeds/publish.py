@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,14 +67,19 @@ class PublishResult:
 
 
 def publish(config: Config, now: datetime, *, strict: bool = False, wait: float = 60.0,
-            poster: Poster | None = None) -> PublishResult:
-    """Write every configured output for the posts published at *now*; *poster* sends WebSub pings."""
+            poster: Poster | None = None, workers: int = 1) -> PublishResult:
+    """Write every configured output for the posts published at *now*; *poster* sends WebSub pings.
+
+    *workers* processes parse and render large batches (see :mod:`feeder.pool`): more
+    than one only from a caller that runs no other thread.
+    """
     with locked(config.state_dir / "publish.lock", wait, "publish"):
         return recovering(config.state_dir / "cache.sqlite", config.fingerprint,
-                          lambda cache: _publish(config, now, cache, strict, poster))
+                          lambda cache: _publish(config, now, cache, strict, poster, workers))
 
 
-def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, poster: Poster | None) -> PublishResult:
+def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, poster: Poster | None,
+             workers: int) -> PublishResult:
     """One publish with an open cache (see publish)."""
     scanned = scan(config.posts_dir)
     state = OutputState(config.state_dir / "outputs.json", config.output_dir)
@@ -84,7 +88,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     if repeat is not None:
         log.debug("no post file changed, no post became due, no output was touched: nothing to do")
         return PublishResult(**repeat, outputs=[config.output_dir / path for path in state.files], skipped=True)
-    collection = collect(config, now, cache, scanned, meanwhile=_load_renderer)
+    collection = collect(config, now, cache, scanned, meanwhile=_load_renderer, workers=workers)
     result = PublishResult(len(collection.published), collection.drafts, collection.scheduled, collection.parsed,
                            problems=list(collection.problems))
     if strict and result.problems:
@@ -98,7 +102,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     if not stale and not orphans and not state.pending_pings:
         result.skipped = True
     else:
-        changed = _write(config, collection, cache, stale, state, result) if stale else []
+        changed = _write(config, collection, cache, stale, state, result, workers) if stale else []
         _remove(config.output_dir, orphans, state, result)
         pending = list(dict.fromkeys(state.pending_pings + changed))
         state.pending_pings = []
@@ -190,22 +194,21 @@ class _Renders:
 
 
 def _write(config: Config, collection: Collection, cache: PostCache, stale: list[tuple[Output, str]],
-           state: OutputState, result: PublishResult) -> list[str]:
+           state: OutputState, result: PublishResult, workers: int) -> list[str]:
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
     changed: list[str] = []
-    with Renderer(config, cache, workers=os.cpu_count() or 1) as renderer:  # publish runs no other thread now
-        renders = _Renders(collection, renderer, [output for output, _ in stale])
-        for output, fingerprint in stale:
-            data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
-            target = config.output_dir / output.path
-            if write_if_changed(target, data):
-                result.written.append(target)
-                if output.subscribe and output.context:
-                    changed.append(output.context.url)
-            if not any(row.path in renders.failed for row in output.rows):  # failed to render: try again next run
-                state.record(output.path, fingerprint)
-            else:
-                state.forget(output.path)
+    renders = _Renders(collection, Renderer(config, cache, workers), [output for output, _ in stale])
+    for output, fingerprint in stale:
+        data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
+        target = config.output_dir / output.path
+        if write_if_changed(target, data):
+            result.written.append(target)
+            if output.subscribe and output.context:
+                changed.append(output.context.url)
+        if not any(row.path in renders.failed for row in output.rows):  # failed to render: try again next run
+            state.record(output.path, fingerprint)
+        else:
+            state.forget(output.path)
     return changed
 
 
@@ -239,7 +242,7 @@ def _remove(output_dir: Path, orphans: list[str], state: OutputState, result: Pu
             folder = folder.parent
 
 
-def check(config: Config, now: datetime) -> Collection:
+def check(config: Config, now: datetime, workers: int = 1) -> Collection:
     """Parse every post (no cache, nothing written) and return what publish would see.
 
     Unlike publish, it also decodes every body, so a bad byte in a post that no
@@ -247,7 +250,7 @@ def check(config: Config, now: datetime) -> Collection:
     """
     scanned = scan(config.posts_dir)
     with PostCache(None, config.fingerprint) as cache:
-        collection = collect(config, now, cache, scanned)
+        collection = collect(config, now, cache, scanned, workers=workers)
     known = {problem.path for problem in collection.problems}
     unreadable = set()
     for path in scanned:

@@ -7,25 +7,20 @@ processes, a bounded window of small chunks ahead of the sender, while the
 parent only sends and records: memory stays flat (at most WINDOW × CHUNK
 messages exist at once) and the order, and so the ledger, are exactly those of
 the list.  Short lists are built in-process: a worker costs more to start than
-it saves.  Workers are spawned, not forked: the parent may have threads (a
-test's SMTP server, a scheduler) whose locks a fork would copy.
+it saves.  The workers are :mod:`feeder.pool`'s: forked, so only a sender that
+runs no other thread may ask for more than one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-import threading
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
 
 from feeder.config import Config
+from feeder.pool import run_ordered
 from feeder.digest.issue import Issue
 from feeder.mail.recipients import Recipient
 
@@ -39,7 +34,7 @@ Compose = Callable[..., EmailMessage]  # feeder.digest.message.build_message's s
 
 @dataclass(frozen=True)
 class Job:
-    """Everything a message needs besides its recipient (sent once to each worker)."""
+    """Everything a message needs besides its recipient (inherited by each worker, never pickled)."""
 
     config: Config
     issue: Issue
@@ -72,51 +67,17 @@ def message_id(week: str, round_: int, recipient: Recipient, envelope_from: str)
     return f"<{week}.r{round_}.{digest}@{envelope_from.rpartition('@')[2]}>"
 
 
-def messages(job: Job, todo: list[Recipient], workers: int | None = None) -> Iterator[tuple[Recipient, str, bytes]]:
-    """(recipient, Message-ID, bytes) for each of *todo*, in order.  Closing the iterator stops the workers."""
-    if workers is None:
-        workers = 1 if len(todo) < PARALLEL_FROM else min(os.cpu_count() or 1, MAX_WORKERS)
-    if workers <= 1:
-        for recipient in todo:
-            yield (recipient, *job.build(recipient))
-        return
-    chunks = iter([todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)])
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(job,)) as pool:
-        flight: deque[tuple[list[Recipient], Future]] = deque()
-        try:
-            for chunk in chunks:
-                flight.append((chunk, pool.submit(_build, chunk)))
-                if len(flight) >= WINDOW:
-                    break
-            while flight:
-                chunk, future = flight.popleft()
-                for item in chunks:  # top the window up before waiting
-                    flight.append((item, pool.submit(_build, item)))
-                    break
-                for recipient, (mid, data) in zip(chunk, future.result()):
-                    yield recipient, mid, data
-        finally:
-            for _, future in flight:
-                future.cancel()
+def messages(job: Job, todo: list[Recipient], workers: int = 1) -> Iterator[tuple[Recipient, str, bytes]]:
+    """(recipient, Message-ID, bytes) for each of *todo*, in order, built on up to *workers* processes.
 
-
-_job: Job | None = None
-
-
-def _start(job: Job) -> None:
-    global _job
-    _job = job
-    parent = multiprocessing.parent_process()
-    if parent is not None:  # a killed sender must not leave its builders waiting for work forever
-        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-
-
-def _exit_with(parent: Any) -> None:
-    parent.join()
-    os._exit(0)
-
-
-def _build(chunk: list[Recipient]) -> list[tuple[str, bytes]]:
-    assert _job is not None
-    return [_job.build(recipient) for recipient in chunk]
+    Closing the iterator stops the workers.
+    """
+    chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    built = run_ordered(min(workers, MAX_WORKERS), lambda chunk: [job.build(r) for r in chunk], chunks,
+                        parallel_from=PARALLEL_FROM // CHUNK, window=WINDOW)
+    try:
+        for chunk, results in zip(chunks, built):
+            for recipient, (mid, data) in zip(chunk, results):
+                yield recipient, mid, data
+    finally:
+        built.close()

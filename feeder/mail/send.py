@@ -123,14 +123,14 @@ class SendResult:
 
 
 def send(config: Config, now: datetime, *, sender: Sender, week: str | None = None, dry_run: bool = False,
-         to: str | None = None, force: bool = False, wait: float = 0.0, workers: int | None = None) -> SendResult:
+         to: str | None = None, force: bool = False, wait: float = 0.0, workers: int = 1) -> SendResult:
     """Send the digest of *week* (default: the last complete week before *now*).
 
     A week that has not ended by *now* is refused (a :class:`ConfigError`, also for a dry run)
     unless *force*; a test send (*to*) may proof it any time.
 
-    Long lists are built by spawned worker processes (see :mod:`feeder.mail.outbox`): a script that
-    calls this must guard its top level with ``if __name__ == "__main__":``, or pass ``workers=1``.
+    Long lists are built on up to *workers* forked processes (see :mod:`feeder.mail.outbox`): more
+    than one only from a caller that runs no other thread.
     """
     label = resolve(week, now, config)  # a ConfigError for a bad label, before anything else
     end = iso_week_bounds(label, config)[1]
@@ -145,10 +145,10 @@ def send(config: Config, now: datetime, *, sender: Sender, week: str | None = No
 
 def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str, sender: Sender, compose: Compose,
                dry_run: bool = False, to: str | None = None, force: bool = False, wait: float = 0.0,
-               workers: int | None = None) -> SendResult:
+               workers: int = 1) -> SendResult:
     """Deliver an already built *issue* (``None``: an empty week) with *compose* making each message.
 
-    *workers*: processes building messages (default: one per core for long lists; see feeder.mail.outbox).
+    *workers*: processes that may build messages (long lists only; see feeder.mail.outbox).
     """
     result = SendResult(week, dry_run=dry_run, test_to=to)
     if issue is None:

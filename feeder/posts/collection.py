@@ -18,6 +18,7 @@ from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 
+from feeder.pool import run_ordered
 from feeder.posts.cache import PostCache
 from feeder.posts.row import Row, Signature
 from feeder.config import Config
@@ -87,12 +88,13 @@ def scan(posts_dir: Path) -> dict[str, Signature]:
 
 
 def collect(config: Config, now: datetime, cache: PostCache, scanned: dict[str, Signature] | None = None,
-            meanwhile: Callable[[], object] | None = None) -> Collection:
+            meanwhile: Callable[[], object] | None = None, workers: int = 1) -> Collection:
     """Bring *cache* up to date with ``posts_dir`` and return what is published at *now*.
 
     *scanned* is ``scan(config.posts_dir)`` when the caller has it already.
-    *meanwhile* is work for this process while parse workers run (publish loads
-    its renderer then); it is not called when no workers are needed.
+    *workers* processes parse the changed files when there are many (see
+    :mod:`feeder.pool`); *meanwhile* is work for this process while they run
+    (publish loads its renderer then), not called when no workers are needed.
     """
     known = {row.path: row for row in cache.rows()}
     current = scan(config.posts_dir) if scanned is None else scanned
@@ -103,7 +105,7 @@ def collect(config: Config, now: datetime, cache: PostCache, scanned: dict[str, 
         for path in gone:
             del known[path]
     batch: list[Row] = []
-    for row in _parse_all(config, [(p, current[p]) for p in changed], meanwhile):
+    for row in _parse_all(config, [(p, current[p]) for p in changed], workers, meanwhile):
         batch.append(row)
         known[row.path] = row
         if len(batch) == 5000:
@@ -150,22 +152,15 @@ def _select(rows, now: float, config: Config, parsed: int) -> Collection:
     return Collection(unique, problems, drafts, scheduled, parsed, next_due, config)
 
 
-def _parse_all(config: Config, files: list[tuple[str, Signature]], meanwhile: Callable[[], object] | None
-               ) -> Iterator[Row]:
-    """A row for each of *files*, parsed in batches: on the worker pool when there are many."""
+def _parse_all(config: Config, files: list[tuple[str, Signature]], workers: int,
+               meanwhile: Callable[[], object] | None) -> Iterator[Row]:
+    """A row for each of *files*, parsed in batches: on *workers* processes when there are many."""
     batches = [files[i:i + _BATCH] for i in range(0, len(files), _BATCH)]
-    if len(files) < _PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        yield from _rows(batches, (_parse_batch(config, batch) for batch in batches))
-        return
-    import multiprocessing
-
-    # Forked workers get the config once, at start-up; each task is then a batch of (path, signature).
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(os.cpu_count() or 2, 4), initializer=_worker_start, initargs=(config,)) as pool:
-        parsed = pool.imap(_worker_parse, batches)
-        if meanwhile is not None:
-            meanwhile()
-        yield from _rows(batches, parsed)
+    if len(files) < _PARALLEL_FROM:
+        workers = 1
+    parsed = run_ordered(workers, lambda batch: _parse_batch(config, batch), batches, parallel_from=2,
+                         window=4 * workers, meanwhile=meanwhile)
+    yield from _rows(batches, parsed)
 
 
 def _rows(batches: list[list[tuple[str, Signature]]], parsed: Iterable[list[_Fields]]) -> Iterator[Row]:
@@ -181,15 +176,6 @@ def _rows(batches: list[list[tuple[str, Signature]]], parsed: Iterable[list[_Fie
 
 # A row's fields after path and signature: timestamp, url, id, draft, error, tags, categories
 _Fields = tuple[float, str, str, bool, "str | None", tuple[str, ...], tuple[str, ...]]
-_worker_config: list[Config] = []  # set once in each parse worker process, never in the parent
-
-
-def _worker_start(config: Config) -> None:
-    _worker_config.append(config)
-
-
-def _worker_parse(batch: list[tuple[str, Signature]]) -> list[_Fields]:
-    return _parse_batch(_worker_config[0], batch)
 
 
 def _parse_batch(config: Config, files: list[tuple[str, Signature]]) -> list[_Fields]:

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from feeder.pool import run_ordered
 from feeder.posts.cache import PostCache
 from feeder.config import Config
 from feeder.deadline import Expired, deadline
@@ -101,28 +102,15 @@ class Renderer:
     rendering a post), and a post whose file bytes hash to what the cache saw is
     not rendered again: an edit re-renders that post, not the whole feed.  With
     *workers* > 1, a batch of at least :data:`_PARALLEL_FROM` posts to render
-    (archive pages, a first publish) is rendered on that many forked processes;
-    only a caller that runs no other thread may ask for that (publish does).
-    Close the renderer (or use it as a context manager) to stop them.
+    (archive pages, a first publish) is rendered on that many forked processes
+    (see :mod:`feeder.pool`); only a caller that runs no other thread may ask
+    for that.
     """
 
     def __init__(self, config: Config, cache: PostCache | None = None, workers: int = 1,
                  time_limit: float = RENDER_LIMIT) -> None:
         self._config, self._cache, self._workers, self._time_limit = config, cache, workers, time_limit
         self._md: Any = None
-        self._pool: Any = None
-
-    def __enter__(self) -> Renderer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()  # every map has returned, or the run is failing: nothing to wait for
-            self._pool.join()
-            self._pool = None
 
     def markdown(self, source: str, base_url: str) -> str:
         """Markdown to sanitized HTML with absolute URLs."""
@@ -169,15 +157,10 @@ class Renderer:
         return None, body, digest
 
     def _render_bodies(self, items: list[tuple[Post, str]]) -> list[Rendered | PostError]:
-        if len(items) < _PARALLEL_FROM or self._workers < 2:
-            return [self._render_or_report(post, body) for post, body in items]
-        if self._pool is None:
-            import multiprocessing
-
-            self.markdown("", self._config.site.url)  # built here once, the workers inherit the converter
-            context = multiprocessing.get_context("fork")
-            self._pool = context.Pool(self._workers, initializer=_worker_start, initargs=(self,))
-        return self._pool.map(_worker_render, items, chunksize=max(1, len(items) // (4 * self._workers)))
+        if self._workers > 1 and len(items) >= _PARALLEL_FROM:
+            self.markdown("", self._config.site.url)  # built here once: the forked workers inherit the converter
+        return list(run_ordered(self._workers, lambda item: self._render_or_report(*item), items,
+                                parallel_from=_PARALLEL_FROM, window=4 * self._workers))
 
     def _keep(self, done: list[tuple[Rendered, bytes | None]]) -> list[Rendered]:
         """Store the newly rendered HTML (those with a digest) in the cache, in one commit."""
@@ -211,19 +194,6 @@ class Renderer:
             first = _FIRST_PARAGRAPH.search(full)
             excerpt = first.group(0) if first else full
         return Rendered(post, full, excerpt, post.reading_time or reading_minutes(full))
-
-
-_worker_renderer: list[Renderer] = []  # set once in each render worker process, never in the parent
-
-
-def _worker_start(renderer: Renderer) -> None:
-    renderer._pool = None  # the worker's copy only renders: it never forks, nor touches the cache
-    renderer._cache = None
-    _worker_renderer.append(renderer)
-
-
-def _worker_render(item: tuple[Post, str]) -> Rendered | PostError:
-    return _worker_renderer[0]._render_or_report(*item)
 
 
 def sanitize(fragment: str, base_url: str) -> str:

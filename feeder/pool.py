@@ -1,0 +1,137 @@
+"""The one way feeder runs work on several cores: forked worker processes, results in order.
+
+Parsing post files, rendering Markdown and building email messages are all
+CPU-bound Python, so threads would not help; each uses :class:`WorkerPool`.
+
+- **fork, always.**  A forked worker starts in about a millisecond with
+  everything the parent has loaded (the config, the Markdown converter, the
+  issue), where a spawned one would import feeder again and receive its state
+  pickled.  Forking a process that runs other threads can copy a lock held by
+  one of them, so the rule is: only a caller that runs no other thread asks for
+  more than one worker.  The CLI decides the number once per command (see
+  :func:`feeder.cli`): one per core for ``publish``, ``check``, ``digest`` and
+  ``send``, and 1 for the long-running ``preview`` (a threaded server) and ``run``.
+- **Nothing is pickled but items and results.**  The task (a closure, a bound
+  method) and all it refers to are inherited by the fork, so a worker never
+  receives the config or a renderer through a pipe.
+- **Ordered and bounded.**  :meth:`WorkerPool.ordered` yields results in the
+  order of the tasks, with at most *window* tasks in flight, so a sender that
+  consumes slowly never has the whole list built in memory.
+- **Workers die with their parent.**  Each worker asks the kernel to kill it
+  when its parent dies (``PR_SET_PDEATHSIG``), so a publish or send killed
+  mid-run leaves no process behind waiting for work.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from itertools import count
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
+
+T = TypeVar("T")
+R = TypeVar("R")
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+# The tasks of the pools this process has open, by key: a forked worker finds its task here,
+# in its copy of the parent's memory, so that only the key and the item travel to it.
+_tasks: dict[int, Callable[..., object]] = {}
+_keys = count()
+
+
+class WorkerPool(Generic[T, R]):
+    """*workers* forked processes that apply *task* to items; a context manager."""
+
+    def __init__(self, workers: int, task: Callable[[T], R]) -> None:
+        if workers < 2:
+            raise ValueError("a pool needs at least two workers; run the task in-process instead")
+        import multiprocessing  # 15 ms of start-up that runs which fork nothing never pay
+
+        self._key = next(_keys)
+        _tasks[self._key] = task
+        self._pool: Pool | None = multiprocessing.get_context("fork").Pool(
+            workers, initializer=_start_worker, initargs=(os.getpid(),))
+
+    def ordered(self, items: Iterable[T], window: int, meanwhile: Callable[[], object] | None = None) -> Iterator[R]:
+        """``task(item)`` for each of *items*, in order, with at most *window* tasks submitted ahead.
+
+        *meanwhile* runs in this process once the first tasks are out, while it would only wait.
+        """
+        assert self._pool is not None, "the pool is closed"
+        source = iter(items)
+        flight: deque[AsyncResult[R]] = deque()
+        for item in source:
+            flight.append(self._pool.apply_async(_run, (self._key, item)))
+            if len(flight) >= window:
+                break
+        if meanwhile is not None:
+            meanwhile()
+        while flight:
+            result = flight.popleft().get()
+            for item in source:  # top the window up before handing the result over
+                flight.append(self._pool.apply_async(_run, (self._key, item)))
+                break
+            yield result
+
+    def close(self) -> None:
+        """Stop the workers now: every result the caller wanted has arrived, or the run is failing."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+            del _tasks[self._key]
+
+    def __enter__(self) -> WorkerPool[T, R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _start_worker(parent: int) -> None:
+    _die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
+
+
+def _run(key: int, item: object) -> object:
+    return _tasks[key](item)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this process when *parent* dies (Linux); elsewhere, nothing."""
+    import ctypes  # only in workers
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def run_ordered(workers: int, task: Callable[[T], R], items: list[T], *, parallel_from: int, window: int,
+                meanwhile: Callable[[], object] | None = None) -> Iterator[R]:
+    """``task(item)`` for each item, in order: in-process for fewer than *parallel_from* items or one worker.
+
+    A worker costs more to start and feed than a handful of tasks take, so short
+    lists stay in this process (and *meanwhile*, work for the parent while
+    workers run, is not called).  Closing the iterator stops the workers.
+    """
+    if workers < 2 or len(items) < parallel_from:
+        yield from map(task, items)
+        return
+    with WorkerPool(min(workers, len(items)), task) as pool:
+        yield from pool.ordered(items, window, meanwhile)
+
+
+def cores() -> int:
+    """The processors this process may run on: what the CLI gives the commands that may fork."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+

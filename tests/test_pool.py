@@ -1,0 +1,78 @@
+"""The worker pool: results in order from other processes, bounded, and no worker outlives its parent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from feeder.pool import WorkerPool, run_ordered
+
+
+def test_results_come_in_task_order_from_forked_workers() -> None:
+    parent = os.getpid()
+    results = list(run_ordered(2, lambda n: (n * n, os.getpid()), list(range(200)), parallel_from=10, window=8))
+    assert [square for square, _ in results] == [n * n for n in range(200)]
+    assert {pid for _, pid in results} - {parent}, "no task ran in a worker"
+    assert parent not in {pid for _, pid in results}
+
+
+def test_short_lists_stay_in_this_process() -> None:
+    results = list(run_ordered(2, lambda n: os.getpid(), list(range(5)), parallel_from=10, window=8))
+    assert set(results) == {os.getpid()}
+
+
+def test_the_task_is_inherited_not_pickled() -> None:
+    """A closure over something unpicklable (a lock, an open file) still runs in the workers."""
+    with open(os.devnull) as unpicklable:
+        results = list(run_ordered(2, lambda n: (n, unpicklable.closed), list(range(20)), parallel_from=2, window=4))
+    assert results == [(n, False) for n in range(20)]
+
+
+def test_at_most_a_window_of_tasks_is_submitted_ahead() -> None:
+    taken = []
+
+    def items():
+        for n in range(100):
+            taken.append(n)
+            yield n
+
+    with WorkerPool(2, lambda n: n) as pool:
+        results = pool.ordered(items(), window=5)
+        assert next(results) == 0
+        assert len(taken) <= 6  # the first window, and the one task that refilled it
+    assert pool._pool is None
+
+
+def test_a_pool_needs_two_workers() -> None:
+    with pytest.raises(ValueError):
+        WorkerPool(1, lambda n: n)
+
+
+def test_workers_die_with_their_parent(tmp_path: Path) -> None:
+    """A publish or send killed mid-run leaves no worker behind waiting for work."""
+    script = tmp_path / "parent.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time
+        from feeder.pool import WorkerPool
+        pool = WorkerPool(2, lambda n: time.sleep(60))
+        results = pool.ordered(range(4), window=4)
+        print(" ".join(str(p.pid) for p in pool._pool._pool), flush=True)
+        next(results)
+    """))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    workers = [int(pid) for pid in proc.stdout.readline().split()]
+    assert len(workers) == 2 and all(Path(f"/proc/{pid}").exists() for pid in workers)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived its parent"
