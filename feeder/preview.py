@@ -30,7 +30,7 @@ from feeder.config import Config
 from feeder.digest.files import weeks_with_posts
 from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
 from feeder.digest.weeks import last_complete_week, parse_label, week_of
-from feeder.errors import ConfigError, FeederError, PostError
+from feeder.errors import ConfigError, FeederError
 from feeder.feeds.context import Kind
 from feeder.feeds.plan import plan
 from feeder.feeds.publish import build_output
@@ -124,9 +124,7 @@ class Preview:
         with state_cache(self.config) as cache:
             collection = collect(self.config, now, cache)
             output = next(o for o in plan(self.config, collection.published) if o.path == name)
-            problems: list[PostError] = []
-            posts = collection.load(list(output.rows), problems)
-            items = Renderer(self.config, cache).render_all(posts, problems)
+            items, problems = Renderer(self.config, cache).render_paths([row.path for row in output.rows])
         for problem in problems:
             log.warning("%s", problem)
         kind = "application/feed+json" if output.kind is Kind.JSON else "text/xml"

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeder.posts.cache import PostCache
+from feeder.posts.load import load
 from feeder.config import Config
 from feeder.feeds.publish import publish
 from feeder.posts.cache import state_cache
@@ -204,9 +205,9 @@ def test_a_post_broken_after_the_scan_is_reported_not_lost(sample_config):
         collection = collect(sample_config, NOW, cache)
     newest = collection.published[0]
     (sample_config.posts_dir / newest.path).write_bytes(b"no front matter now")
-    loaded = collection.load(collection.published)
-    assert [p.path for p in loaded] == [r.path for r in collection.published[1:]]
-    assert [e.path for e in collection.problems] == [newest.path]
+    loaded, problems = load(sample_config, [row.path for row in collection.published])
+    assert [s.post.path for s in loaded] == [r.path for r in collection.published[1:]]
+    assert [e.path for e in problems] == [newest.path]
 
 
 def test_in_memory_cache_needs_no_folder(tmp_path):

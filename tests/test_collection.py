@@ -9,6 +9,7 @@ import pytest
 
 from feeder.posts import collection as collection_module
 from feeder.posts.cache import PostCache
+from feeder.posts.load import load
 from feeder.posts.collection import collect, scan
 from feeder.errors import ConfigError
 
@@ -117,7 +118,9 @@ def test_between_and_load(sample_config) -> None:
     found = run(sample_config)
     start, end = datetime(2025, 12, 8, tzinfo=UTC), datetime(2025, 12, 12, tzinfo=UTC)
     rows = found.between(start, end)
-    posts = found.load(rows)
+    sources, problems = load(sample_config, [row.path for row in rows])
+    posts = [source.post for source in sources]
+    assert problems == []
     assert [p.title for p in posts] == ["Meta Llama 4、性能向上で何が変わる？", "Pandas & Polars: <DataFrame> showdown"]
     assert all(start <= p.date < end for p in posts)
     assert [p.path for p in posts] == [r.path for r in rows]
@@ -130,7 +133,7 @@ def test_a_fixed_post_is_published_on_the_next_run(site, tmp_path) -> None:
         site.post("2025-01-01-a.md", "title: fixed")
         found = collect(site.config, NOW, cache)
         assert found.problems == [] and [r.path for r in found.published] == ["2025-01-01-a.md"]
-        assert found.load(found.published)[0].title == "fixed"
+        assert load(site.config, [found.published[0].path])[0][0].post.title == "fixed"
 
 
 @pytest.mark.parametrize("pad", [0, 1, 2, 3, 4, 5, 60, 4080])
@@ -174,3 +177,25 @@ def test_the_worker_pool_finds_what_one_process_finds(site) -> None:
     alone = found(1)
     assert pooled == alone
     assert len(pooled[0]) == count - 2 * 7 and len(pooled[1]) == 2 * 7  # 7 each of broken and latin-1 posts
+
+
+def test_one_week_from_the_cache_is_what_the_full_collection_says(site, tmp_path) -> None:
+    """A digest reads only its week's rows (and their URL/id rivals, and theirs) when nothing changed;
+    the posts and clashes are those of a full collection, however the rivals chain."""
+    from feeder.posts.collection import collect_between
+
+    site.post("2025-01-01-c.md", "title: C\nid: shared-id")
+    site.post("2025-01-02-b.md", "title: B\nid: shared-id\npermalink: /same/")  # loses its id to C
+    site.post("2025-01-08-a.md", "title: A\npermalink: /same/")  # so A, in the week, keeps /same/
+    site.post("2025-01-09-d.md", "title: D")
+    site.post("2025-01-10-e.md", "title: E\ndraft: true")
+    site.post("2025-01-03-bad.md", raw=b"---\ntitle: [\n---\n")
+    start, end = datetime(2025, 1, 6, tzinfo=UTC), datetime(2025, 1, 13, tzinfo=UTC)
+    with PostCache(tmp_path / "cache.sqlite", site.config.fingerprint) as cache:
+        full = collect(site.config, NOW, cache)
+        cache.rows = lambda: pytest.fail("read every row, though no post file changed")  # type: ignore[method-assign]
+        week = collect_between(site.config, NOW, cache, start, end)
+    assert [r.path for r in week.published] == [r.path for r in full.between(start, end)] == \
+        ["2025-01-09-d.md", "2025-01-08-a.md"]
+    assert [p.path for p in week.problems] == [p.path for p in full.problems] == \
+        ["2025-01-02-b.md", "2025-01-03-bad.md"]

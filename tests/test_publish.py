@@ -295,3 +295,24 @@ def test_a_post_whose_body_cannot_be_read_is_left_out_of_every_output(site, cli,
     titles = [e.title for name in ("atom.xml", "archive/atom-1.xml", "archive/atom-2.xml")
               for e in read_feed(public / name).entries]
     assert sorted(set(titles)) == ["post 1", "post 2", "post 3", "post 4", "post 5"]
+
+
+def test_each_post_an_output_needs_is_read_once(sample_site: Path, sample_config, monkeypatch) -> None:
+    """A publish whose post rows are cached reads each post of a stale output once: to parse it,
+    check it and render it (it used to read it three times and parse it twice)."""
+    now = datetime(2025, 12, 20, tzinfo=timezone.utc)
+    publish(sample_config, now)
+    for path in (sample_site / "public").rglob("*.xml"):
+        path.unlink()  # every feed is stale; the post rows are all in the cache
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        if sample_config.posts_dir in self.parents:
+            reads.append(self.relative_to(sample_config.posts_dir).as_posix())
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    result = publish(sample_config, now)
+    assert result.written and not result.problems
+    assert sorted(reads) == sorted(set(reads)) and len(reads) == result.published

@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from feeder.pool import run_ordered
+from feeder.pool import WorkerPool
+from feeder.posts.load import load_one
 
 from conftest import SAMPLE_POST
 from feeder.posts.render import Renderer, plain_text, reading_minutes, sanitize
-from feeder.posts.post import parse_post
 
 BASE = "https://example.com/blog/2025/01/02/post/"
 
@@ -68,9 +68,8 @@ def test_character_references_to_forbidden_characters_are_removed() -> None:
 
 
 def render(site, name: str, text: str):
-    post = parse_post(name, text.encode(), site.config)
     site.post(name, raw=text.encode())
-    return Renderer(site.config).render(post)
+    return Renderer(site.config).render(load_one(site.config, name))
 
 
 def test_markdown_features(site) -> None:
@@ -139,11 +138,10 @@ def test_body_html_is_sanitized(site) -> None:
 
 
 def test_render_reports_a_file_gone_missing(site) -> None:
-    from feeder.errors import PostError
-
-    post = parse_post("2025-01-02-gone.md", b"---\ntitle: G\n---\nx\n", site.config)
-    with pytest.raises(PostError, match="2025-01-02-gone.md: cannot read"):
-        Renderer(site.config).render(post)
+    site.post("2025-01-02-ok.md", "title: Ok")
+    rendered, problems = Renderer(site.config).render_paths(["2025-01-02-gone.md", "2025-01-02-ok.md"])
+    assert [r.post.path for r in rendered] == ["2025-01-02-ok.md"]
+    assert [str(p).split(" (")[0] for p in problems] == ["2025-01-02-gone.md: cannot read: No such file or directory"]
 
 
 @pytest.mark.parametrize("text, minutes", [
@@ -174,11 +172,12 @@ def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site, 
 
     pools: list[int] = []
 
-    def counting(workers, task, items, **kwargs):
-        pools.append(workers if len(items) >= kwargs["parallel_from"] else 1)
-        return run_ordered(workers, task, items, **kwargs)
+    class Counting(WorkerPool):
+        def __init__(self, workers, task):
+            pools.append(workers)
+            super().__init__(workers, task)
 
-    monkeypatch.setattr(render, "run_ordered", counting)
+    monkeypatch.setattr(render, "WorkerPool", Counting)
 
     posts = []
     for n in range(_PARALLEL_FROM + 8):
@@ -186,12 +185,12 @@ def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site, 
                 f"Intro {n} with a [link](../other/) and `code`.\n\n<!--more-->\n\n## Part\n\n| a | b |\n|---|---|\n| {n} | x |\n")
         name = f"2025-01-01-post-{n}.md"
         site.post(name, raw=text.encode())
-        posts.append(parse_post(name, text.encode(), site.config))
-    problems: list = []
-    shared = Renderer(site.config, workers=2).render_all(posts, problems)
+        posts.append(load_one(site.config, name))
+    with Renderer(site.config, workers=2) as renderer:
+        shared, problems = renderer.render_all(posts)
     assert pools == [2]  # the batch went to the workers
-    alone = Renderer(site.config).render_all(posts, problems)
-    assert problems == []
+    alone, more = Renderer(site.config).render_all(posts)
+    assert problems == more == []
     assert [(r.post, r.html, r.excerpt_html, r.reading_time) for r in shared] == \
         [(r.post, r.html, r.excerpt_html, r.reading_time) for r in alone]
     assert 'href="https://example.com/blog/2025/01/01/other/"' in shared[0].html
@@ -208,11 +207,11 @@ def test_a_post_that_renders_too_slowly_is_reported_and_the_others_render(site, 
         name = f"2025-01-01-post-{n}.md"
         text = f"---\ntitle: Post {n}\n---\n{body}"
         site.post(name, raw=text.encode())
-        posts.append(parse_post(name, text.encode(), site.config))
-    problems: list = []
+        posts.append(load_one(site.config, name))
     started = time.perf_counter()
-    rendered = Renderer(site.config, workers=workers, time_limit=0.3).render_all(posts, problems)
+    with Renderer(site.config, workers=workers, time_limit=0.3) as renderer:
+        rendered, problems = renderer.render_all(posts)
     assert time.perf_counter() - started < 3  # rendering it in full takes about 4 s
     assert [str(p) for p in problems] == ["2025-01-01-post-3.md: Markdown took over 0.3 s to render; "
                                           "look for a long run of unclosed brackets, asterisks or backticks"]
-    assert [r.post.path for r in rendered] == [p.path for p in posts if p.path != "2025-01-01-post-3.md"]
+    assert [r.post.path for r in rendered] == [p.post.path for p in posts if p.post.path != "2025-01-01-post-3.md"]

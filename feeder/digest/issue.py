@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from feeder.posts.cache import state_cache
-from feeder.posts.collection import collect
+from feeder.posts.collection import collect_between
 from feeder.config import Config
 from feeder.posts.render import Rendered, Renderer
 from feeder.digest.body import UNSUBSCRIBE_TOKEN, render
@@ -85,10 +85,9 @@ def build_issue(config: Config, now: datetime, week: str | None = None) -> Issue
     label = resolve(week, now, config)
     start, end = iso_week_bounds(label, config)
     with state_cache(config) as cache:
-        collection = collect(config, now, cache)
-        posts = collection.load(collection.between(start, end))
-        problems = list(collection.problems)
-        rendered = Renderer(config, cache).render_all(posts, problems)
+        collection = collect_between(config, now, cache, start, end)
+        rendered, failed = Renderer(config, cache).render_paths([row.path for row in collection.published])
+        problems = collection.problems + failed
     if not rendered:
         return None
     return compose(config, label, start, end, rendered, tuple(problems))

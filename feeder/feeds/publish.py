@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,8 +39,9 @@ from feeder.posts import render
 from feeder.posts.cache import PostCache, recovering
 from feeder.posts.row import Row, Signature
 from feeder.posts.collection import Collection, collect, scan
+from feeder.posts.load import Source, load
 from feeder.posts.render import Rendered, Renderer
-from feeder.posts.source import decode, split_front_matter
+from feeder.posts.source import decode
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +95,16 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
                            problems=list(collection.problems))
     if strict and result.problems:
         raise InvalidPosts(result.problems)
-    outputs, stale, unreadable = _plan(config, collection.published, state)
-    result.problems.extend(unreadable)
-    if strict and unreadable:
+    outputs, stale, sources, unusable = _plan(config, collection.published, state)
+    result.problems.extend(unusable)
+    if strict and unusable:
         raise InvalidPosts(result.problems)
     result.outputs = [config.output_dir / o.path for o in outputs]
     orphans = sorted(set(state.files) - {o.path for o in outputs})
     if not stale and not orphans and not state.pending_pings:
         result.skipped = True
     else:
-        changed = _write(config, collection, cache, stale, state, result, workers) if stale else []
+        changed = _write(config, cache, stale, sources, state, result, workers) if stale else []
         _remove(config.output_dir, orphans, state, result)
         pending = list(dict.fromkeys(state.pending_pings + changed))
         state.pending_pings = []
@@ -138,53 +140,49 @@ def _load_renderer() -> None:
 
 
 def _plan(config: Config, published: list[Row], state: OutputState
-          ) -> tuple[list[Output], list[tuple[Output, str]], list[PostError]]:
-    """The outputs, those that are stale (with their fingerprints), and posts left out as unreadable.
+          ) -> tuple[list[Output], list[tuple[Output, str]], dict[str, Source], list[PostError]]:
+    """The outputs, the stale ones (with their fingerprints), their posts read, and the posts left out.
 
-    A post whose body cannot be read is left out of *every* output, and the plan
-    is made again without it, so archive pages never count a post no feed shows.
+    Every post a stale output lists is read here, once: a post whose file can no
+    longer be used is left out of *every* output, and the plan is made again
+    without it, so archive pages never count a post no feed shows.
     """
-    unreadable: list[PostError] = []
+    sources: dict[str, Source] = {}
+    unusable: list[PostError] = []
     rows = published
     while True:
         outputs = plan(config, rows)
         stale = [(o, fp) for o in outputs if not state.fresh(o.path, fp := o.fingerprint(config))]
-        needed = {row.path: row for output, _ in stale for row in output.rows}
-        bad = [problem for problem in map(lambda p: _unreadable(config, p), needed) if problem]
+        needed = dict.fromkeys(row.path for output, _ in stale for row in output.rows if row.path not in sources)
+        found, bad = load(config, needed)
+        sources.update((source.post.path, source) for source in found)
         if not bad:
-            return outputs, stale, unreadable
-        unreadable.extend(bad)
+            return outputs, stale, sources, unusable
+        unusable.extend(bad)
         left_out = {problem.path for problem in bad}
         rows = [row for row in rows if row.path not in left_out]
 
 
-def _unreadable(config: Config, path: str) -> PostError | None:
-    """Why the post at *path* cannot be rendered (its body is read and decoded), or None."""
-    try:
-        split_front_matter(path, decode(path, (config.posts_dir / path).read_bytes()))
-    except OSError as exc:
-        return PostError(path, f"cannot read: {exc.strerror}")
-    except PostError as exc:
-        return exc
-    return None
-
-
 class _Renders:
-    """Rendered posts shared by every output of one run: each rendered once, dropped after its last use."""
+    """Rendered posts shared by every output of one run: each rendered once, in the order outputs first
+    need them (the workers work ahead), and dropped after its last use."""
 
-    def __init__(self, collection: Collection, renderer: Renderer, outputs: list[Output]) -> None:
-        self._collection, self._renderer = collection, renderer
-        self._uses = Counter(row.path for output in outputs for row in output.rows)
+    def __init__(self, sources: dict[str, Source], renderer: Renderer, outputs: list[Output]) -> None:
+        paths = [row.path for output in outputs for row in output.rows]
+        self._uses = Counter(paths)
+        self._stream = renderer.stream([sources[path] for path in dict.fromkeys(paths)])
         self._done: dict[str, Rendered] = {}
         self.failed: set[str] = set()
 
     def take(self, rows: tuple[Row, ...], problems: list[PostError]) -> list[Rendered]:
-        missing = [row for row in rows if row.path not in self._done and row.path not in self.failed]
-        posts = self._collection.load(missing, problems)
-        for item in self._renderer.render_all(posts, problems):
-            self._done[item.post.path] = item
-        # a post that changed since it was checked a moment ago is left out, and tried again next run
-        self.failed.update(row.path for row in missing if row.path not in self._done)
+        for source, item in self._stream:
+            if isinstance(item, PostError):  # e.g. over the render time limit: left out, tried again next run
+                problems.append(item)
+                self.failed.add(source.post.path)
+            else:
+                self._done[source.post.path] = item
+            if all(row.path in self._done or row.path in self.failed for row in rows):
+                break
         items = [self._done[row.path] for row in rows if row.path in self._done]
         for row in rows:
             self._uses[row.path] -= 1
@@ -192,23 +190,27 @@ class _Renders:
                 self._done.pop(row.path, None)
         return items
 
+    def close(self) -> None:
+        """Stop rendering ahead (a run that failed midway) and keep what was rendered in the cache."""
+        self._stream.close()
 
-def _write(config: Config, collection: Collection, cache: PostCache, stale: list[tuple[Output, str]],
+
+def _write(config: Config, cache: PostCache, stale: list[tuple[Output, str]], sources: dict[str, Source],
            state: OutputState, result: PublishResult, workers: int) -> list[str]:
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
     changed: list[str] = []
-    renders = _Renders(collection, Renderer(config, cache, workers), [output for output, _ in stale])
-    for output, fingerprint in stale:
-        data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
-        target = config.output_dir / output.path
-        if write_if_changed(target, data):
-            result.written.append(target)
-            if output.subscribe and output.context:
-                changed.append(output.context.url)
-        if not any(row.path in renders.failed for row in output.rows):  # failed to render: try again next run
-            state.record(output.path, fingerprint)
-        else:
-            state.forget(output.path)
+    with Renderer(config, cache, workers) as renderer, closing(_Renders(sources, renderer, [o for o, _ in stale])) as renders:
+        for output, fingerprint in stale:
+            data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
+            target = config.output_dir / output.path
+            if write_if_changed(target, data):
+                result.written.append(target)
+                if output.subscribe and output.context:
+                    changed.append(output.context.url)
+            if not any(row.path in renders.failed for row in output.rows):  # failed to render: try again next run
+                state.record(output.path, fingerprint)
+            else:
+                state.forget(output.path)
     return changed
 
 

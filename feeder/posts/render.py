@@ -9,10 +9,10 @@ expensive step of a build, so it runs only for posts that reach an output.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -20,17 +20,20 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from feeder.pool import run_ordered
+from feeder.pool import WorkerPool
 from feeder.posts.cache import PostCache
+from feeder.posts.load import Source, load
 from feeder.config import Config
 from feeder.deadline import Expired, deadline
 from feeder.errors import PostError
 from feeder.posts.excerpt import truncate_html
-from feeder.posts.source import clean_text, decode, split_front_matter
+from feeder.posts.source import clean_text
 from feeder.posts.post import Post
 
 MORE = "<!--more-->"
 _PARALLEL_FROM = 32  # posts to render in one batch before forked workers pay for themselves
+_AHEAD = 256  # posts the workers may render ahead of the feeds being built: they keep busy, memory stays bounded
+_SAVE_EVERY = 256  # freshly rendered posts kept in the cache per commit
 RENDER_LIMIT = 10.0  # seconds one post may take to render (real posts take milliseconds)
 _URL_ATTRS = {"href", "src", "poster", "cite"}
 _SCHEMES = {"http", "https", "mailto", "tel"}
@@ -103,14 +106,27 @@ class Renderer:
     not rendered again: an edit re-renders that post, not the whole feed.  With
     *workers* > 1, a batch of at least :data:`_PARALLEL_FROM` posts to render
     (archive pages, a first publish) is rendered on that many forked processes
-    (see :mod:`feeder.pool`); only a caller that runs no other thread may ask
-    for that.
+    (see :mod:`feeder.pool`), kept until the renderer is closed (use it as a
+    context manager); only a caller that runs no other thread may ask for that.
     """
 
     def __init__(self, config: Config, cache: PostCache | None = None, workers: int = 1,
                  time_limit: float = RENDER_LIMIT) -> None:
         self._config, self._cache, self._workers, self._time_limit = config, cache, workers, time_limit
         self._md: Any = None
+        self._pool: WorkerPool[tuple[Post, str], Rendered | PostError] | None = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the render workers, if any were started."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def markdown(self, source: str, base_url: str) -> str:
         """Markdown to sanitized HTML with absolute URLs."""
@@ -119,55 +135,63 @@ class Renderer:
         self._md.reset()
         return sanitize(self._md.convert(clean_text(source)), base_url)
 
-    def render(self, post: Post) -> Rendered:
-        """Read the post's body again and render it; the file is the truth, not the cache."""
-        kept, body, digest = self._look_up(post)
-        return kept or self._keep([(self.render_body(post, body), digest)])[0]
+    def render(self, source: Source) -> Rendered:
+        """One post rendered (or as the cache kept it); a :class:`PostError` if it cannot be."""
+        rendered, problems = self.render_all([source])
+        if problems:
+            raise problems[0]
+        return rendered[0]
 
-    def render_all(self, posts: list[Post], problems: list[PostError]) -> list[Rendered]:
-        """Render *posts* in order; one whose file went away or broke since it was parsed is
-        added to *problems* and left out, and the others still render."""
-        found = []
-        for post in posts:
-            try:
-                found.append((post, *self._look_up(post)))
-            except PostError as exc:
-                problems.append(exc)
-        fresh = iter(self._render_bodies([(post, body) for post, kept, body, _ in found if kept is None]))
-        done = []
-        for _post, kept, _body, digest in found:
-            item = kept or next(fresh)
-            if isinstance(item, PostError):
-                problems.append(item)
-            else:
-                done.append((item, None if kept else digest))
-        return self._keep(done)
+    def render_paths(self, paths: list[str]) -> tuple[list[Rendered], list[PostError]]:
+        """The posts at *paths* read, parsed and rendered, in order; a problem for each that cannot be."""
+        sources, problems = load(self._config, paths)
+        rendered, failed = self.render_all(sources)
+        return rendered, problems + failed
 
-    def _look_up(self, post: Post) -> tuple[Rendered | None, str, bytes]:
-        """The post as the cache kept it rendered (or None, and its body to render), and its file's digest."""
+    def render_all(self, sources: list[Source]) -> tuple[list[Rendered], list[PostError]]:
+        """*sources* rendered in order, those the cache kept as they were; a problem for each that fails."""
+        rendered: list[Rendered] = []
+        problems: list[PostError] = []
+        for _source, item in self.stream(sources):
+            (problems if isinstance(item, PostError) else rendered).append(item)
+        return rendered, problems
+
+    def stream(self, sources: list[Source], ahead: int = _AHEAD) -> Iterator[tuple[Source, Rendered | PostError]]:
+        """Each of *sources* with its rendering (or the problem), in order, as soon as it is ready.
+
+        With workers, up to *ahead* posts are rendered ahead of the consumer, so
+        the workers render while this process builds feeds from what it has.
+        What is rendered afresh is kept in the cache, in a commit every few
+        hundred posts.
+        """
+        kept = [self._cache.rendered(s.post.path, s.digest) if self._cache else None for s in sources]
+        todo = [(s.post, s.body) for s, k in zip(sources, kept) if k is None]
+        if self._workers > 1 and len(todo) >= _PARALLEL_FROM:
+            if self._pool is None:
+                self.markdown("", self._config.site.url)  # built here once: the forked workers inherit it
+                self._pool = WorkerPool(self._workers, lambda item: self._render_or_report(*item))
+            fresh = self._pool.ordered(todo, ahead)
+        else:
+            fresh = (self._render_or_report(post, body) for post, body in todo)
+        unsaved: list[tuple[str, bytes, str, str, int]] = []
         try:
-            data = (self._config.posts_dir / post.path).read_bytes()
-        except OSError as exc:
-            raise PostError(post.path, f"cannot read: {exc.strerror}") from None
-        digest = hashlib.blake2b(data, digest_size=16).digest()
-        kept = self._cache.rendered(post.path, digest) if self._cache else None
-        if kept:
-            return Rendered(post, *kept), "", digest
-        _front, body, _line = split_front_matter(post.path, decode(post.path, data))
-        return None, body, digest
+            for source, found in zip(sources, kept):
+                if found:
+                    yield source, Rendered(source.post, *found)
+                    continue
+                item = next(fresh)
+                if isinstance(item, Rendered):
+                    unsaved.append((item.post.path, source.digest, item.html, item.excerpt_html, item.reading_time))
+                    if len(unsaved) >= _SAVE_EVERY:
+                        self._save(unsaved)
+                yield source, item
+        finally:
+            self._save(unsaved)
 
-    def _render_bodies(self, items: list[tuple[Post, str]]) -> list[Rendered | PostError]:
-        if self._workers > 1 and len(items) >= _PARALLEL_FROM:
-            self.markdown("", self._config.site.url)  # built here once: the forked workers inherit the converter
-        return list(run_ordered(self._workers, lambda item: self._render_or_report(*item), items,
-                                parallel_from=_PARALLEL_FROM, window=4 * self._workers))
-
-    def _keep(self, done: list[tuple[Rendered, bytes | None]]) -> list[Rendered]:
-        """Store the newly rendered HTML (those with a digest) in the cache, in one commit."""
-        fresh = [(r.post.path, digest, r.html, r.excerpt_html, r.reading_time) for r, digest in done if digest]
-        if self._cache and fresh:
-            self._cache.keep_rendered(fresh)
-        return [rendered for rendered, _ in done]
+    def _save(self, unsaved: list[tuple[str, bytes, str, str, int]]) -> None:
+        if self._cache and unsaved:
+            self._cache.keep_rendered(unsaved)
+        unsaved.clear()
 
     def _render_or_report(self, post: Post, body: str) -> Rendered | PostError:
         try:

@@ -1,0 +1,52 @@
+"""The posts an output needs, read from their files: each file read once, its front matter parsed once.
+
+Rows (see :mod:`feeder.posts.row`) carry what choosing posts needs; building a
+feed entry or a digest item needs the whole post and its Markdown.  Those come
+from the file again (the file is the truth, not the cache), in one read that
+gives the post, its body and the digest of its bytes that keys the
+rendered-HTML cache.  A file that changed into something unusable since it was
+scanned is a problem for its caller to report, never an exception.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from feeder.config import Config
+from feeder.errors import PostError
+from feeder.posts.post import Post, parse_post
+from feeder.posts.source import decode, split_front_matter
+
+
+@dataclass(frozen=True)
+class Source:
+    """A post with what rendering it needs."""
+
+    post: Post
+    body: str  # the Markdown after the front matter
+    digest: bytes  # of the file's bytes: rendered HTML is kept under it
+
+
+def load(config: Config, paths: Iterable[str]) -> tuple[list[Source], list[PostError]]:
+    """The sources of *paths* in order, and a problem for each file that can no longer be used."""
+    sources: list[Source] = []
+    problems: list[PostError] = []
+    for path in paths:
+        try:
+            sources.append(load_one(config, path))
+        except PostError as exc:
+            problems.append(exc)
+    return sources, problems
+
+
+def load_one(config: Config, path: str) -> Source:
+    """One post file, read and parsed; a :class:`PostError` when it cannot be used."""
+    try:
+        data = (config.posts_dir / path).read_bytes()
+    except OSError as exc:
+        raise PostError(path, f"cannot read: {exc.strerror}") from None
+    post = parse_post(path, data, config)
+    _front, body, _line = split_front_matter(path, decode(path, data))
+    return Source(post, body, hashlib.blake2b(data, digest_size=16).digest())
