@@ -31,7 +31,7 @@ from feeder.feeds.context import Kind
 from feeder.feeds.jsonfeed import build_json
 from feeder.feeds.plan import Output, plan
 from feeder.feeds.rss_atom import build_atom, build_rss
-from feeder.feeds.state import OutputState
+from feeder.feeds.state import Counts, OutputState
 from feeder.feeds.stylesheet import build_stylesheet
 from feeder.feeds.websub import PingReport, Poster, http_post, ping
 from feeder.posts import render
@@ -87,7 +87,8 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     repeat = state.repeat(inputs, now.timestamp())
     if repeat is not None:
         log.debug("no post file changed, no post became due, no output was touched: nothing to do")
-        return PublishResult(**repeat, outputs=[config.output_dir / path for path in state.files], skipped=True)
+        return PublishResult(repeat.published, repeat.drafts, repeat.scheduled,
+                             outputs=[config.output_dir / path for path in state.files], skipped=True)
     collection = collect(config, now, cache, scanned, meanwhile=_load_renderer, workers=workers)
     result = PublishResult(len(collection.published), collection.drafts, collection.scheduled, collection.parsed,
                            problems=list(collection.problems))
@@ -113,8 +114,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
         cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
     complete = not result.problems and all(o.path in state.files for o in outputs)
     state.remember(inputs if complete else None, collection.published[0].timestamp if collection.published else None,
-                   collection.next_due, {"published": result.published, "drafts": result.drafts,
-                                         "scheduled": result.scheduled})
+                   collection.next_due, Counts(result.published, result.drafts, result.scheduled))
     state.save()
     return result
 
