@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeder.errors import ConfigError
 
+_Choice = TypeVar("_Choice", bound=str)  # a Literal of str, or a StrEnum
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _REQUIRED = object()
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # XML 1.0 forbids them
@@ -29,7 +30,7 @@ class Section:
             raw = {}
         if not isinstance(raw, dict):
             raise ConfigError(f"{where or 'the file'}: expected a mapping of keys, got {describe(raw)}")
-        self.raw, self.where, self.seen = raw, where, set()
+        self.raw, self.where, self.seen = raw, where, set[str]()
 
     def key(self, name: str) -> str:
         return f"{self.where}.{name}" if self.where else name
@@ -57,11 +58,12 @@ class Section:
             raise ConfigError(f"{self.key(name)}: must be {bound}, got {value}")
         return value
 
-    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+    def choice(self, name: str, choices: tuple[_Choice, ...], default: _Choice) -> _Choice:
         value = self.get(name, str, default)
-        if value.lower() not in choices:
-            raise ConfigError(f"{self.key(name)}: must be one of {', '.join(choices)}; got {value!r}")
-        return value.lower()
+        for choice in choices:  # the choice itself, not the value read: typed as the choices are
+            if value.lower() == choice:
+                return choice
+        raise ConfigError(f"{self.key(name)}: must be one of {', '.join(choices)}; got {value!r}")
 
     def section(self, name: str) -> Section:
         self.seen.add(name)
@@ -118,6 +120,10 @@ def email(sec: Section, name: str, default: str | None) -> str | None:
     return value
 
 
+@overload
+def path(sec: Section, name: str, default: str, root: Path) -> Path: ...
+@overload
+def path(sec: Section, name: str, default: None, root: Path) -> Path | None: ...
 def path(sec: Section, name: str, default: str | None, root: Path) -> Path | None:
     value = sec.get(name, str, default)
     return None if value is None else (root / Path(value).expanduser()).resolve()
