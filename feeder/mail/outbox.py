@@ -14,7 +14,7 @@ runs no other thread may ask for more than one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -67,7 +67,8 @@ def message_id(week: str, round_: int, recipient: Recipient, envelope_from: str)
     return f"<{week}.r{round_}.{digest}@{envelope_from.rpartition('@')[2]}>"
 
 
-def messages(job: Job, todo: list[Recipient], workers: int = 1) -> Iterator[tuple[Recipient, str, bytes]]:
+def messages(job: Job, todo: list[Recipient],
+             workers: int = 1) -> Generator[tuple[Recipient, str, bytes], None, None]:
     """(recipient, Message-ID, bytes) for each of *todo*, in order, built on up to *workers* processes.
 
     Closing the iterator stops the workers.
