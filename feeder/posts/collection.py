@@ -118,7 +118,7 @@ def collect(config: Config, now: datetime, cache: PostCache, scanned: dict[str, 
     return _select(known.values(), now.timestamp(), config, parsed=len(changed))
 
 
-def _select(rows, now: float, config: Config, parsed: int) -> Collection:
+def _select(rows: Iterable[Row], now: float, config: Config, parsed: int) -> Collection:
     problems: list[PostError] = []
     published: list[Row] = []
     drafts = scheduled = 0

@@ -79,13 +79,13 @@ class _Cutter(HTMLParser):
         self.open: list[str] = []
         self.done = False
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.done:
             self.out.append(self.get_starttag_text() or f"<{tag}>")
             if tag not in _VOID:
                 self.open.append(tag)
 
-    def handle_startendtag(self, tag: str, attrs) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.done:
             self.out.append(self.get_starttag_text() or f"<{tag}>")
 

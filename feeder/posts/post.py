@@ -178,7 +178,7 @@ def _words(value: Any, path: str, front: str, key: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _author(value: Any, fail) -> Author | None:
+def _author(value: Any, fail: Callable[[str, str], PostError]) -> Author | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -191,7 +191,7 @@ def _author(value: Any, fail) -> Author | None:
     raise fail("author", f"must be a name or a mapping with 'name' (and 'email'), got {value!r}")
 
 
-def _image(value: Any, url: str, fail) -> str | None:
+def _image(value: Any, url: str, fail: Callable[[str, str], PostError]) -> str | None:
     if isinstance(value, dict):  # jekyll-seo-tag style: image: {path: …}
         value = value.get("path") or value.get("url")
     if value is None:
@@ -201,7 +201,7 @@ def _image(value: Any, url: str, fail) -> str | None:
     return urljoin(url, quote_url(value.strip(), query=True))
 
 
-def _minutes(value: Any, fail) -> int | None:
+def _minutes(value: Any, fail: Callable[[str, str], PostError]) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 100_000:
@@ -209,7 +209,7 @@ def _minutes(value: Any, fail) -> int | None:
     return max(1, round(value))
 
 
-def _extra(meta: dict[Any, Any], fail) -> dict[str, Any]:
+def _extra(meta: dict[Any, Any], fail: Callable[[str, str], PostError]) -> dict[str, Any]:
     """Unknown keys, kept as plain JSON-like values for templates.
 
     YAML aliases can make a few lines refer to themselves or expand
