@@ -12,9 +12,10 @@ import functools
 import os
 import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 import click
 
@@ -331,7 +332,8 @@ def _report_send(ui: Output, result: SendResult) -> None:
 
 def _located(config: Config, problem: PostError) -> str:
     """A problem with its file shown as the user would type it."""
-    return f"{shown(config.posts_dir / problem.path)}{':' + str(problem.line) if problem.line else ''}: {problem.message}"
+    line = f":{problem.line}" if problem.line else ""
+    return f"{shown(config.posts_dir / problem.path)}{line}: {problem.message}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -90,14 +90,16 @@ def site_url(sec: Section) -> str:
     url = text(sec, "url")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ConfigError(f"{sec.key('url')}: must be an absolute http(s) URL such as https://example.com/, got {url!r}")
+        raise ConfigError(f"{sec.key('url')}: must be an absolute http(s) URL such as https://example.com/, "
+                          f"got {url!r}")
     return url if url.endswith("/") else url + "/"
 
 
 def language(sec: Section) -> str:
     value = sec.get("language", str, "en")
     if not _LANGUAGE.match(value):
-        raise ConfigError(f"{sec.key('language')}: must be a BCP 47 language tag such as 'en' or 'ja-JP', got {value!r}")
+        raise ConfigError(f"{sec.key('language')}: must be a BCP 47 language tag such as 'en' or 'ja-JP', "
+                          f"got {value!r}")
     return value
 
 
@@ -106,7 +108,8 @@ def timezone(sec: Section) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{sec.key('timezone')}: unknown IANA time zone {name!r} (e.g. 'Asia/Tokyo', 'UTC')") from None
+        raise ConfigError(f"{sec.key('timezone')}: unknown IANA time zone {name!r} "
+                          "(e.g. 'Asia/Tokyo', 'UTC')") from None
 
 
 def email(sec: Section, name: str, default: str | None) -> str | None:
@@ -158,8 +161,8 @@ def hub_url(sec: Section, name: str) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c in url for c in "\r\n "):
-        raise ConfigError(f"{sec.key(name)}: must be an absolute http(s) URL such as https://pubsubhubbub.appspot.com/, "
-                          f"got {url!r}")
+        raise ConfigError(f"{sec.key(name)}: must be an absolute http(s) URL "
+                          f"such as https://pubsubhubbub.appspot.com/, got {url!r}")
     return url
 
 
@@ -180,7 +183,8 @@ def permalink(sec: Section) -> str:
         raise ConfigError(f"permalink: must start with '/', got {value!r}")
     for name in re.findall(r":([a-z_]+)", value):
         if name not in PLACEHOLDERS:
-            raise ConfigError(f"permalink: unknown placeholder ':{name}'; known: {', '.join(':' + p for p in PLACEHOLDERS)}")
+            known = ", ".join(":" + p for p in PLACEHOLDERS)
+            raise ConfigError(f"permalink: unknown placeholder ':{name}'; known: {known}")
     return value
 
 

@@ -15,7 +15,6 @@ import html
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from feeder.posts.cache import state_cache
@@ -27,7 +26,7 @@ from feeder.errors import PostError
 from feeder.i18n import format_date
 from feeder.digest.weeks import iso_week_bounds, resolve
 
-__all__ = ["Issue", "build_issue", "compose", "SIZE_LIMIT", "PLACEHOLDER_RECIPIENT"]
+__all__ = ["PLACEHOLDER_RECIPIENT", "SIZE_LIMIT", "Issue", "build_issue", "compose"]
 
 log = logging.getLogger(__name__)
 SIZE_LIMIT = 102 * 1000  # bytes of HTML; Gmail clips a message body above ~102 KB behind "View entire message"

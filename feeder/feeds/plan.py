@@ -54,7 +54,7 @@ class Output:
 def plan(config: Config, published: list[Row]) -> list[Output]:
     """Every file this config produces for *published* (newest first), in the order they are built."""
     f = config.feeds
-    kinds = [(kind, name) for kind, name in zip(FEED_KINDS, (f.rss, f.atom, f.json)) if name]
+    kinds = [(kind, name) for kind, name in zip(FEED_KINDS, (f.rss, f.atom, f.json), strict=True) if name]
     outputs: list[Output] = []
     if f.stylesheet and any(kind != Kind.JSON for kind, _ in kinds):
         outputs.append(Output(f.stylesheet, Kind.XSL))

@@ -27,6 +27,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -172,8 +173,8 @@ class SmtpSender:
             conn.ehlo_or_helo_if_needed()  # HELO if EHLO is refused; SMTPHeloError if both are
             if s.security == Security.STARTTLS:
                 if not conn.has_extn("starttls"):
-                    raise SmtpError(f"smtp: {s.host}:{s.port} does not offer STARTTLS; "
-                                    "set smtp.security to 'ssl' (usually port 465) or, on a trusted network only, 'none'")
+                    raise SmtpError(f"smtp: {s.host}:{s.port} does not offer STARTTLS; set smtp.security to "
+                                    "'ssl' (usually port 465) or, on a trusted network only, 'none'")
                 conn.starttls(context=self._tls())
                 conn.ehlo_or_helo_if_needed()
             if self._credentials:
@@ -204,10 +205,8 @@ class SmtpSender:
     def _drop(self) -> None:
         conn, self._conn, self._used = self._conn, None, False
         if conn is not None:
-            try:
+            with suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def close(self) -> None:
         """Say QUIT politely; a server that is already gone is fine."""

@@ -142,7 +142,8 @@ def _select(rows: Iterable[Row], now: float, config: Config, parsed: int) -> Col
         clash = owners.get(row.url) or owners.get(row.id)
         if clash:
             what = "permalink" if row.url in owners else "id"
-            problems.append(PostError(row.path, f"same {what} as {clash} ({row.url if what == 'permalink' else row.id}); "
+            problems.append(PostError(row.path, f"same {what} as {clash} "
+                                      f"({row.url if what == 'permalink' else row.id}); "
                                       "give one of them its own 'permalink' or 'id'"))
             continue
         owners[row.url] = owners[row.id] = row.path
@@ -169,8 +170,8 @@ def _rows(batches: list[list[tuple[str, Signature]]], parsed: Iterable[list[_Fie
     Workers send back only the parsed fields: the scan's own strings and
     tuples are reused, rather than a copy of each (~30 MB at 100,000 posts).
     """
-    for batch, fields in zip(batches, parsed):
-        for (path, sig), values in zip(batch, fields):
+    for batch, fields in zip(batches, parsed, strict=True):
+        for (path, sig), values in zip(batch, fields, strict=True):
             yield Row(path, sig, *values)
 
 
@@ -192,7 +193,7 @@ def _parse_batch(config: Config, files: list[tuple[str, Signature]]) -> list[_Fi
             heads.append(_read_head(config, path))
         except PostError as exc:
             heads.append(exc)
-    return [_parse_one(config, path, head) for (path, _sig), head in zip(files, heads)]
+    return [_parse_one(config, path, head) for (path, _sig), head in zip(files, heads, strict=True)]
 
 
 def _read(config: Config, path: str) -> bytes:

@@ -8,10 +8,11 @@ body is rendered later, and only for the posts that reach an output.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urljoin
 
 from feeder.config import Author, Config
