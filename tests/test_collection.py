@@ -34,7 +34,7 @@ def test_scan_is_recursive_and_skips_hidden_and_other_files(site) -> None:
 
 def test_missing_posts_dir_is_a_config_error(site) -> None:
     site.write_config("posts_dir: nowhere\n")
-    with pytest.raises(ConfigError, match="posts_dir: .*nowhere is not a folder"):
+    with pytest.raises(ConfigError, match=r"posts_dir: .*nowhere is not a folder"):
         run(site.config)
 
 
@@ -59,7 +59,7 @@ def test_future_posts_wait_for_their_time(site) -> None:
     assert [row.path for row in found.published] == ["2025-12-20-exact.md", "2025-12-19-past.md"]
     assert found.scheduled == 1
     later = run(site.config, datetime(2025, 12, 20, 0, 0, 1, tzinfo=UTC))
-    assert [row.path for row in later.published][0] == "2025-12-21-future.md"
+    assert next(row.path for row in later.published) == "2025-12-21-future.md"
 
 
 def test_ties_break_by_path_whatever_the_listing_order(site, monkeypatch) -> None:
