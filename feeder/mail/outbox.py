@@ -77,8 +77,8 @@ def messages(job: Job, todo: list[Recipient],
     built = run_ordered(min(workers, MAX_WORKERS), lambda chunk: [job.build(r) for r in chunk], chunks,
                         parallel_from=PARALLEL_FROM // CHUNK, window=WINDOW)
     try:
-        for chunk, results in zip(chunks, built):
-            for recipient, (mid, data) in zip(chunk, results):
+        for chunk, results in zip(chunks, built, strict=True):
+            for recipient, (mid, data) in zip(chunk, results, strict=True):
                 yield recipient, mid, data
     finally:
         built.close()
