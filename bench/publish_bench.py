@@ -140,8 +140,9 @@ def run(cmd: list[str], probe: bool = False) -> dict:
             sampler.stop()
         out.seek(0)
         err.seek(0)
-        result = {"wall": wall, "other_cpu": other / wall, "cpu": own, "rss": usage.ru_maxrss / 1024, "rc": proc.returncode,
-                  "stdout": out.read().decode(errors="replace"), "stderr": err.read().decode(errors="replace")}
+        result = {"wall": wall, "other_cpu": other / wall, "cpu": own, "rss": usage.ru_maxrss / 1024,
+                  "rc": proc.returncode, "stdout": out.read().decode(errors="replace"),
+                  "stderr": err.read().decode(errors="replace")}
     if sampler:
         result["probe"] = sampler.summary()
     return result
@@ -198,7 +199,7 @@ def publish(site: Path, probe: bool = False, timed: bool = True) -> dict:
         waited = wait_idle()
         if waited > 1:
             say(f"    (waited {waited:.0f} s for the machine to go idle)")
-    result = run(feeder_command() + ["publish", "--config", str(site / "config.yaml"), "--now", NOW, "-q"],
+    result = run([*feeder_command(), "publish", "--config", str(site / "config.yaml"), "--now", NOW, "-q"],
                  probe=probe)
     if result["rc"] not in (0,):
         raise SystemExit(f"feeder publish failed (exit {result['rc']}) on {site}:\n{result['stderr']}")

@@ -138,7 +138,7 @@ def run(n: int, work: Path) -> dict:
     proc.returncode = os.waitstatus_to_exitcode(status)
     sampler.join()
     out, _ = server.communicate("")
-    counts, per_thousand, server_cpu = (out.splitlines() + ["", ""])[:3]
+    counts, per_thousand, server_cpu = [*out.splitlines(), "", ""][:3]
     got, first, last, dupes, distinct = counts.split()
     got, dupes, distinct = int(got), int(dupes), int(distinct)
     ledger = config.parent / ".feeder" / "sent" / f"{WEEK}.log"

@@ -9,17 +9,24 @@ the commands, so ``feeder --help`` stays instant.
 from __future__ import annotations
 
 import functools
-import os
 import logging
+import os
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, assert_never
 
 import click
 
 from feeder.pool import cores
 from feeder.version import __version__
+
+if TYPE_CHECKING:  # for annotations only: the commands import what they run (see above)
+    from feeder.config import Config
+    from feeder.errors import PostError
+    from feeder.mail.send import SendResult
+    from feeder.mail.smtp import SmtpSender
 
 EXAMPLES = """
 \b
@@ -112,7 +119,7 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Any invalid post fails the run and nothing is written.")
 @click.option("--wait", type=float, default=60.0, show_default=True,
               help="Seconds to wait for another running publish before giving up.")
-def publish(config, now, ui, strict: bool, wait: float) -> int:
+def publish(config: Config, now: datetime, ui: Output, strict: bool, wait: float) -> int:
     """Write the feeds for the posts published by now.
 
     Quiet on success: one line when a file changed, none when nothing did.
@@ -148,7 +155,7 @@ def _listed(paths: list[Path], limit: int = 8) -> str:
 
 @main.command(epilog=EXAMPLES)
 @site_command
-def check(config, now, ui) -> int:
+def check(config: Config, now: datetime, ui: Output) -> int:
     """Check the config and every post; print each problem; write nothing."""
     from feeder.feeds.publish import check as run
 
@@ -170,7 +177,7 @@ Examples:
 @click.option("--week", metavar="YYYY-Www", help="The ISO week to render (default: the last complete week).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for WEEK.html, WEEK.txt and WEEK.eml (default: <output_dir>/digests/).")
-def digest(config, now, ui, week: str | None, out: Path | None) -> int:
+def digest(config: Config, now: datetime, ui: Output, week: str | None, out: Path | None) -> int:
     """Render one week's email digest: its HTML, plain text and whole message (.eml).
 
     A week with no published posts writes nothing and says so (exit 0). Invalid
@@ -202,7 +209,7 @@ Examples:
 @site_command
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
-def preview(config, now, ui, port: int) -> int:
+def preview(config: Config, now: datetime, ui: Output, port: int) -> int:
     """Serve the digests on 127.0.0.1 for editors; posts and templates are re-read on every request.
 
     The clock runs on from --now when it is given.
@@ -238,7 +245,8 @@ The SMTP login comes from FEEDER_SMTP_USERNAME and FEEDER_SMTP_PASSWORD.
               help="Send to everyone again, even those the ledger says have it (or a week not over yet).")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another send of the same week to finish.")
-def send(config, now, ui, week: str | None, dry_run: bool, to: str | None, force: bool, wait: float) -> int:
+def send(config: Config, now: datetime, ui: Output, week: str | None, dry_run: bool, to: str | None, force: bool,
+         wait: float) -> int:
     """Send a week's digest by email, exactly once per recipient, even across crashes.
 
     Exit code 0 when done (or nothing was left to send), 1 when some recipients
@@ -265,7 +273,7 @@ Examples:
   feeder run --now 2025-12-22T08:59:00+09:00 -v  # try the schedule from a given moment
 """)
 @site_command
-def run_command(config, now, ui) -> int:
+def run_command(config: Config, now: datetime, ui: Output) -> int:
     """Run forever: publish every schedule.publish_every_minutes, send the digest on digest.send_day.
 
     The digest time is on the site's clock (site.timezone), DST included; a digest
@@ -275,8 +283,8 @@ def run_command(config, now, ui) -> int:
     # One process: a long-running scheduler is the place where a forked worker pool can do harm
     # (timers, signal handlers), and a publish every few minutes rarely has much to parse.
     from feeder.feeds.publish import publish
-    from feeder.scheduler import Runner
     from feeder.mail.send import send as run_send
+    from feeder.scheduler import Runner
 
     offset = now - datetime.now(timezone.utc)  # zero unless --now was given
 
@@ -292,7 +300,7 @@ def run_command(config, now, ui) -> int:
         for warning in result.websub.problems if result.websub else ():
             ui.problem(f"warning: {warning}")
 
-    def send_job(at: datetime, week: str):
+    def send_job(at: datetime, week: str) -> SendResult:
         with _smtp_sender(config) as sender:
             result = run_send(config, at, sender=sender, week=week, wait=60.0)
         _report_send(ui, result)
@@ -301,7 +309,7 @@ def run_command(config, now, ui) -> int:
     return Runner(config, publish=publish_job, send=send_job, clock=clock).run()
 
 
-def _smtp_sender(config):
+def _smtp_sender(config: Config) -> SmtpSender:
     """The SMTP sender, with the login read from the environment (and passed on, never logged)."""
     from feeder.mail.smtp import SmtpSender
 
@@ -309,14 +317,23 @@ def _smtp_sender(config):
                       password=os.environ.get("FEEDER_SMTP_PASSWORD"))
 
 
-def _report_send(ui: Output, result) -> None:
-    for kind, text in result.report():
-        getattr(ui, kind)(text)
+def _report_send(ui: Output, result: SendResult) -> None:
+    for level, text in result.report():
+        match level:
+            case "say":
+                ui.say(text)
+            case "detail":
+                ui.detail(text)
+            case "problem":
+                ui.problem(text)
+            case _:
+                assert_never(level)
 
 
-def _located(config, problem) -> str:
+def _located(config: Config, problem: PostError) -> str:
     """A problem with its file shown as the user would type it."""
-    return f"{shown(config.posts_dir / problem.path)}{':' + str(problem.line) if problem.line else ''}: {problem.message}"
+    line = f":{problem.line}" if problem.line else ""
+    return f"{shown(config.posts_dir / problem.path)}{line}: {problem.message}"
 
 
 if __name__ == "__main__":  # pragma: no cover

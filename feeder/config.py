@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import time
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -21,6 +22,15 @@ from feeder import config_values as check
 from feeder.errors import ConfigError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Content = Literal["full", "excerpt"]  # feeds.content: each entry's whole post, or its excerpt
+
+
+class Security(StrEnum):
+    """smtp.security: how the connection to the server is protected."""
+
+    STARTTLS = "starttls"  # plain connection upgraded with STARTTLS, which is required
+    SSL = "ssl"  # TLS from the first byte (usually port 465)
+    NONE = "none"  # no TLS at all: a trusted network only
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ class Feeds:
     rss: str | None  # path under output_dir, or None for no RSS feed
     atom: str | None
     max_items: int
-    content: str  # "full" | "excerpt"
+    content: Content
     excerpt_length: int  # characters (grapheme clusters)
     json: str | None = None  # JSON Feed 1.1 path under output_dir, or None
     tags: str | None = None  # folder under output_dir for per-tag feeds, or None for none
@@ -73,7 +83,7 @@ class Digest:
 class Smtp:
     host: str
     port: int
-    security: str  # "starttls" | "ssl" | "none"
+    security: Security
     timeout: float
     rate_limit: float  # messages per second; 0 = unlimited
     retries: int
@@ -187,7 +197,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     smtp = Smtp(
         host=m.get("host", str, "localhost"),
         port=m.number("port", int, 587, 1, 65535),
-        security=m.choice("security", ("starttls", "ssl", "none"), "starttls"),
+        security=m.choice("security", tuple(Security), Security.STARTTLS),
         timeout=m.number("timeout", float, 30.0, 0.1),
         rate_limit=m.number("rate_limit", float, 0.0, 0.0),
         retries=m.number("retries", int, 3, 0, 20),

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeder.errors import ConfigError
 
+_Choice = TypeVar("_Choice", bound=str)  # a Literal of str, or a StrEnum
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _REQUIRED = object()
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # XML 1.0 forbids them
@@ -29,7 +30,7 @@ class Section:
             raw = {}
         if not isinstance(raw, dict):
             raise ConfigError(f"{where or 'the file'}: expected a mapping of keys, got {describe(raw)}")
-        self.raw, self.where, self.seen = raw, where, set()
+        self.raw, self.where, self.seen = raw, where, set[str]()
 
     def key(self, name: str) -> str:
         return f"{self.where}.{name}" if self.where else name
@@ -57,11 +58,12 @@ class Section:
             raise ConfigError(f"{self.key(name)}: must be {bound}, got {value}")
         return value
 
-    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+    def choice(self, name: str, choices: tuple[_Choice, ...], default: _Choice) -> _Choice:
         value = self.get(name, str, default)
-        if value.lower() not in choices:
-            raise ConfigError(f"{self.key(name)}: must be one of {', '.join(choices)}; got {value!r}")
-        return value.lower()
+        for choice in choices:  # the choice itself, not the value read: typed as the choices are
+            if value.lower() == choice:
+                return choice
+        raise ConfigError(f"{self.key(name)}: must be one of {', '.join(choices)}; got {value!r}")
 
     def section(self, name: str) -> Section:
         self.seen.add(name)
@@ -88,14 +90,16 @@ def site_url(sec: Section) -> str:
     url = text(sec, "url")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ConfigError(f"{sec.key('url')}: must be an absolute http(s) URL such as https://example.com/, got {url!r}")
+        raise ConfigError(f"{sec.key('url')}: must be an absolute http(s) URL such as https://example.com/, "
+                          f"got {url!r}")
     return url if url.endswith("/") else url + "/"
 
 
 def language(sec: Section) -> str:
     value = sec.get("language", str, "en")
     if not _LANGUAGE.match(value):
-        raise ConfigError(f"{sec.key('language')}: must be a BCP 47 language tag such as 'en' or 'ja-JP', got {value!r}")
+        raise ConfigError(f"{sec.key('language')}: must be a BCP 47 language tag such as 'en' or 'ja-JP', "
+                          f"got {value!r}")
     return value
 
 
@@ -104,7 +108,8 @@ def timezone(sec: Section) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{sec.key('timezone')}: unknown IANA time zone {name!r} (e.g. 'Asia/Tokyo', 'UTC')") from None
+        raise ConfigError(f"{sec.key('timezone')}: unknown IANA time zone {name!r} "
+                          "(e.g. 'Asia/Tokyo', 'UTC')") from None
 
 
 def email(sec: Section, name: str, default: str | None) -> str | None:
@@ -118,6 +123,10 @@ def email(sec: Section, name: str, default: str | None) -> str | None:
     return value
 
 
+@overload
+def path(sec: Section, name: str, default: str, root: Path) -> Path: ...
+@overload
+def path(sec: Section, name: str, default: None, root: Path) -> Path | None: ...
 def path(sec: Section, name: str, default: str | None, root: Path) -> Path | None:
     value = sec.get(name, str, default)
     return None if value is None else (root / Path(value).expanduser()).resolve()
@@ -152,8 +161,8 @@ def hub_url(sec: Section, name: str) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c in url for c in "\r\n "):
-        raise ConfigError(f"{sec.key(name)}: must be an absolute http(s) URL such as https://pubsubhubbub.appspot.com/, "
-                          f"got {url!r}")
+        raise ConfigError(f"{sec.key(name)}: must be an absolute http(s) URL "
+                          f"such as https://pubsubhubbub.appspot.com/, got {url!r}")
     return url
 
 
@@ -174,7 +183,8 @@ def permalink(sec: Section) -> str:
         raise ConfigError(f"permalink: must start with '/', got {value!r}")
     for name in re.findall(r":([a-z_]+)", value):
         if name not in PLACEHOLDERS:
-            raise ConfigError(f"permalink: unknown placeholder ':{name}'; known: {', '.join(':' + p for p in PLACEHOLDERS)}")
+            known = ", ".join(":" + p for p in PLACEHOLDERS)
+            raise ConfigError(f"permalink: unknown placeholder ':{name}'; known: {known}")
     return value
 
 

@@ -39,5 +39,6 @@ class PostError(FeederError):
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
 
-    def __reduce__(self):  # picklable across the parse worker processes
+    def __reduce__(self) -> tuple[type[PostError], tuple[str, str, int | None]]:
+        # picklable across the parse worker processes
         return (PostError, (self.path, self.message, self.line))

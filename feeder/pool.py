@@ -27,9 +27,9 @@ from __future__ import annotations
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import count
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, Pool
@@ -99,7 +99,7 @@ def _start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
 
 
-def _run(key: int, item: object) -> object:
+def _run(key: int, item: object) -> Any:  # the pool's R, untyped by the key lookup and the pipe back
     return _tasks[key](item)
 
 
@@ -117,7 +117,7 @@ def _die_with(parent: int) -> None:
 
 
 def run_ordered(workers: int, task: Callable[[T], R], items: list[T], *, parallel_from: int, window: int,
-                meanwhile: Callable[[], object] | None = None) -> Iterator[R]:
+                meanwhile: Callable[[], object] | None = None) -> Generator[R, None, None]:
     """``task(item)`` for each item, in order: in-process for fewer than *parallel_from* items or one worker.
 
     A worker costs more to start and feed than a handful of tasks take, so short

@@ -147,8 +147,9 @@ def make_server(preview: Preview, port: int = 8000, host: str = "127.0.0.1") -> 
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "feeder-preview"
+        server: ThreadingHTTPServer  # the one made below; the base class types it as any socketserver
 
-        def do_GET(self) -> None:  # noqa: N802 (the http.server API)
+        def do_GET(self) -> None:  # named by the http.server API
             allowed = {f"{h}:{self.server.server_address[1]}" for h in ("127.0.0.1", "localhost", "[::1]")}
             if self.headers.get("Host", "") not in allowed:
                 response = _page(421, "Wrong host", "<p>This preview answers only on its loopback address.</p>")
@@ -165,7 +166,7 @@ def make_server(preview: Preview, port: int = 8000, host: str = "127.0.0.1") -> 
             self.end_headers()
             self.wfile.write(response.body)
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 (the http.server API)
+        def log_message(self, format: str, *args: object) -> None:  # the http.server API's signature
             log.info("%s %s", self.address_string(), format % args)
 
     return ThreadingHTTPServer((host, port), Handler)

@@ -129,7 +129,7 @@ def pixel(path: Path, x: int, y: int) -> tuple[int, int, int]:
 
 def ink(path: Path, width: int) -> tuple[float, int]:
     """(share of pixels that are not white, number of distinct colours) in the left *width* px."""
-    w, h, bpp, rows = read_png(path)
+    w, _h, bpp, rows = read_png(path)
     colours, inked, total = set(), 0, 0
     for row in rows[::4]:
         for x in range(0, min(w, width) * bpp, bpp * 4):

@@ -13,9 +13,9 @@ from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner
+from mailserver import Recorder, Server
 
 from feeder.config import Config, load_config
-from mailserver import Recorder, Server
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_NOW = datetime(2025, 12, 20, tzinfo=timezone.utc)
@@ -131,7 +131,8 @@ def validate_feed() -> Callable[[Path, str], list[str]]:
     """
     try:
         import feedvalidator
-        from feedvalidator import compatibility, logging as fvlog
+        from feedvalidator import compatibility
+        from feedvalidator import logging as fvlog
         from feedvalidator.formatter.text_plain import Formatter
     except ImportError:
         missing_tool("the W3C feed validator (Python package feedvalidator)",

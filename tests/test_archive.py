@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from feeder.feeds.archive import HISTORY_NS, complete_pages, page_path, subscription_count
-from feeder.posts.row import Row
 from feeder.feeds.publish import publish
+from feeder.posts.row import Row
 
 NOW = "2025-12-20T00:00:00Z"
 BASE = "https://example.com/blog/"

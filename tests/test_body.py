@@ -10,12 +10,12 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
 import browser
+import pytest
 from conftest import REPO, SAMPLE_NOW, missing_tool
-from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
+
 from feeder.digest.body import email_excerpt
+from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
 from feeder.errors import ConfigError
 
 VNU_JARS = [os.environ.get("FEEDER_VNU_JAR", ""), REPO / ".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"]
@@ -94,7 +94,8 @@ def test_nothing_active_reaches_the_email(site):
         assert bad not in body, bad
     assert "evil &lt;b&gt;post&lt;/b&gt;" in body
     assert 'href="https://example.com/relative/"' in issue.html
-    assert '<img alt="" src="https://example.com/x.png"' in issue.html or 'src="https://example.com/x.png" alt=""' in issue.html
+    assert ('<img alt="" src="https://example.com/x.png"' in issue.html
+            or 'src="https://example.com/x.png" alt=""' in issue.html)
     assert 'alt="chart"' in issue.html
     assert 'class="button"' not in issue.html.split('class="excerpt"', 1)[1].split("</div>", 1)[0]
 
@@ -206,7 +207,7 @@ def test_chromium_dark_mode_is_dark_and_readable(w50):
     dark = browser.shoot(w50, 600, browser.artifacts() / "digest-2025-W50-600-dark.png", dark=True)
     assert sum(browser.pixel(light.png, 5, 5)) > 600  # the page background: light grey by default
     assert sum(browser.pixel(dark.png, 5, 5)) < 120  # and near black in dark mode
-    share, colours = browser.ink(dark.png, 600)
+    _share, colours = browser.ink(dark.png, 600)
     assert colours > 20  # text drawn on it, not a flat fill
 
 

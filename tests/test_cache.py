@@ -7,6 +7,7 @@ same posts into a fresh state folder, byte for byte.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -15,11 +16,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeder.posts.cache import PostCache
-from feeder.posts.load import load
 from feeder.config import Config
 from feeder.feeds.publish import publish
-from feeder.posts.cache import state_cache
+from feeder.posts.cache import PostCache, state_cache
+from feeder.posts.load import load
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -116,6 +116,22 @@ def test_a_run_that_would_change_nothing_stops_after_the_scan(site):
     os.utime(site.posts / "2025-12-01-post-0.md")  # touched, not changed: the full run, which writes nothing
     touched = publish(config, NOW)
     assert touched.parsed == 6 and touched.skipped and not touched.written
+
+
+def test_the_counts_of_the_last_run_are_kept_readable_and_checked(site):
+    """outputs.json keeps them as a JSON object; a count edited into something else is not trusted."""
+    config = make_site(site)
+    publish(config, NOW)
+    state_file = config.state_dir / "outputs.json"
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    assert state["inputs"]["counts"] == {"published": 6, "drafts": 0, "scheduled": 0}
+    state["inputs"]["counts"]["published"] = "6"
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    with sqlite3.connect(config.state_dir / "cache.sqlite") as db:
+        db.execute("DELETE FROM posts")  # the full run parses every post again; a repeat would not
+    result = publish(config, NOW)
+    assert result.parsed == 6 and result.published == 6
+    assert publish(config, NOW).parsed == 0
 
 
 def test_invalid_posts_are_reported_on_every_run(site):

@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 
 import pytest
 
+from feeder.errors import ConfigError
 from feeder.posts import collection as collection_module
 from feeder.posts.cache import PostCache
-from feeder.posts.load import load
 from feeder.posts.collection import collect, scan
-from feeder.errors import ConfigError
+from feeder.posts.load import load
 
 UTC = timezone.utc
 NOW = datetime(2025, 12, 20, tzinfo=UTC)
@@ -35,7 +35,7 @@ def test_scan_is_recursive_and_skips_hidden_and_other_files(site) -> None:
 
 def test_missing_posts_dir_is_a_config_error(site) -> None:
     site.write_config("posts_dir: nowhere\n")
-    with pytest.raises(ConfigError, match="posts_dir: .*nowhere is not a folder"):
+    with pytest.raises(ConfigError, match=r"posts_dir: .*nowhere is not a folder"):
         run(site.config)
 
 
@@ -60,7 +60,7 @@ def test_future_posts_wait_for_their_time(site) -> None:
     assert [row.path for row in found.published] == ["2025-12-20-exact.md", "2025-12-19-past.md"]
     assert found.scheduled == 1
     later = run(site.config, datetime(2025, 12, 20, 0, 0, 1, tzinfo=UTC))
-    assert [row.path for row in later.published][0] == "2025-12-21-future.md"
+    assert next(row.path for row in later.published) == "2025-12-21-future.md"
 
 
 def test_ties_break_by_path_whatever_the_listing_order(site, monkeypatch) -> None:

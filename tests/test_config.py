@@ -106,7 +106,8 @@ UNKNOWN = [
 
 
 @pytest.mark.parametrize("extra, key, suggestion", UNKNOWN)
-def test_unknown_key_is_an_error_with_a_suggestion(tmp_path: Path, extra: str, key: str, suggestion: str | None) -> None:
+def test_unknown_key_is_an_error_with_a_suggestion(tmp_path: Path, extra: str, key: str,
+                                                    suggestion: str | None) -> None:
     with pytest.raises(ConfigError, match="unknown key") as caught:
         load_config(write(tmp_path, GOOD_SITE + extra))
     message = str(caught.value)

@@ -10,12 +10,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import SAMPLE_NOW
 
+from feeder.digest.body import UNSUBSCRIBE_TOKEN
 from feeder.digest.files import weeks_with_posts
 from feeder.digest.issue import PLACEHOLDER_RECIPIENT, SIZE_LIMIT, build_issue
-from feeder.digest.body import UNSUBSCRIBE_TOKEN
-
-from conftest import SAMPLE_NOW
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = "2025-12-20T00:00:00Z"
@@ -89,8 +88,8 @@ def test_a_week_too_big_for_gmail_is_cut_to_fit_with_a_warning(site, caplog, cli
     site.write_config(DIGEST + "  max_items: 200\n  excerpt_length: 5000\n")
     paragraph = "これは長い段落です。" * 150
     for i in range(120):
-        site.post(f"2025-12-{8 + i % 7:02d}-long-{i}.md", f"title: 長い記事 {i}\ndate: 2025-12-{8 + i % 7:02d} 10:{i % 60:02d}",
-                  body=paragraph + "\n")
+        site.post(f"2025-12-{8 + i % 7:02d}-long-{i}.md",
+                  f"title: 長い記事 {i}\ndate: 2025-12-{8 + i % 7:02d} 10:{i % 60:02d}", body=paragraph + "\n")
     issue = build_issue(site.config, SAMPLE_NOW)
     size = len(issue.personalize("a" * 64 + "@" + "b" * 180 + ".example")[0].encode())
     assert size <= SIZE_LIMIT

@@ -9,8 +9,8 @@ from urllib.parse import unquote, urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeder.posts.row import Row
 from feeder.feeds.labels import folder_name, label_key, select
+from feeder.posts.row import Row
 
 NOW = "2025-12-20T00:00:00Z"
 

@@ -7,12 +7,11 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
 import pytest
+from conftest import SAMPLE_NOW
 
 from feeder.digest.issue import build_issue
-from feeder.errors import ConfigError
 from feeder.digest.message import build_message
-
-from conftest import SAMPLE_NOW
+from feeder.errors import ConfigError
 
 
 @pytest.fixture
@@ -78,7 +77,7 @@ def test_one_click_only_for_https(site):
 def test_missing_sender_is_a_config_error(site):
     site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
     config = site.config
-    with pytest.raises(ConfigError, match="digest.from"):
+    with pytest.raises(ConfigError, match=r"digest\.from"):
         build_message(config, build_issue(config, SAMPLE_NOW), "a@example.com", now=SAMPLE_NOW)
 
 

@@ -6,8 +6,8 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-
 from conftest import SAMPLE_POST
+
 from feeder.config import Author
 from feeder.errors import PostError
 from feeder.posts.post import Post, parse_post
@@ -159,7 +159,8 @@ def test_control_characters_are_dropped_not_fatal(site) -> None:
 
 
 def test_bom_and_crlf(site) -> None:
-    post = parse(site, "2025-01-02-a.md", "\ufeff---\r\ntitle: CRLF\r\ndate: 2025-01-02 10:00\r\n---\r\nBody\r\n".encode())
+    post = parse(site, "2025-01-02-a.md",
+                 "\ufeff---\r\ntitle: CRLF\r\ndate: 2025-01-02 10:00\r\n---\r\nBody\r\n".encode())
     assert post.title == "CRLF"
     assert post.date == datetime(2025, 1, 2, 1, tzinfo=UTC)
 

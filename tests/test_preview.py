@@ -7,11 +7,10 @@ import threading
 
 import feedparser
 import pytest
+from conftest import SAMPLE_NOW
 
 from feeder.config import load_config
 from feeder.preview import Preview, make_server
-
-from conftest import SAMPLE_NOW
 
 
 @pytest.fixture
@@ -46,7 +45,7 @@ def test_index_lists_weeks_with_counts(server):
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
     assert '<a href="/weeks/2025-W50">2025-W50</a> (next to send)</td><td>4</td>' in body
     assert '<a href="/weeks/2025-W51">2025-W51</a> (in progress)</td><td>1</td>' in body
-    assert '<a href="/feeds/feed.xml">feed.xml</a>' in body and "nosniff" == headers["x-content-type-options"]
+    assert '<a href="/feeds/feed.xml">feed.xml</a>' in body and headers["x-content-type-options"] == "nosniff"
 
 
 def test_week_views(server):
@@ -83,7 +82,8 @@ def test_feeds_are_exactly_what_publish_writes(server, sample_site):
 
 
 @pytest.mark.parametrize("path", ["/../config.yaml", "/weeks/../../config.yaml", "/%2e%2e/config.yaml",
-                                  "/feeds/../config.yaml", "/feeds/%2e%2e%2fconfig.yaml", "/posts/2025-12-11-meta-llama-4.md",
+                                  "/feeds/../config.yaml", "/feeds/%2e%2e%2fconfig.yaml",
+                                  "/posts/2025-12-11-meta-llama-4.md",
                                   "/weeks/2025-W50/../../../etc/passwd", "//etc/passwd", "/config.yaml"])
 def test_nothing_outside_the_routes(server, path):
     status, _, body = get(server, path)
@@ -124,9 +124,9 @@ def test_the_cli_serves(sample_site):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     runner = CliRunner()
-    thread = threading.Thread(target=runner.invoke, args=(main, ["preview", "--config", str(sample_site / "config.yaml"),
-                                                                 "--port", str(port), "--now", "2025-12-20T00:00:00Z"]),
-                              daemon=True)
+    args = ["preview", "--config", str(sample_site / "config.yaml"), "--port", str(port),
+            "--now", "2025-12-20T00:00:00Z"]
+    thread = threading.Thread(target=runner.invoke, args=(main, args), daemon=True)
     thread.start()
     for _ in range(100):
         try:

@@ -6,11 +6,10 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import SAMPLE_POST
 
 from feeder.pool import WorkerPool
 from feeder.posts.load import load_one
-
-from conftest import SAMPLE_POST
 from feeder.posts.render import Renderer, plain_text, reading_minutes, sanitize
 
 BASE = "https://example.com/blog/2025/01/02/post/"
@@ -114,7 +113,8 @@ def test_sample_excerpt_is_rendered_markdown(site) -> None:
 
 
 def test_excerpt_is_the_text_before_more(site) -> None:
-    out = render(site, "2025-01-02-more.md", "---\ntitle: M\n---\nFirst *part*.\n\nStill first.\n\n<!--more-->\n\nRest.\n")
+    out = render(site, "2025-01-02-more.md",
+                 "---\ntitle: M\n---\nFirst *part*.\n\nStill first.\n\n<!--more-->\n\nRest.\n")
     assert out.excerpt_html == "<p>First <em>part</em>.</p>\n<p>Still first.</p>"
     assert "Rest." in out.html and "<!--" not in out.html
 
@@ -162,7 +162,8 @@ def test_reading_time_computed_when_not_in_front_matter(site) -> None:
 
 
 def test_plain_text() -> None:
-    assert plain_text("<p>a &amp; <b>b</b></p>\n<p>c&nbsp;d</p>") == "a & b c d"  # entities decoded, all whitespace (NBSP too) collapsed
+    # entities decoded, all whitespace (NBSP too) collapsed
+    assert plain_text("<p>a &amp; <b>b</b></p>\n<p>c&nbsp;d</p>") == "a & b c d"
 
 
 def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site, monkeypatch) -> None:
@@ -182,7 +183,8 @@ def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site, 
     posts = []
     for n in range(_PARALLEL_FROM + 8):
         text = (f"---\ntitle: Post {n}\ndate: 2025-01-01 00:{n:02d}:00 +0000\n---\n"
-                f"Intro {n} with a [link](../other/) and `code`.\n\n<!--more-->\n\n## Part\n\n| a | b |\n|---|---|\n| {n} | x |\n")
+                f"Intro {n} with a [link](../other/) and `code`.\n\n<!--more-->\n\n"
+                f"## Part\n\n| a | b |\n|---|---|\n| {n} | x |\n")
         name = f"2025-01-01-post-{n}.md"
         site.post(name, raw=text.encode())
         posts.append(load_one(site.config, name))

@@ -85,7 +85,7 @@ def test_sample_feed_lists_published_posts_newest_first(sample_feeds) -> None:
 
 
 def test_updated_and_the_feed_date_is_the_newest_entry(sample_feeds) -> None:
-    rss, atom, rss_path, _ = sample_feeds
+    _rss, atom, rss_path, _ = sample_feeds
     rebalancing = entry(atom, "Year-end rebalancing when your portfolio is mostly tech")
     assert rebalancing.published == "2025-12-14T15:00:30+00:00"
     assert rebalancing.updated == "2025-12-15T23:00:00+00:00"  # last_modified_at 2025-12-16 08:00 +0900
@@ -96,7 +96,7 @@ def test_updated_and_the_feed_date_is_the_newest_entry(sample_feeds) -> None:
 
 
 def test_links_ids_and_authors(sample_feeds) -> None:
-    rss, atom, rss_path, atom_path = sample_feeds
+    _rss, atom, rss_path, atom_path = sample_feeds
     channel = ET.parse(rss_path).getroot().find("channel")
     assert channel.findtext("link") == "https://allforces.example.com/"  # the site, not the feed
     self_links = [link for link in channel.findall("atom:link", NS) if link.get("rel") == "self"]
@@ -107,7 +107,8 @@ def test_links_ids_and_authors(sample_feeds) -> None:
         assert item.findtext("dc:creator", namespaces=NS)
         guid = item.find("guid")
         assert guid.get("isPermaLink") == ("true" if guid.text == item.findtext("link") else "false")
-    survive = next(i for i in channel.findall("item") if i.findtext("title") == "Writing posts that survive feed readers")
+    survive = next(i for i in channel.findall("item")
+                   if i.findtext("title") == "Writing posts that survive feed readers")
     assert survive.find("guid").text == "urn:uuid:0b7d6c1e-4a7a-4c7e-9a43-3f1f1e2b7a10"
     assert survive.find("guid").get("isPermaLink") == "false"
     assert survive.findtext("dc:creator", namespaces=NS) == "Aiko Tanaka"
@@ -259,7 +260,8 @@ def test_content_full_mode(site, cli, read_feed) -> None:
     for path in (rss, atom):
         item = read_feed(path).entries[0]
         assert item.summary == "<p>A first paragraph…</p>"
-        assert item.content[0].value == "<p>A first paragraph that is much longer than twenty.</p>\n<p>Second paragraph.</p>"
+        assert item.content[0].value == ("<p>A first paragraph that is much longer than twenty.</p>\n"
+                                         "<p>Second paragraph.</p>")
 
 
 def test_site_without_author_or_description(site, cli, read_feed) -> None:
@@ -343,7 +345,8 @@ def nasty_site(site) -> None:
         '<div><p>Unclosed <b>bold &#1; &#xFFFE;\n\n```\n]]> <not a tag> &amp;\n```\n').encode())
     site.post("2025-01-02-url-id.md", "title: Id is another URL\nguid: 'https://old.example.org/p?id=1&x=2'",
               body="[up](../up/) ![i](/img.png)\n")
-    site.post("2025-01-03-tag-id.md", "title: Tag URI id\nid: 'tag:example.com,2025:post-3'\nupdated: 2025-02-01T10:00:00+01:00")
+    site.post("2025-01-03-tag-id.md",
+              "title: Tag URI id\nid: 'tag:example.com,2025:post-3'\nupdated: 2025-02-01T10:00:00+01:00")
     site.post("2025-01-04-emoji.md", "title: \"👨‍👩‍👧 family e\u0301 שלום\"\nexcerpt: '**Bold** [link](x/)'")
     site.post("2025-01-05-ctrl.md", raw=b"---\ntitle: \"Ctrl\x07\x08 title\"\n---\nBody\x0c\n")
     site.post("2025-01-06-ja.md", "title: 日本語の記事：テスト＆確認\ntags: タグ１ タグ２", body="本文です。" * 200)

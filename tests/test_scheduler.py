@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -226,7 +227,7 @@ def test_slots_are_a_week_apart_on_the_wall_clock_all_year(site, tz):
         assert send_slot(slot, config) == slot and send_slot(slot - timedelta(seconds=1), config) < slot
         seen.append(slot)
         now = slot
-    assert all(timedelta(days=6, hours=22) <= b - a <= timedelta(days=7, hours=2) for a, b in zip(seen, seen[1:]))
+    assert all(timedelta(days=6, hours=22) <= b - a <= timedelta(days=7, hours=2) for a, b in itertools.pairwise(seen))
 
 
 def test_without_recipients_run_only_publishes(site, caplog):

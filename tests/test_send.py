@@ -175,8 +175,8 @@ def test_two_sends_of_one_week_at_once_do_not_both_send(sample_site, server):
     assert copies(srv) == Counter({p: 1 for p in people})
     codes = sorted(p.returncode for p in procs)
     text = "\n".join(o + e for o, e in outputs)
-    assert codes == [0, 1] and "another feeder send of 2025-W50 is still running" in text \
-        or codes == [0, 0] and "nothing to do" in text
+    assert (codes == [0, 1] and "another feeder send of 2025-W50 is still running" in text) \
+        or (codes == [0, 0] and "nothing to do" in text)
 
 
 def test_waiting_for_the_other_send_then_finding_nothing_to_do(sample_site, server):
@@ -299,7 +299,7 @@ def test_starttls_and_login_from_the_environment(sample_site, server, tmp_path):
     assert "pa55-w0rd-xyz" not in ok.stdout + ok.stderr
 
     env["FEEDER_SMTP_PASSWORD"] = "wrong-secret-123"
-    bad = subprocess.run(cmd + ["--force"], env=env, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run([*cmd, "--force"], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "refused the login" in bad.stderr
     assert "wrong-secret-123" not in bad.stdout + bad.stderr and "digest-bot" not in bad.stdout + bad.stderr
     assert len(srv.handler.received) == 5
@@ -333,7 +333,7 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(sample_site, server):
     while len(srv.handler.rcpt_calls) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted: everyone the server accepted so far is in the ledger" in err
     assert "Traceback" not in err
     srv.handler.stall_after = None

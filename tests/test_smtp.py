@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import ssl
+from contextlib import suppress
 from email.message import EmailMessage
 
 import pytest
@@ -162,7 +164,7 @@ def test_rate_limit_spaces_messages_evenly(server):
     with Stamped(smtp(srv.port, rate_limit=4.0), clock=clock, sleep=sleep) as sender:
         for i in range(5):
             sender.deliver(message(f"r{i}@example.org"), "news@example.com", f"r{i}@example.org")
-    assert [round(b - a, 6) for a, b in zip(stamps, stamps[1:])] == [0.25] * 4
+    assert [round(b - a, 6) for a, b in itertools.pairwise(stamps)] == [0.25] * 4
     assert len(srv.handler.received) == 5
 
 
@@ -260,10 +262,8 @@ class Greeter:
             self.clients += 1
             with conn:
                 conn.sendall(self.greeting)
-                try:
+                with suppress(OSError):
                     conn.recv(1024)  # smtplib's QUIT, if it sends one
-                except OSError:
-                    pass
 
     def stop(self) -> None:
         self.sock.close()

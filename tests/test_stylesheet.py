@@ -10,9 +10,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from lxml import etree
-
 from browser import chromium
+from lxml import etree
 
 NOW = "2025-12-20T00:00:00Z"
 PI = b'<?xml-stylesheet type="text/xsl" href="%s"?>\n'

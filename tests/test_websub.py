@@ -25,7 +25,7 @@ class Hub:
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:  # http.server's naming
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 hub.requests.append(parse_qs(body.decode("ascii")))
                 hub.content_types.append(self.headers["Content-Type"])

@@ -7,9 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from feeder.digest.weeks import (
+    bounds,
+    canonical,
+    first_day,
+    iso_week_bounds,
+    label_of,
+    last_complete_week,
+    parse_label,
+    previous,
+    resolve,
+)
 from feeder.errors import ConfigError
-from feeder.digest.weeks import (bounds, canonical, first_day, iso_week_bounds, label_of, last_complete_week, parse_label,
-                          previous, resolve)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

@@ -26,10 +26,10 @@ import nh3
 from markupsafe import Markup
 
 from feeder.config import Config
-from feeder.posts.render import Rendered
 from feeder.errors import ConfigError
-from feeder.posts.excerpt import cut_text, truncate_html
 from feeder.i18n import direction, format_date, primary, words
+from feeder.posts.excerpt import cut_text, truncate_html
+from feeder.posts.render import Rendered
 
 HTML_TEMPLATE = "digest.html"
 TEXT_TEMPLATE = "digest.txt"
@@ -45,8 +45,8 @@ _TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "figcaption"
 _ATTRIBUTES = {"*": {"lang", "dir", "title"}, "a": {"href", "hreflang"}, "img": {"src", "alt"},
                "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "ol": {"start"}}
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
-_BLOCK_TAG = re.compile(r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th|figure|figcaption|dd|dt)\b[^>]*>",
-                        re.IGNORECASE)
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th|figure|figcaption|dd|dt)"
+                        r"\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]*>")
 _CSS_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 _AT_RULES = re.compile(r"<style>(.*?)</style>", re.DOTALL)

@@ -15,19 +15,18 @@ import html
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from urllib.parse import quote, urljoin
 
-from feeder.posts.cache import state_cache
-from feeder.posts.collection import collect_between
 from feeder.config import Config
-from feeder.posts.render import Rendered, Renderer
 from feeder.digest.body import UNSUBSCRIBE_TOKEN, render
+from feeder.digest.weeks import iso_week_bounds, resolve
 from feeder.errors import PostError
 from feeder.i18n import format_date
-from feeder.digest.weeks import iso_week_bounds, resolve
+from feeder.posts.cache import state_cache
+from feeder.posts.collection import collect_between
+from feeder.posts.render import Rendered, Renderer
 
-__all__ = ["Issue", "build_issue", "compose", "SIZE_LIMIT", "PLACEHOLDER_RECIPIENT"]
+__all__ = ["PLACEHOLDER_RECIPIENT", "SIZE_LIMIT", "Issue", "build_issue", "compose"]
 
 log = logging.getLogger(__name__)
 SIZE_LIMIT = 102 * 1000  # bytes of HTML; Gmail clips a message body above ~102 KB behind "View entire message"

@@ -13,9 +13,9 @@ import json
 from typing import Any
 
 from feeder.config import Config
-from feeder.posts.render import Rendered, plain_text
 from feeder.dates import rfc3339
 from feeder.feeds.context import FeedContext
+from feeder.posts.render import Rendered, plain_text
 
 VERSION = "https://jsonfeed.org/version/1.1"
 

@@ -17,17 +17,17 @@ import hashlib
 import json
 import logging
 import posixpath
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from feeder import toolchain
-from feeder.feeds.archive import complete_pages, page_path, subscription_count
-from feeder.posts.row import Row
 from feeder.config import Config
-from feeder.feeds.labels import INDEX, select
+from feeder.feeds.archive import complete_pages, page_path, subscription_count
 from feeder.feeds.context import FEED_KINDS, FeedContext, Kind, file_url
+from feeder.feeds.labels import INDEX, select
 from feeder.i18n import words
+from feeder.posts.row import Row
 
 log = logging.getLogger(__name__)
 LABEL_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}  # inside each tag's folder
@@ -54,28 +54,29 @@ class Output:
 def plan(config: Config, published: list[Row]) -> list[Output]:
     """Every file this config produces for *published* (newest first), in the order they are built."""
     f = config.feeds
-    kinds = [(kind, name) for kind, name in zip(FEED_KINDS, (f.rss, f.atom, f.json)) if name]
+    kinds = [(kind, name) for kind, name in zip(FEED_KINDS, (f.rss, f.atom, f.json), strict=True) if name]
     outputs: list[Output] = []
     if f.stylesheet and any(kind != Kind.JSON for kind, _ in kinds):
         outputs.append(Output(f.stylesheet, Kind.XSL))
     pages = complete_pages(published, f.archive_size) if f.archive else []
+    archive = f.archive or ""  # read only when there are pages, so when there is an archive folder
     count = subscription_count(len(published), f.max_items, f.archive_size) if f.archive else f.max_items
     newest = tuple(published[:count])
     for kind, name in kinds:
         links = _hub(config, kind)
         if pages and kind != Kind.JSON:
-            links += (("prev-archive", file_url(config, page_path(f.archive, name, len(pages)))),)
+            links += (("prev-archive", file_url(config, page_path(archive, name, len(pages)))),)
         outputs.append(Output(name, kind, newest, _context(config, name, kind, config.site.title, links),
                               subscribe=True))
     for page in pages:
         for kind, name in kinds:
             if kind == Kind.JSON:  # JSON Feed has no archive relations
                 continue
-            path = page_path(f.archive, name, page.number)
+            path = page_path(archive, name, page.number)
             links = (("current", file_url(config, name)),
-                     ("next-archive", file_url(config, page_path(f.archive, name, page.number + 1))))
+                     ("next-archive", file_url(config, page_path(archive, name, page.number + 1))))
             if page.number > 1:
-                links += (("prev-archive", file_url(config, page_path(f.archive, name, page.number - 1))),)
+                links += (("prev-archive", file_url(config, page_path(archive, name, page.number - 1))),)
             title = words(config.site.language)["archive_feed"].format(site=config.site.title, n=page.number)
             outputs.append(Output(path, kind, page.rows, _context(config, path, kind, title, links, archive=True)))
     for field_name, folder, word in (("tags", f.tags, "tag"), ("categories", f.categories, "category")):

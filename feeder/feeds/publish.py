@@ -32,15 +32,15 @@ from feeder.feeds.context import Kind
 from feeder.feeds.jsonfeed import build_json
 from feeder.feeds.plan import Output, plan
 from feeder.feeds.rss_atom import build_atom, build_rss
-from feeder.feeds.state import OutputState
+from feeder.feeds.state import Counts, OutputState
 from feeder.feeds.stylesheet import build_stylesheet
 from feeder.feeds.websub import PingReport, Poster, http_post, ping
 from feeder.posts import render
 from feeder.posts.cache import PostCache, recovering
-from feeder.posts.row import Row, Signature
 from feeder.posts.collection import Collection, collect, scan
 from feeder.posts.load import Source, load
 from feeder.posts.render import Rendered, Renderer
+from feeder.posts.row import Row, Signature
 from feeder.posts.source import decode
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     repeat = state.repeat(inputs, now.timestamp())
     if repeat is not None:
         log.debug("no post file changed, no post became due, no output was touched: nothing to do")
-        return PublishResult(**repeat, outputs=[config.output_dir / path for path in state.files], skipped=True)
+        return PublishResult(repeat.published, repeat.drafts, repeat.scheduled,
+                             outputs=[config.output_dir / path for path in state.files], skipped=True)
     collection = collect(config, now, cache, scanned, meanwhile=_load_renderer, workers=workers)
     result = PublishResult(len(collection.published), collection.drafts, collection.scheduled, collection.parsed,
                            problems=list(collection.problems))
@@ -115,8 +116,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
         cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
     complete = not result.problems and all(o.path in state.files for o in outputs)
     state.remember(inputs if complete else None, collection.published[0].timestamp if collection.published else None,
-                   collection.next_due, {"published": result.published, "drafts": result.drafts,
-                                         "scheduled": result.scheduled})
+                   collection.next_due, Counts(result.published, result.drafts, result.scheduled))
     state.save()
     return result
 
@@ -199,7 +199,8 @@ def _write(config: Config, cache: PostCache, stale: list[tuple[Output, str]], so
            state: OutputState, result: PublishResult, workers: int) -> list[str]:
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
     changed: list[str] = []
-    with Renderer(config, cache, workers) as renderer, closing(_Renders(sources, renderer, [o for o, _ in stale])) as renders:
+    with (Renderer(config, cache, workers) as renderer,
+          closing(_Renders(sources, renderer, [output for output, _ in stale])) as renders):
         for output, fingerprint in stale:
             data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
             target = config.output_dir / output.path

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension  # feedgen's base classes: no lxml, under 1 ms
 
-from feeder.feeds.archive import HISTORY_NS
 from feeder.config import Author, Config
-from feeder.posts.render import Rendered
-from feeder.posts.enclosures import Enclosure
+from feeder.feeds.archive import HISTORY_NS
 from feeder.feeds.context import FeedContext
 from feeder.feeds.stylesheet import with_stylesheet
+from feeder.posts.enclosures import Enclosure
+from feeder.posts.render import Rendered
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator

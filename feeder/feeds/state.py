@@ -9,11 +9,19 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from feeder.atomic import write_if_changed
 
 log = logging.getLogger(__name__)
+
+
+class Counts(NamedTuple):
+    """How many posts a run found published, as drafts and scheduled (kept as a JSON object in the state)."""
+
+    published: int
+    drafts: int
+    scheduled: int
 
 
 class OutputState:
@@ -41,7 +49,9 @@ class OutputState:
     def fresh(self, path: str, fingerprint: str) -> bool:
         """True when *path* was written from these inputs and nobody has touched it since."""
         saved = self.files.get(path)
-        return bool(saved) and saved[0] == fingerprint and self._untouched(path, saved)
+        if not saved:
+            return False
+        return saved[0] == fingerprint and self._untouched(path, saved)
 
     def _untouched(self, path: str, saved: list) -> bool:
         try:
@@ -50,16 +60,16 @@ class OutputState:
             return False
         return [st.st_size, st.st_mtime_ns] == saved[1:]
 
-    def remember(self, key: str | None, newest: float | None, next_due: float | None, counts: dict[str, int]) -> None:
+    def remember(self, key: str | None, newest: float | None, next_due: float | None, counts: Counts) -> None:
         """Note that a run with inputs *key* completed cleanly (None: it did not) and what it saw.
 
         *newest* is the date of the newest published post and *next_due* that of
         the earliest scheduled one: at any time between them the same posts are
         published.
         """
-        self.inputs = {"key": key, "from": newest, "until": next_due, "counts": counts} if key else None
+        self.inputs = {"key": key, "from": newest, "until": next_due, "counts": counts._asdict()} if key else None
 
-    def repeat(self, key: str, now: float) -> dict[str, int] | None:
+    def repeat(self, key: str, now: float) -> Counts | None:
         """The counts of the last run if a run now would change nothing, else None.
 
         That is when the last run completed cleanly (every output written, no
@@ -74,11 +84,12 @@ class OutputState:
         newest, due, counts = saved.get("from"), saved.get("until"), saved.get("counts")
         if (newest is not None and now < newest) or (due is not None and now >= due):
             return None
-        if not isinstance(counts, dict) or counts.keys() != {"published", "drafts", "scheduled"}:
+        if (not isinstance(counts, dict) or counts.keys() != set(Counts._fields)
+                or not all(type(n) is int for n in counts.values())):
             return None  # a state file edited by hand
         if not all(self._untouched(path, entry) for path, entry in self.files.items()):
             return None
-        return counts
+        return Counts(counts["published"], counts["drafts"], counts["scheduled"])
 
     def record(self, path: str, fingerprint: str) -> None:
         st = (self._dir / path).stat()

@@ -35,13 +35,15 @@ WORDS = {
            "older": "過去の記事", "newer": "新しい記事", "current": "最新の記事",
            "about": "フィードとは？", "about_url": "https://aboutfeeds.com/"},
     "zh": {"badge": "订阅源", "heading": "这是一个订阅源（RSS / Atom）",
-           "explain": "把下面的地址添加到阅读器（Feedly、Inoreader、NetNewsWire、Thunderbird 等），新文章发布时就会送到您手中。",
+           "explain": "把下面的地址添加到阅读器（Feedly、Inoreader、NetNewsWire、Thunderbird 等），"
+                      "新文章发布时就会送到您手中。",
            "address": "订阅地址", "visit": "访问网站", "recent": "本订阅源的文章",
            "archive": "这是存档页，列出较早的文章，内容不会改变。",
            "older": "更早的文章", "newer": "较新的文章", "current": "最新文章",
            "about": "什么是订阅源？", "about_url": "https://aboutfeeds.com/"},
     "ko": {"badge": "피드", "heading": "이 페이지는 웹 피드(RSS / Atom)입니다",
-           "explain": "아래 주소를 피드 리더(Feedly, Inoreader, NetNewsWire, Thunderbird 등)에 등록하면 새 글이 올라올 때마다 받아볼 수 있습니다.",
+           "explain": "아래 주소를 피드 리더(Feedly, Inoreader, NetNewsWire, Thunderbird 등)에 등록하면 "
+                      "새 글이 올라올 때마다 받아볼 수 있습니다.",
            "address": "피드 주소", "visit": "웹사이트 방문", "recent": "이 피드의 글",
            "archive": "보관 페이지입니다. 예전 글을 담고 있으며 바뀌지 않습니다.",
            "older": "이전 글", "newer": "최근 글", "current": "최신 글",

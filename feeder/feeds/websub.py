@@ -40,7 +40,7 @@ def http_post(hub: str, body: bytes, timeout: float = TIMEOUT) -> int:
     request = urllib.request.Request(hub, data=body, method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded", "User-Agent": f"feeder/{__version__} (WebSub publisher)"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) checked in config)
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # http(s) only: checked in config
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code

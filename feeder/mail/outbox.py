@@ -14,15 +14,15 @@ runs no other thread may ask for more than one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
 from feeder.config import Config
-from feeder.pool import run_ordered
 from feeder.digest.issue import Issue
 from feeder.mail.recipients import Recipient
+from feeder.pool import run_ordered
 
 PARALLEL_FROM = 200  # recipients; below this, building in-process is faster
 CHUNK = 16  # messages per task: amortises the round trip to a worker
@@ -67,7 +67,8 @@ def message_id(week: str, round_: int, recipient: Recipient, envelope_from: str)
     return f"<{week}.r{round_}.{digest}@{envelope_from.rpartition('@')[2]}>"
 
 
-def messages(job: Job, todo: list[Recipient], workers: int = 1) -> Iterator[tuple[Recipient, str, bytes]]:
+def messages(job: Job, todo: list[Recipient],
+             workers: int = 1) -> Generator[tuple[Recipient, str, bytes], None, None]:
     """(recipient, Message-ID, bytes) for each of *todo*, in order, built on up to *workers* processes.
 
     Closing the iterator stops the workers.
@@ -76,8 +77,8 @@ def messages(job: Job, todo: list[Recipient], workers: int = 1) -> Iterator[tupl
     built = run_ordered(min(workers, MAX_WORKERS), lambda chunk: [job.build(r) for r in chunk], chunks,
                         parallel_from=PARALLEL_FROM // CHUNK, window=WINDOW)
     try:
-        for chunk, results in zip(chunks, built):
-            for recipient, (mid, data) in zip(chunk, results):
+        for chunk, results in zip(chunks, built, strict=True):
+            for recipient, (mid, data) in zip(chunk, results, strict=True):
                 yield recipient, mid, data
     finally:
         built.close()

@@ -29,7 +29,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from feeder.config import Config
 from feeder.digest.files import write_web_version
@@ -38,11 +38,12 @@ from feeder.digest.message import build_message, sender_of
 from feeder.digest.weeks import iso_week_bounds, resolve
 from feeder.errors import ConfigError
 from feeder.mail.ledger import open_ledger, read_ledger
-from feeder.mail.smtp import Outcome
 from feeder.mail.outbox import Compose, Job, messages
 from feeder.mail.recipients import Recipient, RecipientProblem, load_recipients, parse_line
+from feeder.mail.smtp import Outcome
 
 log = logging.getLogger(__name__)
+Level = Literal["say", "detail", "problem"]  # a report line: the summary, shown with -v, always shown (stderr)
 
 class Sender(Protocol):
     def deliver(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome: ...
@@ -82,7 +83,7 @@ class SendResult:
     def exit_code(self) -> int:
         return 1 if self.rejected or self.deferred or self.stopped or self.problems else 0
 
-    def report(self) -> Iterator[tuple[str, str]]:
+    def report(self) -> Iterator[tuple[Level, str]]:
         """What this send did, for a person: ("say" | "detail" | "problem", text) pairs.
 
         A line or two, plus each failure and each invalid recipient line; the CLI prints them.

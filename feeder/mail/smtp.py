@@ -27,10 +27,11 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from feeder.config import Smtp
+from feeder.config import Security, Smtp
 from feeder.errors import FeederError
 
 log = logging.getLogger(__name__)
@@ -163,21 +164,21 @@ class SmtpSender:
             return self._conn
         s = self.smtp
         log.debug("connecting to %s:%d (%s)", s.host, s.port, s.security)
-        if s.security == "ssl":
+        if s.security == Security.SSL:
             conn: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, local_hostname=self.local_hostname,
                                                   timeout=s.timeout, context=self._tls())
         else:
             conn = smtplib.SMTP(s.host, s.port, local_hostname=self.local_hostname, timeout=s.timeout)
         try:
             conn.ehlo_or_helo_if_needed()  # HELO if EHLO is refused; SMTPHeloError if both are
-            if s.security == "starttls":
+            if s.security == Security.STARTTLS:
                 if not conn.has_extn("starttls"):
-                    raise SmtpError(f"smtp: {s.host}:{s.port} does not offer STARTTLS; "
-                                    "set smtp.security to 'ssl' (usually port 465) or, on a trusted network only, 'none'")
+                    raise SmtpError(f"smtp: {s.host}:{s.port} does not offer STARTTLS; set smtp.security to "
+                                    "'ssl' (usually port 465) or, on a trusted network only, 'none'")
                 conn.starttls(context=self._tls())
                 conn.ehlo_or_helo_if_needed()
             if self._credentials:
-                self._login(conn)
+                self._login(conn, self._credentials)
         except BaseException:
             conn.close()
             raise
@@ -185,12 +186,12 @@ class SmtpSender:
         self.connections += 1
         return conn
 
-    def _login(self, conn: smtplib.SMTP) -> None:
+    def _login(self, conn: smtplib.SMTP, credentials: tuple[str, str]) -> None:
         if not conn.has_extn("auth"):
             raise SmtpError(f"smtp: {self.smtp.host}:{self.smtp.port} does not offer AUTH "
                             "(some servers offer it only over TLS); unset FEEDER_SMTP_USERNAME or fix smtp.security")
         try:
-            conn.login(*self._credentials)
+            conn.login(*credentials)
         except smtplib.SMTPAuthenticationError as exc:
             # The server's words only: the username and password stay out of every message.
             raise SmtpError(f"smtp: {self.smtp.host} refused the login from FEEDER_SMTP_USERNAME / "
@@ -204,10 +205,8 @@ class SmtpSender:
     def _drop(self) -> None:
         conn, self._conn, self._used = self._conn, None, False
         if conn is not None:
-            try:
+            with suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def close(self) -> None:
         """Say QUIT politely; a server that is already gone is fine."""

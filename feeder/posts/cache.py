@@ -85,20 +85,23 @@ class PostCache:
 
     def published_between(self, start: float, end: float, now: float) -> list[Row]:
         """Rows of usable, non-draft posts dated in [start, end) and not after *now*: one week, without the rest."""
-        return list(self._rows("WHERE error IS NULL AND draft = 0 AND ts >= ? AND ts < ? AND ts <= ?", (start, end, now)))
+        where = "WHERE error IS NULL AND draft = 0 AND ts >= ? AND ts < ? AND ts <= ?"
+        return list(self._rows(where, (start, end, now)))
 
     def sharing(self, urls: list[str], ids: list[str]) -> list[Row]:
         """Rows whose URL is one of *urls* or whose id is one of *ids* (an id stored as NULL is the URL)."""
         marks_u, marks_i = ",".join("?" * len(urls)), ",".join("?" * len(ids))
-        return list(self._rows(f"WHERE url IN ({marks_u}) OR id IN ({marks_i}) OR (id IS NULL AND url IN ({marks_i}))",
-                               (*urls, *ids, *ids)))
+        where = f"WHERE url IN ({marks_u}) OR id IN ({marks_i}) OR (id IS NULL AND url IN ({marks_i}))"
+        return list(self._rows(where, (*urls, *ids, *ids)))
 
     def unusable(self) -> list[Row]:
         """Rows of post files that could not be parsed (their error says why)."""
         return list(self._rows("WHERE error IS NOT NULL", ()))
 
     def _rows(self, where: str, params: tuple[object, ...]) -> Iterator[Row]:
-        query = f"SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error, tags, categories FROM posts {where}"
+        # *where* is one of the fixed conditions above; every value is a bound parameter
+        query = ("SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error, tags, categories "
+                 f"FROM posts {where}")
         for path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats in self._db.execute(query, params):
             yield Row(path, (size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error,
                       _labels(tags), _labels(cats))

@@ -19,12 +19,12 @@ from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 
-from feeder.pool import run_ordered
-from feeder.posts.cache import PostCache
-from feeder.posts.row import Row, Signature
 from feeder.config import Config
 from feeder.errors import ConfigError, PostError
+from feeder.pool import run_ordered
+from feeder.posts.cache import PostCache
 from feeder.posts.post import SUFFIXES, Post, parse_post
+from feeder.posts.row import Row, Signature
 
 log = logging.getLogger(__name__)
 _HEAD = 4096  # bytes read to find a post's front matter (see _read_head)
@@ -136,7 +136,7 @@ def collect_between(config: Config, now: datetime, cache: PostCache, start: date
     return chosen
 
 
-def _select(rows, now: float, config: Config, parsed: int) -> Collection:
+def _select(rows: Iterable[Row], now: float, config: Config, parsed: int) -> Collection:
     problems: list[PostError] = []
     published: list[Row] = []
     drafts = scheduled = 0
@@ -160,7 +160,8 @@ def _select(rows, now: float, config: Config, parsed: int) -> Collection:
         clash = owners.get(row.url) or owners.get(row.id)
         if clash:
             what = "permalink" if row.url in owners else "id"
-            problems.append(PostError(row.path, f"same {what} as {clash} ({row.url if what == 'permalink' else row.id}); "
+            problems.append(PostError(row.path, f"same {what} as {clash} "
+                                      f"({row.url if what == 'permalink' else row.id}); "
                                       "give one of them its own 'permalink' or 'id'"))
             continue
         owners[row.url] = owners[row.id] = row.path
@@ -187,8 +188,8 @@ def _rows(batches: list[list[tuple[str, Signature]]], parsed: Iterable[list[_Fie
     Workers send back only the parsed fields: the scan's own strings and
     tuples are reused, rather than a copy of each (~30 MB at 100,000 posts).
     """
-    for batch, fields in zip(batches, parsed):
-        for (path, sig), values in zip(batch, fields):
+    for batch, fields in zip(batches, parsed, strict=True):
+        for (path, sig), values in zip(batch, fields, strict=True):
             yield Row(path, sig, *values)
 
 
@@ -210,7 +211,7 @@ def _parse_batch(config: Config, files: list[tuple[str, Signature]]) -> list[_Fi
             heads.append(_read_head(config, path))
         except PostError as exc:
             heads.append(exc)
-    return [_parse_one(config, path, head) for (path, _sig), head in zip(files, heads)]
+    return [_parse_one(config, path, head) for (path, _sig), head in zip(files, heads, strict=True)]
 
 
 def _read(config: Config, path: str) -> bytes:

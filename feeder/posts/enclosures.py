@@ -10,8 +10,9 @@ extensions, not the system's mime.types, which differs between machines.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urljoin
 
 from feeder.errors import PostError

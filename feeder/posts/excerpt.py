@@ -13,7 +13,6 @@ from functools import cache
 from html.parser import HTMLParser
 from typing import Any, NamedTuple
 
-
 ELLIPSIS = "…"
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
@@ -79,13 +78,13 @@ class _Cutter(HTMLParser):
         self.open: list[str] = []
         self.done = False
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.done:
             self.out.append(self.get_starttag_text() or f"<{tag}>")
             if tag not in _VOID:
                 self.open.append(tag)
 
-    def handle_startendtag(self, tag: str, attrs) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.done:
             self.out.append(self.get_starttag_text() or f"<{tag}>")
 

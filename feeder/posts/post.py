@@ -8,16 +8,17 @@ body is rendered later, and only for the posts that reach an output.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urljoin
 
 from feeder.config import Author, Config
 from feeder.dates import parse_date, to_utc
-from feeder.posts.enclosures import Enclosure, enclosure
 from feeder.errors import PostError
+from feeder.posts.enclosures import Enclosure, enclosure
 from feeder.posts.source import clean_text, load_front_matter, read_front_matter
 from feeder.urls import quote_url
 
@@ -178,7 +179,7 @@ def _words(value: Any, path: str, front: str, key: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _author(value: Any, fail) -> Author | None:
+def _author(value: Any, fail: Callable[[str, str], PostError]) -> Author | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -191,7 +192,7 @@ def _author(value: Any, fail) -> Author | None:
     raise fail("author", f"must be a name or a mapping with 'name' (and 'email'), got {value!r}")
 
 
-def _image(value: Any, url: str, fail) -> str | None:
+def _image(value: Any, url: str, fail: Callable[[str, str], PostError]) -> str | None:
     if isinstance(value, dict):  # jekyll-seo-tag style: image: {path: …}
         value = value.get("path") or value.get("url")
     if value is None:
@@ -201,7 +202,7 @@ def _image(value: Any, url: str, fail) -> str | None:
     return urljoin(url, quote_url(value.strip(), query=True))
 
 
-def _minutes(value: Any, fail) -> int | None:
+def _minutes(value: Any, fail: Callable[[str, str], PostError]) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 100_000:
@@ -209,7 +210,7 @@ def _minutes(value: Any, fail) -> int | None:
     return max(1, round(value))
 
 
-def _extra(meta: dict[Any, Any], fail) -> dict[str, Any]:
+def _extra(meta: dict[Any, Any], fail: Callable[[str, str], PostError]) -> dict[str, Any]:
     """Unknown keys, kept as plain JSON-like values for templates.
 
     YAML aliases can make a few lines refer to themselves or expand

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -20,15 +20,15 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from feeder.pool import WorkerPool
-from feeder.posts.cache import PostCache
-from feeder.posts.load import Source, load
 from feeder.config import Config
 from feeder.deadline import Expired, deadline
 from feeder.errors import PostError
+from feeder.pool import WorkerPool
+from feeder.posts.cache import PostCache
 from feeder.posts.excerpt import truncate_html
-from feeder.posts.source import clean_text
+from feeder.posts.load import Source, load
 from feeder.posts.post import Post
+from feeder.posts.source import clean_text
 
 MORE = "<!--more-->"
 _PARALLEL_FROM = 32  # posts to render in one batch before forked workers pay for themselves
@@ -153,10 +153,14 @@ class Renderer:
         rendered: list[Rendered] = []
         problems: list[PostError] = []
         for _source, item in self.stream(sources):
-            (problems if isinstance(item, PostError) else rendered).append(item)
+            if isinstance(item, PostError):
+                problems.append(item)
+            else:
+                rendered.append(item)
         return rendered, problems
 
-    def stream(self, sources: list[Source], ahead: int = _AHEAD) -> Iterator[tuple[Source, Rendered | PostError]]:
+    def stream(self, sources: list[Source], ahead: int = _AHEAD
+               ) -> Generator[tuple[Source, Rendered | PostError], None, None]:
         """Each of *sources* with its rendering (or the problem), in order, as soon as it is ready.
 
         With workers, up to *ahead* posts are rendered ahead of the consumer, so
@@ -165,7 +169,7 @@ class Renderer:
         hundred posts.
         """
         kept = [self._cache.rendered(s.post.path, s.digest) if self._cache else None for s in sources]
-        todo = [(s.post, s.body) for s, k in zip(sources, kept) if k is None]
+        todo = [(s.post, s.body) for s, k in zip(sources, kept, strict=True) if k is None]
         if self._workers > 1 and len(todo) >= _PARALLEL_FROM:
             if self._pool is None:
                 self.markdown("", self._config.site.url)  # built here once: the forked workers inherit it
@@ -175,7 +179,7 @@ class Renderer:
             fresh = (self._render_or_report(post, body) for post, body in todo)
         unsaved: list[tuple[str, bytes, str, str, int]] = []
         try:
-            for source, found in zip(sources, kept):
+            for source, found in zip(sources, kept, strict=True):
                 if found:
                     yield source, Rendered(source.post, *found)
                     continue
