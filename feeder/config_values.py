@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeder.errors import ConfigError
+from feeder.text import find_control
 
 _Choice = TypeVar("_Choice", bound=str)  # a Literal of str, or a StrEnum
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _REQUIRED = object()
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # XML 1.0 forbids them
 
 
 class Section:
@@ -47,7 +47,7 @@ class Section:
         if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
             wanted = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             raise ConfigError(f"{self.key(name)}: expected {type_phrase(wanted)}, got {describe(value)} {value!r}")
-        if isinstance(value, str) and _CONTROL.search(value):  # a YAML escape such as "\x01" would crash the feeds
+        if isinstance(value, str) and find_control(value) is not None:  # a YAML escape such as "\x01" crashes feeds
             raise ConfigError(f"{self.key(name)}: contains a control character, {value!r}; remove it")
         return value
 

@@ -19,7 +19,8 @@ from feeder.config import Author, Config
 from feeder.dates import parse_date, to_utc
 from feeder.errors import PostError
 from feeder.posts.enclosures import Enclosure, enclosure
-from feeder.posts.source import clean_text, load_front_matter, read_front_matter
+from feeder.posts.source import load_front_matter, read_front_matter
+from feeder.text import clean_text
 from feeder.urls import quote_url
 
 SUFFIXES = (".md", ".markdown")

@@ -28,7 +28,7 @@ from feeder.posts.cache import PostCache
 from feeder.posts.excerpt import truncate_html
 from feeder.posts.load import Source, load
 from feeder.posts.post import Post
-from feeder.posts.source import clean_text
+from feeder.text import clean_text
 
 MORE = "<!--more-->"
 _PARALLEL_FROM = 32  # posts to render in one batch before forked workers pay for themselves

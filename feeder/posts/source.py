@@ -16,15 +16,10 @@ import yaml
 
 from feeder.errors import PostError
 from feeder.posts.plainyaml import load_plain
+from feeder.text import clean_text
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _FENCE_BYTES = re.compile(rb"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
-
-
-def clean_text(text: str) -> str:
-    """Drop the characters XML 1.0 forbids (and DEL): a feed with one is unreadable."""
-    return _FORBIDDEN.sub("", text)
 
 
 def decode(path: str, data: bytes, first_line: int = 1) -> str:
