@@ -182,7 +182,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     digest = Digest(
         max_items=d.number("max_items", int, 20, 1, 200),
         subject=subject,
-        sender=check.email(d, "from", None),
+        sender=check.mailbox(d, "from", None),
         unsubscribe_url=unsubscribe,
         excerpt_length=d.number("excerpt_length", int, 200, 20, 5_000),
         week_starts=WEEKDAYS.index(d.choice("week_starts", WEEKDAYS, "monday")),

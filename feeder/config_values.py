@@ -14,6 +14,7 @@ from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feeder.addresses import check_address, parse_mailbox
 from feeder.errors import ConfigError
 from feeder.text import find_control
 
@@ -113,13 +114,24 @@ def timezone(sec: Section) -> ZoneInfo:
 
 
 def email(sec: Section, name: str, default: str | None) -> str | None:
+    """A bare address (``site.author.email``), kept as written: feeds print it where only an address may go."""
     value = sec.get(name, str, default)
-    if value is None:
-        return None
-    from email.utils import parseaddr  # with socket, 5 ms of start-up for configs without addresses otherwise
+    if value is not None:
+        try:
+            check_address(value)
+        except ValueError as exc:
+            raise ConfigError(f"{sec.key(name)}: {exc}") from None
+    return value
 
-    if "@" not in parseaddr(value)[1] or any(c in value for c in "\r\n"):
-        raise ConfigError(f"{sec.key(name)}: not an email address: {value!r}")
+
+def mailbox(sec: Section, name: str, default: str | None) -> str | None:
+    """``address`` or ``Name <address>`` (``digest.from``), kept as written for the header."""
+    value = sec.get(name, str, default)
+    if value is not None:
+        try:
+            parse_mailbox(value)
+        except ValueError as exc:
+            raise ConfigError(f"{sec.key(name)}: {exc}") from None
     return value
 
 

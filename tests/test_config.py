@@ -236,3 +236,23 @@ def test_new_feed_keys_switch_on_with_true_or_a_path(tmp_path: Path) -> None:
 def test_bad_new_feed_keys_name_the_key(tmp_path: Path, feeds: str, phrase: str) -> None:
     with pytest.raises(ConfigError, match=phrase.replace("(", r"\(").replace(")", r"\)")):
         load_config(write(tmp_path, f"site: {{title: T, url: 'https://e.com/'}}\nfeeds: {feeds}\n"))
+
+
+@pytest.mark.parametrize("key, value, phrase", [
+    ("digest.from", "a@example.com # c <victim@evil.example>", "double quotes"),
+    ("digest.from", "Doe, John <j@example.com>", "double quotes"),
+    ("digest.from", "=?utf-8?q?News=0D=0ABcc=3A_v=40evil.example?= <n@example.com>", "control character"),
+    ("digest.from", "news@localhost", "invalid domain"),
+    ("site.author.email", "Ann <ann@example.com>", "holds a space"),  # the feeds print it where only an address goes
+    ("site.author.email", "ann@example.com ", "holds a space"),
+])
+def test_addresses_follow_the_one_address_rule(tmp_path: Path, key: str, value: str, phrase: str) -> None:
+    text = (f"site: {{title: T, url: 'https://e.com/', author: {{name: A, email: '{value}'}}}}\n"
+            if key == "site.author.email" else GOOD_SITE + f"digest: {{from: '{value}'}}\n")
+    with pytest.raises(ConfigError, match=f"{key}: .*{phrase}"):
+        load_config(write(tmp_path, text))
+
+
+def test_a_named_sender_is_kept_as_written(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD_SITE + "digest: {from: '\"Site, Weekly\" <news@example.com>'}\n"))
+    assert config.digest.sender == '"Site, Weekly" <news@example.com>'

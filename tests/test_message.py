@@ -81,7 +81,9 @@ def test_missing_sender_is_a_config_error(site):
         build_message(config, build_issue(config, SAMPLE_NOW), "a@example.com", now=SAMPLE_NOW)
 
 
-@pytest.mark.parametrize("to", ["a@example.com\r\nBcc: victim@example.com", "a@example.com\nX: y", "not an address"])
+@pytest.mark.parametrize("to", ["a@example.com\r\nBcc: victim@example.com", "a@example.com\nX: y", "not an address",
+                                "=?utf-8?q?A=0D=0ABcc=3A_victim=40example.com?= <a@example.com>",
+                                "a@example.com # c <victim@example.com>"])
 def test_header_injection_is_refused(sample_config, issue, to):
     with pytest.raises(ConfigError, match="recipient"):
         build_message(sample_config, issue, to, now=SAMPLE_NOW)

@@ -328,3 +328,11 @@ def test_a_percent_sign_in_a_slug_or_image_is_encoded_once(site) -> None:
     post = parse(site, "2025-12-09-100%-gain.md", "---\nimage: /img/50%25 off.png\n---\n")
     assert post.url == "https://example.com/blog/2025/12/09/100%25-gain/"
     assert post.image == "https://example.com/img/50%25%20off.png"  # the existing %25 is kept as it was
+
+
+@pytest.mark.parametrize("email", ["ann@example", "Ann <ann@example.com>", "ann@example.com\\u2028",
+                                   "[ann@example.com]"])
+def test_author_email_follows_the_one_address_rule(site, email: str) -> None:
+    with pytest.raises(PostError, match="author: email") as caught:
+        parse_post("2025-01-02-a.md", f'---\nauthor: {{name: A, email: "{email}"}}\n---\n'.encode(), site.config)
+    assert caught.value.line == 2

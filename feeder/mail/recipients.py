@@ -4,9 +4,9 @@ The file is edited by hand (or exported from somewhere), so it is forgiving in
 what it accepts — ``Name <address>``, a bare address, ``#`` comments, blank
 lines — and strict about the rest: an invalid line is reported with its line
 number and skipped, so one typo never stops the digest going to everyone else.
-Addresses are compared case-insensitively; a duplicate is sent once.  Each line
-is checked for what could smuggle a header (control characters) before it gets
-anywhere near a message.
+Addresses are compared case-insensitively; a duplicate is sent once.  What a
+mailbox is, and what could smuggle a header into a message, is
+:mod:`feeder.addresses`' rule; this module only adds the comments.
 """
 
 from __future__ import annotations
@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from email.utils import formataddr
 from pathlib import Path
 
+from feeder.addresses import parse_mailbox
 from feeder.errors import ConfigError
+from feeder.text import find_control
 
 log = logging.getLogger(__name__)
 
-_LINE = re.compile(r"^(?:(?P<name>[^<>]*?)\s*<(?P<angle>[^<>]*)>|(?P<bare>[^\s<>]+))(?:\s+#.*)?$")
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LOCAL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*$")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|\s#')  # a comment starts at " #" outside a quoted name
 
 
 @dataclass(frozen=True)
@@ -65,37 +63,22 @@ class RecipientList:
     duplicates: list[tuple[int, int, str]] = field(default_factory=list)  # (line, first line, address)
 
 
-def check_address(value: str) -> str:
-    """*value* as a sendable address (domain IDNA-encoded); ValueError says what is wrong with it."""
-    if _CONTROL.search(value):
-        raise ValueError("contains a control character")
-    if value.count("@") != 1:
-        raise ValueError(f"not an email address (expected one '@'): {value!r}")
-    local, domain = value.split("@")
-    if not local or len(local) > 64 or not _LOCAL.match(local):
-        raise ValueError(f"invalid local part {local!r} in {value!r}")
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
-    except UnicodeError:
-        raise ValueError(f"invalid domain {domain!r} in {value!r}") from None
-    labels = ascii_domain.rstrip(".").split(".")
-    if len(labels) < 2 or len(ascii_domain) > 253 or not all(_LABEL.match(label) for label in labels):
-        raise ValueError(f"invalid domain {domain!r} in {value!r}")
-    return f"{local}@{ascii_domain.rstrip('.')}"
-
-
 def parse_line(text: str) -> tuple[str, str]:
     """``Name <addr>`` or ``addr`` (optionally followed by `` # comment``) → (name, address)."""
-    if _CONTROL.search(text.replace("\t", " ")):
+    if find_control(text, one_line=True) is not None:
         raise ValueError("contains a control character")
-    match = _LINE.match(text)
-    if not match:
-        raise ValueError(f"cannot read {text!r}; expected 'address' or 'Name <address>'")
-    address = check_address((match["angle"] if match["angle"] is not None else match["bare"]).strip())
-    name = (match["name"] or "").strip()
-    if len(name) >= 2 and name[0] == name[-1] == '"':
-        name = name[1:-1].replace('\\"', '"').strip()
-    return name, address
+    mailbox, comment = _split_comment(text)
+    if "<" in comment or ">" in comment:  # "a@x.com # c <v@evil.example>": which address is meant?
+        raise ValueError(f"a comment must not hold '<' or '>': {text!r} could be read as another address")
+    return parse_mailbox(mailbox)
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """(mailbox, comment) of a line: the comment starts at the first `` #`` outside double quotes."""
+    for match in _QUOTED_OR_COMMENT.finditer(line):
+        if not match[0].startswith('"'):
+            return line[: match.start()], line[match.start():]
+    return line, ""
 
 
 def parse_recipients(text: str, path: Path) -> RecipientList:

@@ -27,10 +27,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal, Protocol
 
+from feeder.addresses import parse_mailbox
 from feeder.config import Config
 from feeder.digest.files import write_web_version
 from feeder.digest.issue import Issue, build_issue
@@ -230,5 +230,5 @@ def _test_send(config: Config, issue: Issue, now: datetime, result: SendResult, 
 
 def _envelope_from(config: Config) -> str:
     """The bare address of ``digest.from``, checked before anything is built or sent."""
-    return parseaddr(sender_of(config))[1]
+    return parse_mailbox(sender_of(config))[1]
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
+from feeder.addresses import check_address
 from feeder.config import Author, Config
 from feeder.dates import parse_date, to_utc
 from feeder.errors import PostError
@@ -187,8 +188,13 @@ def _author(value: Any, fail: Callable[[str, str], PostError]) -> Author | None:
         return Author(clean_text(value).strip()) if value.strip() else None
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         email = value.get("email")
-        if email is not None and (not isinstance(email, str) or "@" not in email or any(c in email for c in "\r\n")):
+        if email is not None and not isinstance(email, str):
             raise fail("author", f"email is not an address: {email!r}")
+        if email is not None:
+            try:
+                check_address(email)
+            except ValueError as exc:
+                raise fail("author", f"email: {exc}") from None
         return Author(clean_text(value["name"]).strip(), email)
     raise fail("author", f"must be a name or a mapping with 'name' (and 'email'), got {value!r}")
 
