@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from feeder.config import Config
 from feeder.errors import PostError
 from feeder.posts.post import Post, parse_post
-from feeder.posts.source import decode, split_front_matter
+from feeder.posts.source import split_front_matter
 
 
 @dataclass(frozen=True)
@@ -48,5 +48,5 @@ def load_one(config: Config, path: str) -> Source:
     except OSError as exc:
         raise PostError(path, f"cannot read: {exc.strerror}") from None
     post = parse_post(path, data, config)
-    _front, body, _line = split_front_matter(path, decode(path, data))
+    _front, body, _line = split_front_matter(path, data)
     return Source(post, body, hashlib.blake2b(data, digest_size=16).digest())
