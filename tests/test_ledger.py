@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from feeder.errors import FeederError, LockedError
-from feeder.mail.ledger import LedgerError, ledger_path, open_ledger, read_ledger
+from feeder.errors import LedgerError, LockedError, UsageError
+from feeder.mail.ledger import ledger_path, open_ledger, read_ledger
 
 NOW = datetime(2025, 12, 22, tzinfo=timezone.utc)
 
@@ -90,7 +90,7 @@ def test_a_forced_round_starts_afresh_and_keeps_history(tmp_path):
 
 
 def test_week_labels_cannot_escape_the_state_folder(tmp_path):
-    with pytest.raises(FeederError, match="invalid week"):
+    with pytest.raises(UsageError, match="invalid week"):
         ledger_path(tmp_path, "../../etc/passwd")
 
 

@@ -11,7 +11,8 @@ import pytest
 from mailserver import Recorder, credentials, make_certificates, server_context
 
 from feeder.config import Smtp
-from feeder.mail.smtp import SmtpError, SmtpSender
+from feeder.errors import SmtpError
+from feeder.mail.smtp import SmtpSender
 
 
 def smtp(port: int, **kw) -> Smtp:
