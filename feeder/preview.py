@@ -30,7 +30,7 @@ from feeder.config import Config
 from feeder.digest.files import weeks_with_posts
 from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
 from feeder.digest.weeks import last_complete_week, parse_label, week_of
-from feeder.errors import ConfigError, FeederError
+from feeder.errors import FeederError, UsageError
 from feeder.feeds.context import Kind
 from feeder.feeds.plan import plan
 from feeder.feeds.publish import build_output
@@ -97,7 +97,7 @@ class Preview:
     def _week(self, label: str, view: str, now: datetime) -> Response:
         try:
             parse_label(label)
-        except ConfigError as exc:  # e.g. 2025-W60: not a week
+        except UsageError as exc:  # e.g. 2025-W60: not a week
             return _page(404, "Not a week", f"<p>{html.escape(str(exc))}</p>")
         issue = build_issue(self.config, now, label)  # a template error is a 500 that shows it
         if issue is None:

@@ -16,7 +16,7 @@ from email.utils import format_datetime, parseaddr
 
 from feeder.config import Config
 from feeder.digest.issue import Issue
-from feeder.errors import ConfigError
+from feeder.errors import ConfigError, RecipientError
 
 
 def build_message(config: Config, issue: Issue, to: str, *, now: datetime, message_id: str | None = None,
@@ -57,10 +57,10 @@ def sender_of(config: Config) -> str:
 def _address(to: str) -> str:
     """The bare address of *to*; a value that could smuggle a header in is refused."""
     if any(c in to for c in "\r\n\0"):
-        raise ConfigError(f"recipient: line breaks are not allowed in an address: {to!r}")
+        raise RecipientError(f"recipient: line breaks are not allowed in an address: {to!r}")
     addr = parseaddr(to)[1]
     if "@" not in addr:
-        raise ConfigError(f"recipient: not an email address: {to!r}")
+        raise RecipientError(f"recipient: not an email address: {to!r}")
     return addr
 
 

@@ -36,7 +36,7 @@ from feeder.digest.files import write_web_version
 from feeder.digest.issue import Issue, build_issue
 from feeder.digest.message import build_message, sender_of
 from feeder.digest.weeks import iso_week_bounds, resolve
-from feeder.errors import ConfigError
+from feeder.errors import UsageError
 from feeder.mail.ledger import open_ledger, read_ledger
 from feeder.mail.outbox import Compose, Job, messages
 from feeder.mail.recipients import Recipient, RecipientProblem, load_recipients, parse_line
@@ -127,16 +127,16 @@ def send(config: Config, now: datetime, *, sender: Sender, week: str | None = No
          to: str | None = None, force: bool = False, wait: float = 0.0, workers: int = 1) -> SendResult:
     """Send the digest of *week* (default: the last complete week before *now*).
 
-    A week that has not ended by *now* is refused (a :class:`ConfigError`, also for a dry run)
+    A week that has not ended by *now* is refused (a :class:`UsageError`, also for a dry run)
     unless *force*; a test send (*to*) may proof it any time.
 
     Long lists are built on up to *workers* forked processes (see :mod:`feeder.mail.outbox`): more
     than one only from a caller that runs no other thread.
     """
-    label = resolve(week, now, config)  # a ConfigError for a bad label, before anything else
+    label = resolve(week, now, config)  # a UsageError for a bad label, before anything else
     end = iso_week_bounds(label, config)[1]
     if end > now and to is None and not force:
-        raise ConfigError(f"--week {label}: the week is not over until {end.isoformat()}; sending it now would "
+        raise UsageError(f"--week {label}: the week is not over until {end.isoformat()}; sending it now would "
                           "mark it sent without the posts still to come (send it then, proof it with --to, "
                           "or --force to send it incomplete)")
     issue = build_issue(config, now, label)
@@ -212,7 +212,7 @@ def _test_send(config: Config, issue: Issue, now: datetime, result: SendResult, 
     try:
         name, address = parse_line(to.strip())
     except ValueError as exc:
-        raise ConfigError(f"--to: {exc}") from None
+        raise UsageError(f"--to: {exc}") from None
     recipient = Recipient(address, name)
     message = compose(config, issue, recipient.formatted, now=now, test=True)
     result.recipients = result.pending = 1
