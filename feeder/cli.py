@@ -64,7 +64,7 @@ def site_command(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(config_path: Path, now: datetime, verbose: int, quiet: bool, **kwargs: Any) -> None:
         from feeder.config import load_config
-        from feeder.errors import FeederError
+        from feeder.errors import FeederError, InvalidPosts
 
         level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
         logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -73,9 +73,11 @@ def site_command(func: Callable[..., Any]) -> Callable[..., Any]:
             config = load_config(config_path)
             code = func(config=config, now=now, ui=ui, **kwargs)
         except FeederError as exc:
-            for problem in getattr(exc, "problems", ()):
-                ui.problem(problem)
-            click.echo(f"error: {exc}", err=True)
+            if isinstance(exc, InvalidPosts):  # --strict: each post's problem, then the summary
+                for problem in exc.problems:
+                    ui.problem(_located(config, problem))
+            for line in str(exc).splitlines():  # a ConfigError lists every mistake, one line each
+                ui.problem(f"error: {line}")
             sys.exit(exc.exit_code)
         sys.exit(code or 0)
 
