@@ -55,8 +55,10 @@ class Response:
 class Preview:
     """The routes as a plain object: :meth:`get` maps a path to a :class:`Response`."""
 
-    def __init__(self, config: Config, clock: Callable[[], datetime]) -> None:
+    def __init__(self, config: Config, clock: Callable[[], datetime],
+                 report: Callable[[str], None] = log.info) -> None:
         self.config, self.clock = config, clock
+        self.report = report  # an invalid post met while rendering a feed (the page shows the feed without it)
         self._lock = threading.Lock()  # one render at a time: they share the post cache
 
     def get(self, target: str) -> Response:
@@ -126,7 +128,7 @@ class Preview:
             output = next(o for o in plan(self.config, collection.published) if o.path == name)
             items, problems = Renderer(self.config, cache).render_paths([row.path for row in output.rows])
         for problem in problems:
-            log.warning("%s", problem)
+            self.report(str(problem))
         kind = "application/feed+json" if output.kind is Kind.JSON else "text/xml"
         return Response(200, f"{kind}; charset=utf-8", build_output(self.config, output, items))
 

@@ -104,7 +104,7 @@ class Ledger:
                 data = handle.read()
             self.state = parse_ledger(data, path, week)
             if self.state.torn:
-                log.warning("%s: ignoring a torn last line (%d bytes) left by an interrupted send",
+                log.info("%s: ignoring a torn last line (%d bytes) left by an interrupted send",
                             path, self.state.torn)
                 os.ftruncate(self._fd, len(data) - self.state.torn)
             if not data[: len(data) - self.state.torn]:  # new, or only a torn header

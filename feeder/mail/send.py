@@ -78,6 +78,7 @@ class SendResult:
     web_version: Path | None = None  # the page the messages link to, written before sending
     problems: list[RecipientProblem] = field(default_factory=list)
     duplicates: list[tuple[int, int, str]] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()  # the issue's (no unsubscribe URL, cut to fit): the send goes ahead
 
     @property
     def exit_code(self) -> int:
@@ -90,6 +91,8 @@ class SendResult:
         """
         for problem in self.problems:
             yield "problem", str(problem)
+        for warning in self.warnings:
+            yield "problem", f"warning: {warning}"
         for line, first, address in self.duplicates:
             yield "detail", f"line {line}: {address} is a duplicate of line {first}; sent once"
         if self.empty:
@@ -155,7 +158,7 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
     if issue is None:
         result.empty = True
         return result
-    result.subject = issue.subject
+    result.subject, result.warnings = issue.subject, issue.warnings
     envelope_from = _envelope_from(config)
     if to is not None:
         return _test_send(config, issue, now, result, sender, compose, envelope_from, to)
@@ -194,7 +197,7 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
                     continue
                 failure = Failure(recipient.address, outcome)
                 (result.rejected if outcome.permanent else result.deferred).append(failure)
-                log.warning("%s", failure)
+                log.debug("%s", failure)  # in the result too, which the caller reports
                 consecutive += 1
                 if consecutive >= config.smtp.max_consecutive_failures:
                     result.unattempted = len(todo) - index - 1
