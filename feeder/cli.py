@@ -79,6 +79,8 @@ def site_command(func: Callable[..., Any]) -> Callable[..., Any]:
                 config = load_config(config_path)
                 code = func(config=config, now=now, ui=ui, **kwargs)
         except FeederError as exc:
+            if verbose >= 2:  # -vv: where it was raised, for a bug report or a puzzling message
+                ui.problem(traceback.format_exc().rstrip())
             if isinstance(exc, InvalidPosts):  # --strict: each post's problem, then the summary
                 for problem in exc.problems:
                     ui.problem(_located(config, problem))
@@ -348,7 +350,7 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
 
     def failed(job: str, exc: Exception) -> None:
         """A job that raised: the loop goes on, so this is all anyone sees of it."""
-        if not isinstance(exc, FeederError):  # a bug: show where it happened
+        if ui.verbose >= 2 or not isinstance(exc, FeederError):  # a bug always shows where it happened
             ui.problem("".join(traceback.format_exception(exc)).rstrip())
         for line in str(exc).splitlines():
             ui.problem(f"error: {job} failed: {line}")

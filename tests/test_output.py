@@ -94,6 +94,29 @@ def test_send_reports_a_550_and_the_issue_warnings_once(sample_site: Path, serve
     assert "WARNING" not in run.stdout and "ERROR" not in run.stdout
 
 
+def test_a_user_error_is_one_line_and_minus_vv_adds_its_traceback(cli, sample_site: Path) -> None:
+    args = ("digest", "--config", sample_site / "config.yaml", "--now", NOW, "--week", "2025-W60")
+    plain = cli(*args)
+    assert plain.exit_code == 2 and plain.stderr == "error: --week: 2025 has no ISO week 60\n"
+    for quieter in (cli(*args, "-v"), cli(*args, "-q")):
+        assert quieter.exit_code == 2 and quieter.stderr == plain.stderr
+
+    debug = cli(*args, "-vv")
+    assert debug.exit_code == 2
+    assert debug.stderr.startswith("Traceback (most recent call last):\n")
+    assert "feeder/digest/weeks.py" in debug.stderr and "feeder.errors.UsageError: --week:" in debug.stderr
+    assert debug.stderr.endswith(plain.stderr) and debug.stderr.count("error: --week") == 1
+
+
+def test_minus_vv_shows_where_a_config_error_was_raised(cli, tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("site:\n  title: T\n  url: nowhere\n", encoding="utf-8")
+    plain = cli("check", "--config", tmp_path / "config.yaml")
+    debug = cli("check", "--config", tmp_path / "config.yaml", "-vv")
+    assert plain.exit_code == debug.exit_code == 2
+    assert "Traceback" not in plain.stderr and plain.stderr.count("\n") == 1
+    assert "Traceback" in debug.stderr and "feeder/config.py" in debug.stderr and debug.stderr.endswith(plain.stderr)
+
+
 def test_a_command_leaves_logging_as_it_found_it(cli, sample_site: Path) -> None:
     """A second command in one process must neither log each record twice nor inherit the first one's level."""
     logger = logging.getLogger("feeder")
