@@ -304,7 +304,7 @@ def send(config: Config, now: datetime, ui: Output, week: str | None, dry_run: b
                    "run the same feeder send again to send to the rest")
         return 130
     _report_send(ui, result)
-    return result.exit_code
+    return 1 if result.incomplete else 0
 
 
 @main.command("run", epilog="""

@@ -81,8 +81,9 @@ class SendResult:
     warnings: tuple[str, ...] = ()  # the issue's (no unsubscribe URL, cut to fit): the send goes ahead
 
     @property
-    def exit_code(self) -> int:
-        return 1 if self.rejected or self.deferred or self.stopped or self.problems else 0
+    def incomplete(self) -> bool:
+        """Someone on the list did not get it (refused, to retry, not attempted, an invalid line)."""
+        return bool(self.rejected or self.deferred or self.stopped or self.problems)
 
     def report(self) -> Iterator[tuple[Level, str]]:
         """What this send did, for a person: ("say" | "detail" | "problem", text) pairs.
