@@ -4,7 +4,7 @@ Every error a user can fix derives from :class:`FeederError`; its message says
 what failed, where, and how to fix it, and its ``exit_code`` is what the CLI
 exits with.  Anything else is a bug and stays a traceback.  Only the CLI
 catches these, prints them and picks the exit code; the library raises them
-and never prints or logs them.
+and never prints them.
 
 The exit codes: 1 for trouble with data or the outside world (a post, the
 ledger, a recipient, the SMTP server, a busy lock), 2 for a mistake in what the
@@ -26,7 +26,7 @@ class FeederError(Exception):
 
 
 class ConfigError(FeederError):
-    """The configuration file is wrong; nothing was written.
+    """The configuration is wrong: the file, or what it names (posts_dir, digest.recipients, templates).
 
     Carries every problem found, one line each (``config.yaml: site.url: must be …``),
     so that a file with three mistakes takes one run to fix, not three.
