@@ -4,15 +4,21 @@ This is the only place that reads the clock, catches :class:`FeederError`,
 prints, and picks exit codes: 0 all good, 1 some posts (or recipients) had
 problems, 2 a configuration or usage error.  Heavy modules are imported inside
 the commands, so ``feeder --help`` stays instant.
+
+The library returns what a person needs to read (problems, warnings, counts)
+and logs only at INFO and below, for ``-v`` and ``-vv``; so each message is
+printed here exactly once, and the log shows what happened on the way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import sys
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
@@ -64,22 +70,57 @@ def site_command(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(config_path: Path, now: datetime, verbose: int, quiet: bool, **kwargs: Any) -> None:
         from feeder.config import load_config
-        from feeder.errors import FeederError
+        from feeder.errors import FeederError, InvalidPosts
 
-        level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         ui = Output(quiet=quiet, verbose=verbose)
+        level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
         try:
-            config = load_config(config_path)
-            code = func(config=config, now=now, ui=ui, **kwargs)
+            with _log_shown(level):
+                config = load_config(config_path)
+                code = func(config=config, now=now, ui=ui, **kwargs)
         except FeederError as exc:
-            for problem in getattr(exc, "problems", ()):
-                ui.problem(problem)
-            click.echo(f"error: {exc}", err=True)
+            if verbose >= 2:  # -vv: where it was raised, for a bug report or a puzzling message
+                ui.problem(traceback.format_exc().rstrip())
+            if isinstance(exc, InvalidPosts):  # --strict: each post's problem, then the summary
+                for problem in exc.problems:
+                    ui.problem(_located(config, problem))
+            for line in str(exc).splitlines():  # a ConfigError lists every mistake, one line each
+                ui.problem(f"error: {line}")
             sys.exit(exc.exit_code)
         sys.exit(code or 0)
 
     return wrapper
+
+
+class _Echo(logging.Handler):
+    """Log records to stderr through click, which finds the stream at each call (a CliRunner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:  # logging's own contract: a handler never raises
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _log_shown(level: int) -> Iterator[None]:
+    """Show feeder's log records at *level* and above on stderr while a command runs.
+
+    On the ``feeder`` logger, not the root: other libraries' chatter stays out of ``-vv``.
+    Undone afterwards, so that a second command in one process (the tests) neither prints
+    each record twice nor inherits the first one's level.
+    """
+    logger = logging.getLogger("feeder")
+    handler = _Echo(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
 
 
 class Output:
@@ -217,7 +258,7 @@ def preview(config: Config, now: datetime, ui: Output, port: int) -> int:
     from feeder.preview import Preview, make_server
 
     offset = now - datetime.now(timezone.utc)
-    server = make_server(Preview(config, lambda: datetime.now(timezone.utc) + offset), port)
+    server = make_server(Preview(config, lambda: datetime.now(timezone.utc) + offset, report=ui.problem), port)
     ui.say(f"preview at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops it)")
     try:
         server.serve_forever()
@@ -250,7 +291,7 @@ def send(config: Config, now: datetime, ui: Output, week: str | None, dry_run: b
     """Send a week's digest by email, exactly once per recipient, even across crashes.
 
     Exit code 0 when done (or nothing was left to send), 1 when some recipients
-    failed (the next run retries them), 2 on a configuration error.
+    failed (the next run retries them), 2 on a configuration or usage error.
     """
     from feeder.mail.send import send as run
 
@@ -263,7 +304,7 @@ def send(config: Config, now: datetime, ui: Output, week: str | None, dry_run: b
                    "run the same feeder send again to send to the rest")
         return 130
     _report_send(ui, result)
-    return result.exit_code
+    return 1 if result.incomplete else 0
 
 
 @main.command("run", epilog="""
@@ -282,6 +323,7 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
     """
     # One process: a long-running scheduler is the place where a forked worker pool can do harm
     # (timers, signal handlers), and a publish every few minutes rarely has much to parse.
+    from feeder.errors import FeederError
     from feeder.feeds.publish import publish
     from feeder.mail.send import send as run_send
     from feeder.scheduler import Runner
@@ -306,7 +348,14 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
         _report_send(ui, result)
         return result
 
-    return Runner(config, publish=publish_job, send=send_job, clock=clock).run()
+    def failed(job: str, exc: Exception) -> None:
+        """A job that raised: the loop goes on, so this is all anyone sees of it."""
+        if ui.verbose >= 2 or not isinstance(exc, FeederError):  # a bug always shows where it happened
+            ui.problem("".join(traceback.format_exception(exc)).rstrip())
+        for line in str(exc).splitlines():
+            ui.problem(f"error: {job} failed: {line}")
+
+    return Runner(config, publish=publish_job, send=send_job, clock=clock, failed=failed).run()
 
 
 def _smtp_sender(config: Config) -> SmtpSender:

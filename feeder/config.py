@@ -4,6 +4,8 @@ Nothing downstream sees a raw dict: every key is checked here (type, range,
 spelling), relative paths are resolved against the config file's folder (cron
 runs from ``/``), and an unknown key is an error that suggests the nearest
 known one, because a misspelt key silently ignored is a setting silently lost.
+The whole file is checked before anything is raised, so one :class:`ConfigError`
+lists every mistake in it, one line each.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ class Config:
 
 
 def load_config(path: Path) -> Config:
-    """Read and check the file at *path*; raise :class:`ConfigError` naming the bad key."""
+    """Read and check the file at *path*; raise one :class:`ConfigError` naming every bad key, one line each."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -131,12 +133,17 @@ def load_config(path: Path) -> Config:
     try:
         return parse_config(raw, path.resolve().parent, path)
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(*(f"{path}: {problem}" for problem in exc.problems)) from None
 
 
 def parse_config(raw: Any, root: Path, path: Path) -> Config:
-    """Turn the parsed YAML into a :class:`Config`; relative paths resolve against *root*."""
+    """Turn the parsed YAML into a :class:`Config`; relative paths resolve against *root*.
+
+    Every key is checked even after a mistake (see :mod:`feeder.config_values`); then any
+    problems are raised together as one :class:`ConfigError`.
+    """
     top = check.Section(raw, "")
+    problems = top.problems
     s = top.section("site")
     author = None
     if s.raw.get("author") is not None:
@@ -176,7 +183,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     d = top.section("digest")
     unsubscribe = d.get("unsubscribe_url", str, None)
     if unsubscribe is not None and "{email}" not in unsubscribe:
-        raise ConfigError(f"{d.key('unsubscribe_url')}: must contain {{email}}, where each recipient's address goes")
+        problems.append(f"{d.key('unsubscribe_url')}: must contain {{email}}, where each recipient's address goes")
     subject = d.get("subject", str, "{site}: the week of {start} ({week})")
     check.check_template(d, "subject", subject, ("site", "week", "start", "end", "count"))
     digest = Digest(
@@ -209,12 +216,17 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     schedule = Schedule(publish_every_minutes=c.number("publish_every_minutes", int, 5, 1, 1440))
     c.done()
 
+    before = len(problems)
+    output_dir = check.path(top, "output_dir", "public", root)
+    state_dir = check.path(top, "state_dir", ".feeder", root)
+    if len(problems) == before and (state_dir == output_dir or output_dir in state_dir.parents):
+        problems.append("state_dir: must not be inside output_dir (the state is private; the output is published)")
     config = Config(
         path=path,
         site=site,
         posts_dir=check.path(top, "posts_dir", "posts", root),
-        output_dir=check.path(top, "output_dir", "public", root),
-        state_dir=check.path(top, "state_dir", ".feeder", root),
+        output_dir=output_dir,
+        state_dir=state_dir,
         permalink=check.permalink(top),
         feeds=feeds,
         digest=digest,
@@ -222,8 +234,8 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         schedule=schedule,
     )
     top.done()
-    if config.state_dir == config.output_dir or config.output_dir in config.state_dir.parents:
-        raise ConfigError("state_dir: must not be inside output_dir (the state is private; the output is published)")
+    if problems:
+        raise ConfigError(*problems)
     return config
 
 
@@ -234,10 +246,11 @@ def _distinct_outputs(sec: check.Section, feeds: Feeds) -> None:
     seen: dict[str, str] = {}
     for key, path in (*files.items(), *folders.items()):
         if path in seen:
-            raise ConfigError(f"{sec.key(key)}: {path!r} is already used by {sec.key(seen[path])}")
-        seen[path] = key
+            sec.problems.append(f"{sec.key(key)}: {path!r} is already used by {sec.key(seen[path])}")
+        else:
+            seen[path] = key
     for key, path in files.items():
         for folder_key, folder in folders.items():
             if path.startswith(folder + "/"):
-                raise ConfigError(f"{sec.key(key)}: {path!r} is inside {sec.key(folder_key)}'s folder {folder!r}, "
-                                  "which feeder manages; choose another path")
+                sec.problems.append(f"{sec.key(key)}: {path!r} is inside {sec.key(folder_key)}'s folder "
+                                    f"{folder!r}, which feeder manages; choose another path")

@@ -3,11 +3,19 @@
 Each function reads one key from a :class:`Section`, checks it and returns the
 value config.py stores; every failure is a :class:`ConfigError` naming the key
 (``site.url: must be …``), so a user sees exactly what to fix.
+
+A file with three mistakes should take one run to fix, not three, so a failed
+check does not stop the reading: :func:`checked` records its message in the
+section's :class:`Problems` and returns a stand-in of the type the check
+promises, the rest of the file is read, and config.py raises one ConfigError
+with every problem at the end.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, overload
@@ -21,21 +29,62 @@ from feeder.text import find_control
 _Choice = TypeVar("_Choice", bound=str)  # a Literal of str, or a StrEnum
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _REQUIRED = object()
+_Check = TypeVar("_Check", bound=Callable[..., Any])
+
+
+class Problems(list[str]):
+    """Every problem found in one file so far, one ``key: problem`` line each, in the order read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # checks running: only the outermost one records (see checked)
+
+
+def checked(fallback: Callable[..., Any] = lambda *args, **kwargs: None) -> Callable[[_Check], _Check]:
+    """Make a check record its :class:`ConfigError` and return ``fallback(*its arguments)`` instead.
+
+    The check's first argument is the :class:`Section` (``self`` for its methods), whose
+    :class:`Problems` get the message.  Only the outermost check records: one that calls
+    another (``number`` calls ``get``) sees the inner one's error as usual, so a key with
+    a wrong value is reported once.  The stand-in only lets the reading go on; a file with
+    any problem never becomes a :class:`~feeder.config.Config`.
+    """
+
+    def decorate(check: _Check) -> _Check:
+        @functools.wraps(check)
+        def run(sec: Section, *args: Any, **kwargs: Any) -> Any:
+            problems = sec.problems
+            if problems.depth:
+                return check(sec, *args, **kwargs)
+            problems.depth += 1
+            try:
+                return check(sec, *args, **kwargs)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                return fallback(sec, *args, **kwargs)
+            finally:
+                problems.depth -= 1
+
+        return run  # type: ignore[return-value]  # same signature as check
+
+    return decorate
 
 
 class Section:
     """One mapping of the file: typed reads, and every key not read is an error."""
 
-    def __init__(self, raw: Any, where: str) -> None:
+    def __init__(self, raw: Any, where: str, problems: Problems | None = None) -> None:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
             raise ConfigError(f"{where or 'the file'}: expected a mapping of keys, got {describe(raw)}")
         self.raw, self.where, self.seen = raw, where, set[str]()
+        self.problems = Problems() if problems is None else problems  # shared by every section of one file
 
     def key(self, name: str) -> str:
         return f"{self.where}.{name}" if self.where else name
 
+    @checked(lambda sec, name, kind, default=_REQUIRED: None if default is _REQUIRED else default)
     def get(self, name: str, kind: type | tuple[type, ...], default: Any = _REQUIRED) -> Any:
         self.seen.add(name)
         value = self.raw.get(name)
@@ -52,6 +101,7 @@ class Section:
             raise ConfigError(f"{self.key(name)}: contains a control character, {value!r}; remove it")
         return value
 
+    @checked(lambda sec, name, kind, default, *bounds: default)
     def number(self, name: str, kind: type, default: Any, low: float, high: float | None = None) -> Any:
         value = self.get(name, kind, default)
         if value < low or (high is not None and value > high):
@@ -59,6 +109,7 @@ class Section:
             raise ConfigError(f"{self.key(name)}: must be {bound}, got {value}")
         return value
 
+    @checked(lambda sec, name, choices, default: default)
     def choice(self, name: str, choices: tuple[_Choice, ...], default: _Choice) -> _Choice:
         value = self.get(name, str, default)
         for choice in choices:  # the choice itself, not the value read: typed as the choices are
@@ -66,20 +117,23 @@ class Section:
                 return choice
         raise ConfigError(f"{self.key(name)}: must be one of {', '.join(choices)}; got {value!r}")
 
+    @checked(lambda sec, name: Section(None, sec.key(name), sec.problems))  # not a mapping: read as empty
     def section(self, name: str) -> Section:
         self.seen.add(name)
-        return Section(self.raw.get(name), self.key(name))
+        return Section(self.raw.get(name), self.key(name), self.problems)
 
     def done(self) -> None:
+        """Record every key that nothing read: a misspelt key silently ignored is a setting silently lost."""
         for name in self.raw:
             if name not in self.seen:
                 import difflib  # only a config with a mistake pays for it
 
                 near = difflib.get_close_matches(str(name), sorted(self.seen), n=1)
                 hint = f"; did you mean {near[0]!r}?" if near else f"; known keys: {', '.join(sorted(self.seen))}"
-                raise ConfigError(f"{self.key(str(name))}: unknown key{hint}")
+                self.problems.append(f"{self.key(str(name))}: unknown key{hint}")
 
 
+@checked(lambda sec, name: "")
 def text(sec: Section, name: str) -> str:
     value = sec.get(name, str).strip()
     if not value:
@@ -87,6 +141,7 @@ def text(sec: Section, name: str) -> str:
     return value
 
 
+@checked(lambda sec: "")
 def site_url(sec: Section) -> str:
     url = text(sec, "url")
     parts = urlsplit(url)
@@ -96,6 +151,7 @@ def site_url(sec: Section) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+@checked(lambda sec: "en")
 def language(sec: Section) -> str:
     value = sec.get("language", str, "en")
     if not _LANGUAGE.match(value):
@@ -104,6 +160,7 @@ def language(sec: Section) -> str:
     return value
 
 
+@checked(lambda sec: ZoneInfo("UTC"))
 def timezone(sec: Section) -> ZoneInfo:
     name = sec.get("timezone", str, "UTC")
     try:
@@ -113,6 +170,7 @@ def timezone(sec: Section) -> ZoneInfo:
                           "(e.g. 'Asia/Tokyo', 'UTC')") from None
 
 
+@checked()
 def email(sec: Section, name: str, default: str | None) -> str | None:
     """A bare address (``site.author.email``), kept as written: feeds print it where only an address may go."""
     value = sec.get(name, str, default)
@@ -124,6 +182,7 @@ def email(sec: Section, name: str, default: str | None) -> str | None:
     return value
 
 
+@checked()
 def mailbox(sec: Section, name: str, default: str | None) -> str | None:
     """``address`` or ``Name <address>`` (``digest.from``), kept as written for the header."""
     value = sec.get(name, str, default)
@@ -139,11 +198,13 @@ def mailbox(sec: Section, name: str, default: str | None) -> str | None:
 def path(sec: Section, name: str, default: str, root: Path) -> Path: ...
 @overload
 def path(sec: Section, name: str, default: None, root: Path) -> Path | None: ...
+@checked(lambda sec, name, default, root: None if default is None else (root / default).resolve())
 def path(sec: Section, name: str, default: str | None, root: Path) -> Path | None:
     value = sec.get(name, str, default)
     return None if value is None else (root / Path(value).expanduser()).resolve()
 
 
+@checked()
 def output_path(sec: Section, name: str, default: str | None) -> str | None:
     if name in sec.raw and sec.raw[name] in (None, False):
         sec.seen.add(name)
@@ -157,6 +218,7 @@ def output_path(sec: Section, name: str, default: str | None) -> str | None:
     return pure.as_posix()
 
 
+@checked()
 def switch_path(sec: Section, name: str, default: str) -> str | None:
     """An optional output: false/absent is off, true is on at *default*, a string is on at that path."""
     if sec.raw.get(name) is True:
@@ -167,6 +229,7 @@ def switch_path(sec: Section, name: str, default: str) -> str | None:
     return output_path(sec, name, None)
 
 
+@checked()
 def hub_url(sec: Section, name: str) -> str | None:
     url = sec.get(name, str, None)
     if url is None:
@@ -188,6 +251,7 @@ PLACEHOLDERS = ("year", "short_year", "month", "i_month", "day", "i_day", "y_day
                 "minute", "second", "slug", "title", "categories")
 
 
+@checked(lambda sec: "/:year/:month/:day/:slug/")
 def permalink(sec: Section) -> str:
     value = sec.get("permalink", str, "/:year/:month/:day/:slug/")
     value = _PERMALINK_STYLES.get(value, value)
@@ -200,6 +264,7 @@ def permalink(sec: Section) -> str:
     return value
 
 
+@checked(lambda sec, name, default: time())
 def clock_time(sec: Section, name: str, default: str) -> time:
     value = sec.get(name, str, default)
     match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
@@ -208,6 +273,7 @@ def clock_time(sec: Section, name: str, default: str) -> time:
     return time(int(match[1]), int(match[2]))
 
 
+@checked()
 def check_template(sec: Section, name: str, template: str, names: tuple[str, ...]) -> None:
     try:
         template.format(**{n: "" for n in names})

@@ -14,9 +14,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from feeder.errors import Expired
 
-class Expired(Exception):
-    """The work ran out of time; the caller, who knows what the work was, reports it."""
+__all__ = ["Expired", "deadline"]  # Expired lives in feeder.errors with every other exception
 
 
 @contextmanager

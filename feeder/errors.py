@@ -1,8 +1,19 @@
-"""The one exception root.
+"""Every exception class feeder raises, in one place.
 
 Every error a user can fix derives from :class:`FeederError`; its message says
-what failed, where, and how to fix it.  Anything else is a bug and stays a
-traceback.  Only the CLI catches these, prints them and picks the exit code.
+what failed, where, and how to fix it, and its ``exit_code`` is what the CLI
+exits with.  Anything else is a bug and stays a traceback.  Only the CLI
+catches these, prints them and picks the exit code; the library raises them
+and never prints them.
+
+The exit codes: 1 for trouble with data or the outside world (a post, the
+ledger, a recipient, the SMTP server, a busy lock), 2 for a mistake in what the
+user asked for (the config file, a command-line option); nothing is written
+on 2.
+
+One class here is not a :class:`FeederError`: :class:`Expired`, which is
+internal control flow (see its docstring).  This module imports nothing from
+feeder, so every other module may import it.
 """
 
 from __future__ import annotations
@@ -15,7 +26,27 @@ class FeederError(Exception):
 
 
 class ConfigError(FeederError):
-    """The configuration file (or a command-line option) is wrong; nothing was written."""
+    """The configuration is wrong: the file, or what it names (posts_dir, digest.recipients, templates).
+
+    Carries every problem found, one line each (``config.yaml: site.url: must be …``),
+    so that a file with three mistakes takes one run to fix, not three.
+    """
+
+    exit_code = 2
+
+    def __init__(self, *problems: str) -> None:
+        self.problems: tuple[str, ...] = problems
+        super().__init__(*problems)
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+class UsageError(FeederError):
+    """A command-line option or argument is wrong (``--week``, ``--to``, a week not over yet); nothing was written.
+
+    Not a :class:`ConfigError`: the fix is in the command, not in the config file.
+    """
 
     exit_code = 2
 
@@ -42,3 +73,42 @@ class PostError(FeederError):
     def __reduce__(self) -> tuple[type[PostError], tuple[str, str, int | None]]:
         # picklable across the parse worker processes
         return (PostError, (self.path, self.message, self.line))
+
+
+class InvalidPosts(FeederError):
+    """``--strict`` and at least one post is invalid: nothing was written.
+
+    Carries the :class:`PostError` of each invalid post, for the CLI to print before this summary.
+    """
+
+    def __init__(self, problems: list[PostError]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} invalid post(s); --strict wrote nothing")
+
+
+class RecipientError(FeederError):
+    """An address cannot be put in a message (a line break, no ``@``).
+
+    The data is wrong, not the config: the recipients file and ``--to`` are checked
+    before any message is built, so this reaches a user only through a library caller
+    that passed an address of its own.
+    """
+
+
+class LedgerError(FeederError):
+    """The send journal is damaged in a way that a crash cannot explain: a human must look."""
+
+
+class SmtpError(FeederError):
+    """The server cannot be used at all (refused at connect, TLS, login); anyone else would fail the same way."""
+
+
+class Expired(Exception):
+    """Work guarded by :func:`feeder.deadline.deadline` ran out of time.
+
+    Not a :class:`FeederError` on purpose: it is raised from a signal handler into
+    whatever code happens to be running, and only the caller of ``deadline()`` knows
+    what that work was, so it always catches this and reports its own error (a
+    render that took too long becomes a :class:`PostError` for that post).  One that
+    escaped would be a bug, and should look like one: a traceback.
+    """

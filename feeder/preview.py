@@ -30,7 +30,7 @@ from feeder.config import Config
 from feeder.digest.files import weeks_with_posts
 from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
 from feeder.digest.weeks import last_complete_week, parse_label, week_of
-from feeder.errors import ConfigError, FeederError
+from feeder.errors import FeederError, UsageError
 from feeder.feeds.context import Kind
 from feeder.feeds.plan import plan
 from feeder.feeds.publish import build_output
@@ -55,8 +55,10 @@ class Response:
 class Preview:
     """The routes as a plain object: :meth:`get` maps a path to a :class:`Response`."""
 
-    def __init__(self, config: Config, clock: Callable[[], datetime]) -> None:
+    def __init__(self, config: Config, clock: Callable[[], datetime],
+                 report: Callable[[str], None] = log.info) -> None:
         self.config, self.clock = config, clock
+        self.report = report  # an invalid post met while rendering a feed (the page shows the feed without it)
         self._lock = threading.Lock()  # one render at a time: they share the post cache
 
     def get(self, target: str) -> Response:
@@ -97,7 +99,7 @@ class Preview:
     def _week(self, label: str, view: str, now: datetime) -> Response:
         try:
             parse_label(label)
-        except ConfigError as exc:  # e.g. 2025-W60: not a week
+        except UsageError as exc:  # e.g. 2025-W60: not a week
             return _page(404, "Not a week", f"<p>{html.escape(str(exc))}</p>")
         issue = build_issue(self.config, now, label)  # a template error is a 500 that shows it
         if issue is None:
@@ -126,7 +128,7 @@ class Preview:
             output = next(o for o in plan(self.config, collection.published) if o.path == name)
             items, problems = Renderer(self.config, cache).render_paths([row.path for row in output.rows])
         for problem in problems:
-            log.warning("%s", problem)
+            self.report(str(problem))
         kind = "application/feed+json" if output.kind is Kind.JSON else "text/xml"
         return Response(200, f"{kind}; charset=utf-8", build_output(self.config, output, items))
 

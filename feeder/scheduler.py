@@ -12,7 +12,7 @@ machine was down at the slot — it sends that slot's week.  The ledger makes
 this exactly-once, so a restart, or a cron ``feeder send`` that got there
 first, costs nothing but a look at the ledger.
 
-A job that fails is logged and the loop goes on.  SIGTERM or SIGINT stops the
+A job that fails is reported (to *failed*, or else the log) and the loop goes on.  SIGTERM or SIGINT stops the
 loop after the job that is running (a second signal stops it at once; the
 ledger keeps an interrupted send resumable).
 """
@@ -90,6 +90,8 @@ class Runner:
     handled: datetime | None = None
     not_before: datetime | None = None
     stopping: bool = False
+    # (job name, exception) of a job that raised: the CLI prints it; without one it is logged at INFO
+    failed: Callable[[str, Exception], None] | None = None
 
     def publish_job(self) -> None:
         self._guard("publish", lambda: self.publish(self.clock()))
@@ -105,17 +107,18 @@ class Runner:
         retry = result is None or bool(getattr(result, "deferred", None) or getattr(result, "stopped", None))
         if retry:  # transient trouble: the ledger lets a later try finish the job
             self.not_before = now + RETRY_AFTER
-            log.warning("digest for %s: will try again after %s", week, self.not_before.isoformat())
+            log.info("digest for %s: will try again after %s", week, self.not_before.isoformat())
         else:
             self.handled, self.not_before = slot, None
 
     def _guard(self, name: str, job: Callable[[], Any]) -> Any:
         try:
             return job()
-        except FeederError as exc:
-            log.error("%s failed: %s", name, exc)
-        except Exception:  # a bug in one job must not stop the others: log it whole and go on
-            log.exception("%s failed", name)
+        except Exception as exc:  # a FeederError, or a bug in one job: neither may stop the others
+            if self.failed is not None:
+                self.failed(name, exc)
+            else:
+                log.info("%s failed: %s", name, exc, exc_info=not isinstance(exc, FeederError))  # a bug: whole
         return None
 
     def stop(self, signum: int, frame: object) -> None:

@@ -57,3 +57,16 @@ def test_console_script_runs_without_a_config_file(tmp_path) -> None:
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0 and "Examples:" in run.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (("digest", "--week", "2025-W60"), "error: --week: 2025 has no ISO week 60"),
+    (("send", "--week", "2025-W50", "--to", "nobody"), "error: --to: not an email address"),
+    (("send", "--week", "2025-W51", "--dry-run"), "error: --week 2025-W51: the week is not over until"),
+])
+def test_a_bad_option_value_is_a_usage_error_that_writes_nothing(cli, sample_site, args, message) -> None:
+    """Exit 2 like a config error, one line saying which option is wrong; the config was fine."""
+    result = cli(*args, "--config", sample_site / "config.yaml", "--now", "2025-12-16T00:00:00Z")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert result.stdout == "" and not (sample_site / "public").exists()

@@ -123,6 +123,54 @@ def test_unknown_key_inside_site(tmp_path: Path) -> None:
         load_config(write(tmp_path, GOOD_SITE + "  titel: x\n"))
 
 
+THREE_MISTAKES = """\
+site:
+  title: T
+  url: example.com
+feeds:
+  max_item: 3
+smtp:
+  port: 99999
+"""
+
+
+def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
+    """Three mistakes, one run to find them all: one ConfigError, one line each, in the order read."""
+    path = write(tmp_path, THREE_MISTAKES)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    lines = str(caught.value).splitlines()
+    assert caught.value.problems == tuple(lines)
+    assert [line.split(": ", 2)[:2] for line in lines] == [
+        [str(path), "site.url"], [str(path), "feeds.max_item"], [str(path), "smtp.port"]]
+    assert "must be an absolute http(s) URL" in lines[0]
+    assert "did you mean 'max_items'?" in lines[1]
+    assert "between 1 and 65535, got 99999" in lines[2]
+
+
+def test_a_key_with_a_wrong_value_is_reported_once(tmp_path: Path) -> None:
+    """number() reads through get(): a wrong type is one problem, not one per layer."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, GOOD_SITE + "feeds:\n  max_items: many\n  rss: /abs.xml\nsite_titel: x\n"))
+    problems = [p.split(": ", 1)[1] for p in caught.value.problems]
+    assert sorted(p.split(":")[0] for p in problems) == ["feeds.max_items", "feeds.rss", "site_titel"], problems
+
+
+def test_a_section_that_is_not_a_mapping_does_not_hide_the_others(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, GOOD_SITE + "feeds: [rss]\ndigest:\n  send_time: '25:00'\n"))
+    assert [p.split(": ")[1] for p in caught.value.problems] == ["feeds", "digest.send_time"]
+
+
+def test_cli_prints_every_config_mistake_once_and_exits_2(tmp_path: Path, cli) -> None:
+    path = write(tmp_path, THREE_MISTAKES)
+    result = cli("check", "--config", path)
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 3 and all(line.startswith(f"error: {path}: ") for line in lines), lines
+    assert [line.split(": ")[2] for line in lines] == ["site.url", "feeds.max_item", "smtp.port"]
+
+
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"config\.yaml:3: invalid YAML"):
         load_config(write(tmp_path, "site:\n  title: T\n    url: https://example.com/\n"))

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from feeder.deadline import Expired, deadline
+from feeder.deadline import deadline
+from feeder.errors import Expired
 
 
 def spin(seconds: float) -> None:

@@ -11,7 +11,7 @@ from conftest import SAMPLE_NOW
 
 from feeder.digest.issue import build_issue
 from feeder.digest.message import build_message
-from feeder.errors import ConfigError
+from feeder.errors import ConfigError, RecipientError
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_missing_sender_is_a_config_error(site):
                                 "=?utf-8?q?A=0D=0ABcc=3A_victim=40example.com?= <a@example.com>",
                                 "a@example.com # c <victim@example.com>"])
 def test_header_injection_is_refused(sample_config, issue, to):
-    with pytest.raises(ConfigError, match="recipient"):
+    with pytest.raises(RecipientError, match="recipient"):
         build_message(sample_config, issue, to, now=SAMPLE_NOW)
 
 

@@ -139,3 +139,21 @@ def test_the_cli_serves(sample_site):
     else:
         pytest.fail("feeder preview did not start")
     assert "2025-W50</a> (next to send)" in body
+
+
+def test_a_post_that_breaks_while_a_feed_renders_is_reported_to_the_caller(sample_site, monkeypatch):
+    """The page shows the feed without it; the CLI prints the problem (the library only hands it over)."""
+    from feeder.errors import PostError
+    from feeder.posts.render import Renderer
+
+    render_paths = Renderer.render_paths
+
+    def breaking(self, paths):
+        rendered, problems = render_paths(self, paths)
+        return rendered, [*problems, PostError("2025-12-11-gone.md", "cannot read: No such file or directory")]
+
+    monkeypatch.setattr(Renderer, "render_paths", breaking)
+    said: list[str] = []
+    preview = Preview(load_config(sample_site / "config.yaml"), lambda: SAMPLE_NOW, report=said.append)
+    assert preview.get("/feeds/feed.xml").status == 200
+    assert said == ["2025-12-11-gone.md: cannot read: No such file or directory"]

@@ -131,6 +131,7 @@ def test_the_digest_job_sends_each_week_once_and_catches_up(site):
 
 
 def test_a_failed_send_is_tried_again_later_not_every_tick(site, caplog):
+    caplog.set_level("INFO", logger="feeder")  # without a `failed` callback, a failure is logged at INFO
     config = config_for(site, "Asia/Tokyo")
     clock = Clock(utc(2025, 12, 22, 0, 1))
     outcomes = [FeederError("smtp: connection refused"), None]
@@ -153,8 +154,24 @@ def test_a_failed_send_is_tried_again_later_not_every_tick(site, caplog):
     assert len(calls["send"]) == 2 and outcomes == []
 
 
+def test_a_failed_job_goes_to_the_callers_report_not_the_log(site, caplog):
+    """feeder run prints a failed job itself (once); the library logs nothing about it then."""
+    caplog.set_level("DEBUG", logger="feeder")
+    config = config_for(site, "Asia/Tokyo")
+    said = []
+
+    def publish(at):
+        raise FeederError("posts_dir: /nowhere is not a folder")
+
+    r, _calls = runner(config, Clock(utc(2025, 12, 24, 3)), publish=publish)
+    r.failed = lambda name, exc: said.append((name, str(exc)))
+    r.publish_job()
+    assert said == [("publish", "posts_dir: /nowhere is not a folder")]
+    assert "nowhere" not in caplog.text
+
+
 def test_a_failing_job_is_logged_and_the_loop_goes_on_until_sigterm(site, caplog):
-    caplog.set_level("INFO")
+    caplog.set_level("INFO", logger="feeder")
     config = config_for(site, "Asia/Tokyo")
     clock = Clock(utc(2025, 12, 24, 3))
 
@@ -231,7 +248,7 @@ def test_slots_are_a_week_apart_on_the_wall_clock_all_year(site, tz):
 
 
 def test_without_recipients_run_only_publishes(site, caplog):
-    caplog.set_level("INFO")
+    caplog.set_level("INFO", logger="feeder")
     config = config_for(site, "Asia/Tokyo", recipients=False)
     clock = Clock(utc(2025, 12, 24, 3))
 

@@ -11,7 +11,8 @@ import pytest
 from mailserver import Recorder, credentials, make_certificates, server_context
 
 from feeder.config import Smtp
-from feeder.mail.smtp import SmtpError, SmtpSender
+from feeder.errors import SmtpError
+from feeder.mail.smtp import SmtpSender
 
 
 def smtp(port: int, **kw) -> Smtp:
@@ -218,7 +219,7 @@ def test_a_refused_login_names_neither_user_nor_password(server, certs, caplog):
     srv = server(tls_context=server_context(cert, key), auth_required=True,
                  authenticator=credentials("mailer", "s3cret-pw"))
     client = ssl.create_default_context(cafile=str(ca))
-    caplog.set_level("DEBUG")
+    caplog.set_level("DEBUG", logger="feeder")
     with SmtpSender(smtp(srv.port, security="starttls"), username="wrong-user", password="wrong-pw",
                     ssl_context=client) as sender:
         with pytest.raises(SmtpError, match="refused the login") as info:

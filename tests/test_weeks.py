@@ -18,7 +18,7 @@ from feeder.digest.weeks import (
     previous,
     resolve,
 )
-from feeder.errors import ConfigError
+from feeder.errors import UsageError
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -76,8 +76,8 @@ def test_last_complete_week(sample_config):
 
 
 @pytest.mark.parametrize("bad", ["2025-50", "W50", "2025-W", "2025-W00", "2025-W54", "2025-W53", "x"])
-def test_bad_labels_are_config_errors(bad):
-    with pytest.raises(ConfigError, match="--week"):
+def test_bad_labels_are_usage_errors(bad):
+    with pytest.raises(UsageError, match="--week"):
         parse_label(bad)
 
 
@@ -90,5 +90,5 @@ def test_a_week_has_one_spelling(sample_config):
     now = datetime(2025, 12, 20, tzinfo=timezone.utc)
     assert resolve("2025-W1", now, sample_config) == "2025-W01"
     assert resolve(None, now, sample_config) == last_complete_week(now, sample_config) == "2025-W50"
-    with pytest.raises(ConfigError, match="no ISO week 53"):
+    with pytest.raises(UsageError, match="no ISO week 53"):
         resolve("2025-W53", now, sample_config)

@@ -42,7 +42,7 @@ def write_web_version(config: Config, issue: Issue) -> Path:
     """Publish *issue*'s web version (just the HTML: nothing personal, nothing for editors only)."""
     path = web_version_path(config, issue.week)
     if write_if_changed(path, issue.public()[0].encode()):
-        log.info("wrote %s", path)
+        log.debug("wrote %s", path)  # feeder send -v reports it as "web version: PATH"
     return path
 
 

@@ -12,7 +12,6 @@ web version and ``feeder digest``'s files are :mod:`feeder.digest.files`.
 from __future__ import annotations
 
 import html
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote, urljoin
@@ -28,7 +27,6 @@ from feeder.posts.render import Rendered, Renderer
 
 __all__ = ["PLACEHOLDER_RECIPIENT", "SIZE_LIMIT", "Issue", "build_issue", "compose"]
 
-log = logging.getLogger(__name__)
 SIZE_LIMIT = 102 * 1000  # bytes of HTML; Gmail clips a message body above ~102 KB behind "View entire message"
 MIN_EXCERPT = 60  # characters; below this an excerpt says nothing, so items go instead
 MAX_ADDRESS = 254  # the longest email address (RFC 5321), for the size headroom of the unsubscribe URL
@@ -122,8 +120,6 @@ def compose(config: Config, week: str, start: datetime, end: datetime, posts: li
                         f"characters, {len(shown)} of {len(posts)} posts shown ({size} bytes)")
     if d.unsubscribe_url is None:
         warnings.append("digest.unsubscribe_url is not set: the email has no unsubscribe link or List-Unsubscribe")
-    for message in warnings:
-        log.warning("%s", message)
     return Issue(week=week, start=start, end=end, subject=subject, posts=list(shown), html=body_html,
                  text=body_text, unsubscribe_url=d.unsubscribe_url, web_url=web_url, excerpt_length=length,
                  omitted=len(posts) - len(shown), warnings=tuple(warnings), problems=problems)

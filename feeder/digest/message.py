@@ -17,7 +17,7 @@ from email.utils import format_datetime
 from feeder.addresses import parse_mailbox
 from feeder.config import Config
 from feeder.digest.issue import Issue
-from feeder.errors import ConfigError
+from feeder.errors import ConfigError, RecipientError
 
 
 def build_message(config: Config, issue: Issue, to: str, *, now: datetime, message_id: str | None = None,
@@ -60,7 +60,7 @@ def _address(to: str) -> str:
     try:
         return parse_mailbox(to)[1]
     except ValueError as exc:
-        raise ConfigError(f"recipient: {exc}") from None
+        raise RecipientError(f"recipient: {exc}") from None
 
 
 def _message_id(week: str, recipient: str, sender: str, test_time: datetime | None) -> str:

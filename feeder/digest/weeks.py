@@ -15,7 +15,7 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from feeder.config import Config
-from feeder.errors import ConfigError
+from feeder.errors import UsageError
 
 _LABEL = re.compile(r"^(\d{4})-W(\d{1,2})$")
 
@@ -34,8 +34,8 @@ def parse_label(label: str) -> tuple[int, int]:
             date.fromisocalendar(year, week, 1)
             return year, week
         except ValueError:
-            raise ConfigError(f"--week: {year} has no ISO week {week}") from None
-    raise ConfigError(f"--week: expected an ISO week such as 2025-W50, got {label!r}")
+            raise UsageError(f"--week: {year} has no ISO week {week}") from None
+    raise UsageError(f"--week: expected an ISO week such as 2025-W50, got {label!r}")
 
 
 def canonical(label: str) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from feeder import toolchain
 from feeder.atomic import locked, write_if_changed
 from feeder.config import Config
-from feeder.errors import FeederError, PostError
+from feeder.errors import InvalidPosts, PostError
 from feeder.feeds import rss_atom
 from feeder.feeds.context import Kind
 from feeder.feeds.jsonfeed import build_json
@@ -44,14 +44,6 @@ from feeder.posts.row import Row, Signature
 from feeder.posts.source import decode
 
 log = logging.getLogger(__name__)
-
-
-class InvalidPosts(FeederError):
-    """``--strict`` and at least one post is invalid: nothing was written."""
-
-    def __init__(self, problems: list[PostError]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} invalid post(s); --strict wrote nothing")
 
 
 @dataclass

@@ -39,7 +39,7 @@ class OutputState:
         except FileNotFoundError:
             state = {}
         except (OSError, ValueError) as exc:
-            log.warning("%s unreadable (%s); every output will be rebuilt", state_file, exc)
+            log.info("%s unreadable (%s); every output will be rebuilt", state_file, exc)
             state = {}
         usable = isinstance(state, dict) and state.get("format") == 3 and state.get("output_dir") == str(output_dir)
         self.files: dict[str, list] = state["files"] if usable else {}

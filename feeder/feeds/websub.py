@@ -66,6 +66,4 @@ def ping(hub: str, feed_urls: list[str], post: Poster = http_post) -> PingReport
             report.problems.append(f"WebSub hub {hub} answered {status} for {url}; it will be announced again")
         else:  # the hub refuses this request; repeating it would not help
             report.problems.append(f"WebSub hub {hub} refused {url} ({status})")
-    for problem in report.problems:
-        log.info("%s", problem)
-    return report
+    return report  # its problems are for the caller to show (feeder publish prints each as a warning)

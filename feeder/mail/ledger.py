@@ -30,16 +30,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from feeder.atomic import fsync_dir, locked
-from feeder.errors import FeederError
+from feeder.errors import LedgerError, UsageError
 
 log = logging.getLogger(__name__)
 
 MAGIC = "feeder-ledger 1"
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
-
-
-class LedgerError(FeederError):
-    """The journal is damaged in a way that a crash cannot explain: a human must look."""
 
 
 @dataclass
@@ -52,7 +48,7 @@ class LedgerState:
 
 def ledger_path(state_dir: Path, week: str) -> Path:
     if not _WEEK.match(week):  # the label becomes a file name: no traversal, no surprises
-        raise FeederError(f"invalid week label {week!r}; expected e.g. 2025-W50")
+        raise UsageError(f"invalid week label {week!r}; expected e.g. 2025-W50")
     return state_dir / "sent" / f"{week}.log"
 
 
@@ -108,7 +104,7 @@ class Ledger:
                 data = handle.read()
             self.state = parse_ledger(data, path, week)
             if self.state.torn:
-                log.warning("%s: ignoring a torn last line (%d bytes) left by an interrupted send",
+                log.info("%s: ignoring a torn last line (%d bytes) left by an interrupted send",
                             path, self.state.torn)
                 os.ftruncate(self._fd, len(data) - self.state.torn)
             if not data[: len(data) - self.state.torn]:  # new, or only a torn header

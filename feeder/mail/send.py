@@ -36,7 +36,7 @@ from feeder.digest.files import write_web_version
 from feeder.digest.issue import Issue, build_issue
 from feeder.digest.message import build_message, sender_of
 from feeder.digest.weeks import iso_week_bounds, resolve
-from feeder.errors import ConfigError
+from feeder.errors import UsageError
 from feeder.mail.ledger import open_ledger, read_ledger
 from feeder.mail.outbox import Compose, Job, messages
 from feeder.mail.recipients import Recipient, RecipientProblem, load_recipients, parse_line
@@ -78,10 +78,12 @@ class SendResult:
     web_version: Path | None = None  # the page the messages link to, written before sending
     problems: list[RecipientProblem] = field(default_factory=list)
     duplicates: list[tuple[int, int, str]] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()  # the issue's (no unsubscribe URL, cut to fit): the send goes ahead
 
     @property
-    def exit_code(self) -> int:
-        return 1 if self.rejected or self.deferred or self.stopped or self.problems else 0
+    def incomplete(self) -> bool:
+        """Someone on the list did not get it (refused, to retry, not attempted, an invalid line)."""
+        return bool(self.rejected or self.deferred or self.stopped or self.problems)
 
     def report(self) -> Iterator[tuple[Level, str]]:
         """What this send did, for a person: ("say" | "detail" | "problem", text) pairs.
@@ -90,6 +92,8 @@ class SendResult:
         """
         for problem in self.problems:
             yield "problem", str(problem)
+        for warning in self.warnings:
+            yield "problem", f"warning: {warning}"
         for line, first, address in self.duplicates:
             yield "detail", f"line {line}: {address} is a duplicate of line {first}; sent once"
         if self.empty:
@@ -127,16 +131,16 @@ def send(config: Config, now: datetime, *, sender: Sender, week: str | None = No
          to: str | None = None, force: bool = False, wait: float = 0.0, workers: int = 1) -> SendResult:
     """Send the digest of *week* (default: the last complete week before *now*).
 
-    A week that has not ended by *now* is refused (a :class:`ConfigError`, also for a dry run)
+    A week that has not ended by *now* is refused (a :class:`UsageError`, also for a dry run)
     unless *force*; a test send (*to*) may proof it any time.
 
     Long lists are built on up to *workers* forked processes (see :mod:`feeder.mail.outbox`): more
     than one only from a caller that runs no other thread.
     """
-    label = resolve(week, now, config)  # a ConfigError for a bad label, before anything else
+    label = resolve(week, now, config)  # a UsageError for a bad label, before anything else
     end = iso_week_bounds(label, config)[1]
     if end > now and to is None and not force:
-        raise ConfigError(f"--week {label}: the week is not over until {end.isoformat()}; sending it now would "
+        raise UsageError(f"--week {label}: the week is not over until {end.isoformat()}; sending it now would "
                           "mark it sent without the posts still to come (send it then, proof it with --to, "
                           "or --force to send it incomplete)")
     issue = build_issue(config, now, label)
@@ -155,7 +159,7 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
     if issue is None:
         result.empty = True
         return result
-    result.subject = issue.subject
+    result.subject, result.warnings = issue.subject, issue.warnings
     envelope_from = _envelope_from(config)
     if to is not None:
         return _test_send(config, issue, now, result, sender, compose, envelope_from, to)
@@ -194,7 +198,7 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
                     continue
                 failure = Failure(recipient.address, outcome)
                 (result.rejected if outcome.permanent else result.deferred).append(failure)
-                log.warning("%s", failure)
+                log.debug("%s", failure)  # in the result too, which the caller reports
                 consecutive += 1
                 if consecutive >= config.smtp.max_consecutive_failures:
                     result.unattempted = len(todo) - index - 1
@@ -212,7 +216,7 @@ def _test_send(config: Config, issue: Issue, now: datetime, result: SendResult, 
     try:
         name, address = parse_line(to.strip())
     except ValueError as exc:
-        raise ConfigError(f"--to: {exc}") from None
+        raise UsageError(f"--to: {exc}") from None
     recipient = Recipient(address, name)
     message = compose(config, issue, recipient.formatted, now=now, test=True)
     result.recipients = result.pending = 1

@@ -32,13 +32,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from feeder.config import Security, Smtp
-from feeder.errors import FeederError
+from feeder.errors import SmtpError
 
 log = logging.getLogger(__name__)
-
-
-class SmtpError(FeederError):
-    """The server cannot be used at all (refused at connect, TLS, login); anyone else would fail the same way."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +54,17 @@ class Outcome:
 ACCEPTED = Outcome(True)
 
 
-class _Transient(Exception):
-    def __init__(self, code: int | None, reason: str, reconnect: bool) -> None:
-        super().__init__(reason)
-        self.code, self.reason, self.reconnect = code, reason, reconnect
+@dataclass(frozen=True)
+class _Retry:
+    """A try that failed in a way another try may fix: a ``4xx``, a dropped connection, a timeout.
+
+    A value, not an exception: it never leaves :meth:`SmtpSender.deliver`, which retries it or
+    turns it into an :class:`Outcome`, so it needs no place in :mod:`feeder.errors`.
+    """
+
+    code: int | None
+    reason: str
+    reconnect: bool  # the connection is no longer usable: drop it and open a new one
 
 
 class SmtpSender:
@@ -96,23 +99,23 @@ class SmtpSender:
         attempt = 0
         while True:
             self._pace()
-            try:
-                return self._send_once(message, envelope_from, recipient)
-            except _Transient as exc:
-                reused = self._used and exc.reconnect
-                if exc.reconnect:
-                    self._drop()
-                if reused:  # the server closed an idle connection: reconnect at once, no retry spent
-                    log.debug("connection to %s dropped (%s); reconnecting", self.smtp.host, exc.reason)
-                    continue
-                if attempt >= self.smtp.retries:
-                    return Outcome(False, False, exc.code, exc.reason)
-                delay = min(self.backoff * 2**attempt, self.max_backoff)
-                attempt += 1
-                log.info("%s: %s; retry %d/%d in %gs", recipient, exc.reason, attempt, self.smtp.retries, delay)
-                self.sleep(delay)
+            tried = self._send_once(message, envelope_from, recipient)
+            if isinstance(tried, Outcome):
+                return tried
+            reused = self._used and tried.reconnect
+            if tried.reconnect:
+                self._drop()
+            if reused:  # the server closed an idle connection: reconnect at once, no retry spent
+                log.debug("connection to %s dropped (%s); reconnecting", self.smtp.host, tried.reason)
+                continue
+            if attempt >= self.smtp.retries:
+                return Outcome(False, False, tried.code, tried.reason)
+            delay = min(self.backoff * 2**attempt, self.max_backoff)
+            attempt += 1
+            log.info("%s: %s; retry %d/%d in %gs", recipient, tried.reason, attempt, self.smtp.retries, delay)
+            self.sleep(delay)
 
-    def _send_once(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome:
+    def _send_once(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome | _Retry:
         try:
             conn = self._connection()
             if isinstance(message, bytes):
@@ -125,29 +128,29 @@ class SmtpSender:
             code, text = exc.recipients.get(recipient, (None, b"refused"))
             return self._response(code, text)
         except smtplib.SMTPServerDisconnected as exc:
-            raise _Transient(None, f"connection closed ({exc or 'by the server'})", True) from None
+            return _Retry(None, f"connection closed ({exc or 'by the server'})", True)
         except (smtplib.SMTPConnectError, smtplib.SMTPHeloError) as exc:  # the greeting or EHLO/HELO: about us
             reason = _reason(exc.smtp_error)
             if 500 <= exc.smtp_code < 600:
                 raise SmtpError(f"smtp: {self.smtp.host}:{self.smtp.port} refused the connection "
                                 f"({exc.smtp_code} {reason}); no message was sent") from None
-            raise _Transient(exc.smtp_code, f"{exc.smtp_code} {reason}", True) from None
+            return _Retry(exc.smtp_code, f"{exc.smtp_code} {reason}", True)
         except smtplib.SMTPResponseException as exc:  # sender refused, data refused, and the like
             return self._response(exc.smtp_code, exc.smtp_error)
         except smtplib.SMTPException as exc:
-            raise _Transient(None, str(exc), True) from None
+            return _Retry(None, str(exc), True)
         except ssl.SSLCertVerificationError as exc:
             self._drop()
             raise SmtpError(f"smtp: the certificate of {self.smtp.host}:{self.smtp.port} is not trusted "
                             f"({exc.verify_message}); fix the server or point SSL_CERT_FILE at its CA") from None
         except (TimeoutError, OSError) as exc:  # after the SMTP ones: they subclass OSError
-            raise _Transient(None, f"{type(exc).__name__}: {exc}", True) from None
+            return _Retry(None, f"{type(exc).__name__}: {exc}", True)
 
-    def _response(self, code: int | None, text: bytes | str) -> Outcome:
+    def _response(self, code: int | None, text: bytes | str) -> Outcome | _Retry:
         reason = _reason(text)
         if code is not None and 500 <= code < 600:
             return Outcome(False, True, code, reason)
-        raise _Transient(code, f"{code} {reason}", code == 421)
+        return _Retry(code, f"{code} {reason}", code == 421)
 
     def _pace(self) -> None:
         """``smtp.rate_limit`` messages per second at most, evenly spaced (0 means as fast as possible)."""

@@ -191,7 +191,7 @@ def recovering(path: Path, fingerprint: str, work: Callable[[PostCache], T]) -> 
     except sqlite3.DatabaseError as exc:
         if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT:
             raise
-        log.warning("cache %s is damaged (%s); rebuilding it", path, exc)
+        log.info("cache %s is damaged (%s); rebuilding it", path, exc)
         path.unlink(missing_ok=True)
     with PostCache(path, fingerprint) as cache:
         return work(cache)
