@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from feeder.config import Config, load_config
     from feeder.digest.files import write_digest
     from feeder.digest.issue import Issue, build_issue
-    from feeder.errors import ConfigError, FeederError, PostError
+    from feeder.errors import ConfigError, FeederError, PostError, UsageError
     from feeder.feeds.publish import PublishResult, check, publish
     from feeder.mail.send import SendResult, send
 
@@ -36,6 +36,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _API = {
     "Config": "feeder.config", "load_config": "feeder.config",
     "FeederError": "feeder.errors", "ConfigError": "feeder.errors", "PostError": "feeder.errors",
+    "UsageError": "feeder.errors",
     "publish": "feeder.feeds.publish", "check": "feeder.feeds.publish", "PublishResult": "feeder.feeds.publish",
     "build_issue": "feeder.digest.issue", "Issue": "feeder.digest.issue", "write_digest": "feeder.digest.files",
     "send": "feeder.mail.send", "SendResult": "feeder.mail.send",
