@@ -188,8 +188,7 @@ def test_a_large_batch_renders_on_worker_processes_exactly_as_in_this_one(site, 
         name = f"2025-01-01-post-{n}.md"
         site.post(name, raw=text.encode())
         posts.append(load_one(site.config, name))
-    with Renderer(site.config, workers=2) as renderer:
-        shared, problems = renderer.render_all(posts)
+    shared, problems = Renderer(site.config, workers=2).render_all(posts)
     assert pools == [2]  # the batch went to the workers
     alone, more = Renderer(site.config).render_all(posts)
     assert problems == more == []
@@ -211,8 +210,7 @@ def test_a_post_that_renders_too_slowly_is_reported_and_the_others_render(site, 
         site.post(name, raw=text.encode())
         posts.append(load_one(site.config, name))
     started = time.perf_counter()
-    with Renderer(site.config, workers=workers, time_limit=0.3) as renderer:
-        rendered, problems = renderer.render_all(posts)
+    rendered, problems = Renderer(site.config, workers=workers, time_limit=0.3).render_all(posts)
     assert time.perf_counter() - started < 3  # rendering it in full takes about 4 s
     assert [str(p) for p in problems] == ["2025-01-01-post-3.md: Markdown took over 0.3 s to render; "
                                           "look for a long run of unclosed brackets, asterisks or backticks"]

@@ -97,15 +97,15 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     if not stale and not orphans and not state.pending_pings:
         result.skipped = True
     else:
-        changed = _write(config, cache, stale, sources, state, result, workers) if stale else []
+        keep = _worth_keeping(config, collection.published)
+        changed = _write(config, cache, stale, sources, state, result, workers, keep) if stale else []
         _remove(config.output_dir, orphans, state, result)
         pending = list(dict.fromkeys(state.pending_pings + changed))
         state.pending_pings = []
         if config.feeds.websub_hub and pending:
             result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
             state.pending_pings = result.websub.failed
-        # Rendered HTML is kept for the posts most likely to render again: the newest.
-        cache.prune_rendered(row.path for row in collection.published[: max(100, 4 * config.feeds.max_items)])
+        cache.prune_rendered(keep)
     complete = not result.problems and all(o.path in state.files for o in outputs)
     state.remember(inputs if complete else None, collection.published[0].timestamp if collection.published else None,
                    collection.next_due, Counts(result.published, result.drafts, result.scheduled))
@@ -187,12 +187,17 @@ class _Renders:
         self._stream.close()
 
 
+def _worth_keeping(config: Config, published: list[Row]) -> set[str]:
+    """The posts whose rendered HTML the cache keeps: the newest, the likeliest to be rendered again."""
+    return {row.path for row in published[: max(100, 4 * config.feeds.max_items)]}
+
+
 def _write(config: Config, cache: PostCache, stale: list[tuple[Output, str]], sources: dict[str, Source],
-           state: OutputState, result: PublishResult, workers: int) -> list[str]:
+           state: OutputState, result: PublishResult, workers: int, keep: set[str]) -> list[str]:
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
     changed: list[str] = []
-    with (Renderer(config, cache, workers) as renderer,
-          closing(_Renders(sources, renderer, [output for output, _ in stale])) as renders):
+    renderer = Renderer(config, cache, workers, keep=keep)
+    with closing(_Renders(sources, renderer, [output for output, _ in stale])) as renders:
         for output, fingerprint in stale:
             data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
             target = config.output_dir / output.path

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Generator
+from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -106,27 +106,20 @@ class Renderer:
     not rendered again: an edit re-renders that post, not the whole feed.  With
     *workers* > 1, a batch of at least :data:`_PARALLEL_FROM` posts to render
     (archive pages, a first publish) is rendered on that many forked processes
-    (see :mod:`feeder.pool`), kept until the renderer is closed (use it as a
-    context manager); only a caller that runs no other thread may ask for that.
+    (see :mod:`feeder.pool`) for as long as that batch's stream runs; only a
+    caller that runs no other thread may ask for that.
     """
 
     def __init__(self, config: Config, cache: PostCache | None = None, workers: int = 1,
-                 time_limit: float = RENDER_LIMIT) -> None:
+                 time_limit: float = RENDER_LIMIT, keep: Collection[str] | None = None) -> None:
+        """*keep*: the posts whose fresh HTML is worth keeping in *cache* (default: every post rendered).
+
+        Publish keeps only the newest posts' (it prunes the rest afterwards), so a
+        first publish does not compress and store thousands of pages to delete them.
+        """
         self._config, self._cache, self._workers, self._time_limit = config, cache, workers, time_limit
+        self._keep = keep
         self._md: Any = None
-        self._pool: WorkerPool[tuple[Post, str], Rendered | PostError] | None = None
-
-    def __enter__(self) -> Renderer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the render workers, if any were started."""
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
 
     def markdown(self, source: str, base_url: str) -> str:
         """Markdown to sanitized HTML with absolute URLs."""
@@ -170,11 +163,13 @@ class Renderer:
         """
         kept = [self._cache.rendered(s.post.path, s.digest) if self._cache else None for s in sources]
         todo = [(s.post, s.body) for s, k in zip(sources, kept, strict=True) if k is None]
+        pool: WorkerPool[int, tuple[str, str, int] | PostError] | None = None
+        fresh: Iterator[Rendered | PostError]
         if self._workers > 1 and len(todo) >= _PARALLEL_FROM:
-            if self._pool is None:
-                self.markdown("", self._config.site.url)  # built here once: the forked workers inherit it
-                self._pool = WorkerPool(self._workers, lambda item: self._render_or_report(*item))
-            fresh = self._pool.ordered(todo, ahead)
+            self.markdown("", self._config.site.url)  # built here once: the forked workers inherit it
+            # The workers inherit *todo* too: each task is an index, each result three values (no Post either way).
+            pool = WorkerPool(self._workers, lambda index: _parts(self._render_or_report(*todo[index])))
+            fresh = (_whole(todo[index][0], part) for index, part in enumerate(pool.ordered(range(len(todo)), ahead)))
         else:
             fresh = (self._render_or_report(post, body) for post, body in todo)
         unsaved: list[tuple[str, bytes, str, str, int]] = []
@@ -184,12 +179,14 @@ class Renderer:
                     yield source, Rendered(source.post, *found)
                     continue
                 item = next(fresh)
-                if isinstance(item, Rendered):
+                if isinstance(item, Rendered) and (self._keep is None or item.post.path in self._keep):
                     unsaved.append((item.post.path, source.digest, item.html, item.excerpt_html, item.reading_time))
                     if len(unsaved) >= _SAVE_EVERY:
                         self._save(unsaved)
                 yield source, item
         finally:
+            if pool is not None:
+                pool.close()
             self._save(unsaved)
 
     def _save(self, unsaved: list[tuple[str, bytes, str, str, int]]) -> None:
@@ -222,6 +219,15 @@ class Renderer:
             first = _FIRST_PARAGRAPH.search(full)
             excerpt = first.group(0) if first else full
         return Rendered(post, full, excerpt, post.reading_time or reading_minutes(full))
+
+
+def _parts(item: Rendered | PostError) -> tuple[str, str, int] | PostError:
+    """What a render worker sends back: the post itself stays behind (the parent has it)."""
+    return item if isinstance(item, PostError) else (item.html, item.excerpt_html, item.reading_time)
+
+
+def _whole(post: Post, part: tuple[str, str, int] | PostError) -> Rendered | PostError:
+    return part if isinstance(part, PostError) else Rendered(post, *part)
 
 
 def sanitize(fragment: str, base_url: str) -> str:
