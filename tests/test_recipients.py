@@ -83,3 +83,22 @@ def test_the_bundled_sample_list_is_clean():
     config = load_config(Path(__file__).resolve().parent.parent / "config.yaml")
     result = load_recipients(config.digest.recipients)
     assert result.problems == [] and len(result.recipients) >= 3
+
+
+PATHOLOGICAL = ["<" + " " * 50_000 + "x", "<" + "\t" * 50_000 + "victim@evil.example>x", '"' * 50_000,
+                "a@example.com " + '"' * 50_000, '"' + "\\" * 50_000, "=?" * 25_000 + " <v@example.com>",
+                "Name" + " " * 50_000 + "<victim@evil.example>", "x" * 50_000 + "@example.com"]
+
+
+def test_fifty_kilobyte_lines_are_refused_at_once_with_a_short_message():
+    """Reading ``Name <address>`` with one regular expression of two overlapping lazy repeats was cubic:
+    ``<`` and 4,000 spaces took 47 s, so one such line stopped the send for hours.  Every line is now read in
+    linear time and no message echoes more than an excerpt of it."""
+    from feeder.deadline import deadline
+
+    text = "\n".join(["first@example.com", *PATHOLOGICAL, "last@example.com"]) + "\n"
+    with deadline(5):  # generous: the whole file takes milliseconds
+        result = parse_recipients(text, Path("recipients.txt"))
+    assert [r.address for r in result.recipients] == ["first@example.com", "last@example.com"]
+    assert [p.line for p in result.problems] == list(range(2, 2 + len(PATHOLOGICAL)))
+    assert all(len(str(p)) < 300 for p in result.problems), [len(str(p)) for p in result.problems]

@@ -438,3 +438,60 @@ def test_digest_and_send_say_the_same_about_a_missing_sender(cli, sample_site, s
         said.append([line for line in result.output.splitlines() if "digest.from" in line])
     assert said[0] == said[1] == said[2] and len(said[0]) == 1
     assert not (sample_site / "public" / "digests").exists() and srv.handler.received == []
+
+
+HOSTILE_RECIPIENTS = Path(__file__).parent / "hostile" / "recipients" / "recipients.txt"
+HOSTILE_OK = ["ok01@example.com", "ok02@example.com", "ok03@example.com", "ok05@example.com", "ok18@example.com",
+              "ok19@example.com", "ok20@example.com"]
+HOSTILE_LINES = [4, 6, 7, 8, 10, *range(12, 28), 29]  # the file's hostile lines, counted by its "\n" only
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["send", "dry-run"])
+def test_hostile_recipient_lines_are_reported_by_number_and_the_rest_get_one_copy(cli, sample_site, server, dry_run):
+    """Issue 14, rows 2 and 7: header smuggling in an encoded name crashed the email package (nobody after it got
+    the digest, on every run, --dry-run too); a comment holding <victim@evil.example> and a lone CR delivered to
+    the victim and shifted every line number after them.  Now: one strict rule, each bad line reported as
+    recipients.txt:N with N counted by newlines only, exit 1, everyone else sent exactly once."""
+    srv = server()
+    config_path = configure(sample_site, srv.port, recipients="")
+    (sample_site / "recipients.txt").write_bytes(HOSTILE_RECIPIENTS.read_bytes())
+    args = ["--dry-run"] if dry_run else []
+
+    result = send(cli, config_path, *args)
+    assert result.exit_code == 1, result.output
+    reported = re.findall(r"^/\S*/recipients\.txt:(\d+): (.*)$", result.stderr, re.M)
+    assert [int(line) for line, _ in reported] == HOSTILE_LINES
+    problems = dict((int(line), message) for line, message in reported)
+    assert "must be in double quotes" in problems[4]  # row 2 as filed: never reaches the email package
+    assert "hides a control character or line break ('\\r')" in problems[6]
+    assert "a comment must not hold '<' or '>'" in problems[8]  # row 7: the comment cannot name the address
+    assert "line break ('\\r') inside the line" in problems[10]  # row 7: a lone CR ends no line
+    assert "an '@' may not be quoted into the local part" in problems[21]
+    assert all(len(message) < 300 for message in problems.values())
+    if dry_run:
+        assert f"would send {len(HOSTILE_OK)} of {len(HOSTILE_OK)} recipients" in result.stdout
+        assert srv.handler.received == [] and srv.handler.rcpt_calls == {}
+        return
+    assert f"sent {len(HOSTILE_OK)} of {len(HOSTILE_OK)}" in result.stdout
+    assert copies(srv) == Counter({address: 1 for address in HOSTILE_OK})
+    assert not any(b"evil.example" in r.data or any("evil" in a for a in r.rcpt_tos) for r in srv.handler.received)
+    assert set(srv.handler.rcpt_calls) == set(HOSTILE_OK)
+
+    again = send(cli, config_path)  # every run reports the same lines and sends nobody twice
+    assert again.exit_code == 1
+    assert [int(line) for line in re.findall(r"^/\S*/recipients\.txt:(\d+): ", again.stderr, re.M)] == HOSTILE_LINES
+    assert f"already sent to all {len(HOSTILE_OK)} recipients" in again.stdout
+    assert copies(srv) == Counter({address: 1 for address in HOSTILE_OK})
+
+
+@pytest.mark.parametrize("to", ["=?utf-8?q?Bank=0D=0ABcc:_x@evil.example?= <evil@example.com>",
+                                "a17@example.com # comment <victim17@evil.example>",
+                                "me@example.com\rvictim@evil.example"])
+def test_a_hostile_test_address_is_a_usage_error(cli, sample_site, server, to):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    for args in (["--to", to], ["--to", to, "--dry-run"]):
+        result = send(cli, config_path, *args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: --to: ")
+    assert srv.handler.rcpt_calls == {}

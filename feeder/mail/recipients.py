@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from email.utils import formataddr
 from pathlib import Path
 
-from feeder.addresses import parse_mailbox
+from feeder.addresses import parse_mailbox, shown
 from feeder.errors import ConfigError
 from feeder.text import find_control
 
@@ -65,11 +65,12 @@ class RecipientList:
 
 def parse_line(text: str) -> tuple[str, str]:
     """``Name <addr>`` or ``addr`` (optionally followed by `` # comment``) → (name, address)."""
-    if find_control(text, one_line=True) is not None:
-        raise ValueError("contains a control character")
+    bad = find_control(text, one_line=True)
+    if bad is not None:  # a lone CR, a NUL, U+2028…: a header could start there
+        raise ValueError(f"holds a control character or line break ({bad!r}) inside the line; remove it")
     mailbox, comment = _split_comment(text)
     if "<" in comment or ">" in comment:  # "a@x.com # c <v@evil.example>": which address is meant?
-        raise ValueError(f"a comment must not hold '<' or '>': {text!r} could be read as another address")
+        raise ValueError(f"a comment must not hold '<' or '>': {shown(text)} could be read as another address")
     return parse_mailbox(mailbox)
 
 
@@ -85,7 +86,7 @@ def parse_recipients(text: str, path: Path) -> RecipientList:
     """Every valid, first-seen address in *text*, in file order; the rest as problems or duplicates."""
     result = RecipientList([])
     first: dict[str, int] = {}
-    for number, raw in enumerate(text.split("\n"), 1):  # not splitlines(): \v or \x1c must not start a line
+    for number, raw in enumerate(text.split("\n"), 1):  # not splitlines(): a lone CR, \v or \x1c ends no line
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -107,8 +108,8 @@ def load_recipients(path: Path | None) -> RecipientList:
     """Read the file at *path* (``digest.recipients``); a missing or unreadable file is a ConfigError."""
     if path is None:
         raise ConfigError("digest.recipients: not set; point it at a file with one address per line")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
+    try:  # bytes, then text: read_text() would make a lone CR a line end, hiding an address in a line
+        text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"digest.recipients: {path} does not exist") from None
     except UnicodeDecodeError as exc:
