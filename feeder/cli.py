@@ -329,6 +329,7 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
     from feeder.scheduler import Runner
 
     offset = now - datetime.now(timezone.utc)  # zero unless --now was given
+    _smtp_sender(config)  # checks the login settings without connecting: a ConfigError stops run at start
 
     def clock() -> datetime:
         return datetime.now(timezone.utc) + offset
@@ -359,7 +360,10 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
 
 
 def _smtp_sender(config: Config) -> SmtpSender:
-    """The SMTP sender, with the login read from the environment (and passed on, never logged)."""
+    """The SMTP sender, with the login read from the environment (and passed on, never logged).
+
+    Raises ConfigError, before any connection, for a login that would go out unencrypted.
+    """
     from feeder.mail.smtp import SmtpSender
 
     return SmtpSender(config.smtp, username=os.environ.get("FEEDER_SMTP_USERNAME") or None,

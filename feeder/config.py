@@ -32,7 +32,7 @@ class Security(StrEnum):
 
     STARTTLS = "starttls"  # plain connection upgraded with STARTTLS, which is required
     SSL = "ssl"  # TLS from the first byte (usually port 465)
-    NONE = "none"  # no TLS at all: a trusted network only
+    NONE = "none"  # no TLS at all: a trusted network only (a login needs smtp.allow_plaintext_auth)
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,7 @@ class Smtp:
     rate_limit: float  # messages per second; 0 = unlimited
     retries: int
     max_consecutive_failures: int
+    allow_plaintext_auth: bool = False  # with security "none": may the login cross the network unencrypted?
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         rate_limit=m.number("rate_limit", float, 0.0, 0.0),
         retries=m.number("retries", int, 3, 0, 20),
         max_consecutive_failures=m.number("max_consecutive_failures", int, 10, 1),
+        allow_plaintext_auth=m.get("allow_plaintext_auth", bool, False),
     )
     m.done()
 

@@ -495,3 +495,28 @@ def test_a_hostile_test_address_is_a_usage_error(cli, sample_site, server, to):
         assert result.exit_code == 2, result.output
         assert result.stderr.startswith("error: --to: ")
     assert srv.handler.rcpt_calls == {}
+
+
+def test_a_login_over_an_unencrypted_connection_is_a_config_error(cli, sample_site, server, monkeypatch):
+    """Issue 14, row 15: with ``smtp.security: none`` and FEEDER_SMTP_USERNAME set, the password went out in
+    plain text.  Now nothing connects (exit 2, how to fix it) unless ``smtp.allow_plaintext_auth: true``."""
+    calls = []
+    check = credentials("digest-bot", "pa55-w0rd-xyz")
+    srv = server(authenticator=lambda *args: calls.append(args[3]) or check(*args), auth_require_tls=False)
+    config_path = configure(sample_site, srv.port)
+    monkeypatch.setenv("FEEDER_SMTP_USERNAME", "digest-bot")
+    monkeypatch.setenv("FEEDER_SMTP_PASSWORD", "pa55-w0rd-xyz")
+    for args in ([], ["--dry-run"], ["--to", "me@example.com"]):
+        refused = send(cli, config_path, *args)
+        assert refused.exit_code == 2, refused.output
+        assert "error: smtp.security is 'none' and FEEDER_SMTP_USERNAME is set" in refused.stderr
+        assert "smtp.allow_plaintext_auth: true" in refused.stderr and "pa55" not in refused.output
+    assert cli("run", "--config", config_path, "--now", NOW).exit_code == 2  # at start, not each Monday
+    assert calls == [] and srv.handler.received == [] and srv.handler.rcpt_calls == {}
+
+    configure(sample_site, srv.port, allow_plaintext_auth=True)  # the one explicit opt-in
+    allowed = send(cli, config_path)
+    assert allowed.exit_code == 0, allowed.output
+    assert copies(srv) == Counter({p: 1 for p in PEOPLE})
+    assert calls == ["LOGIN"] or calls == ["PLAIN"]  # one AUTH, on the one connection
+    assert all(r.login == b"digest-bot" for r in srv.handler.received)

@@ -11,7 +11,7 @@ import pytest
 from mailserver import Recorder, credentials, make_certificates, server_context
 
 from feeder.config import Smtp
-from feeder.errors import SmtpError
+from feeder.errors import ConfigError, SmtpError
 from feeder.mail.smtp import SmtpSender
 
 
@@ -231,9 +231,40 @@ def test_a_refused_login_names_neither_user_nor_password(server, certs, caplog):
 
 def test_auth_offered_only_over_tls(server):
     srv = server(authenticator=credentials("mailer", "pw"), auth_require_tls=True)
-    with SmtpSender(smtp(srv.port), username="mailer", password="pw") as sender:
+    with SmtpSender(smtp(srv.port, allow_plaintext_auth=True), username="mailer", password="pw") as sender:
         with pytest.raises(SmtpError, match="does not offer AUTH"):
             sender.deliver(message("a@example.org"), "news@example.com", "a@example.org")
+
+
+class Counting:
+    """An authenticator that counts the AUTH commands it is asked about (and accepts one login)."""
+
+    def __init__(self, login: str, password: str) -> None:
+        self.calls = 0
+        self.check = credentials(login, password)
+
+    def __call__(self, *args):
+        self.calls += 1
+        return self.check(*args)
+
+
+def test_a_login_without_tls_is_refused_before_connecting(server):
+    """Issue 14, row 15: ``security: none`` with a login sent AUTH PLAIN in the clear without a word."""
+    auth = Counting("mailer", "pw")
+    srv = server(authenticator=auth, auth_require_tls=False)
+    with pytest.raises(ConfigError, match=r"smtp.security is 'none' and FEEDER_SMTP_USERNAME is set.*"
+                                          r"smtp.allow_plaintext_auth: true") as info:
+        SmtpSender(smtp(srv.port), username="mailer", password="pw")
+    assert "mailer" not in str(info.value)
+    assert auth.calls == 0 and srv.handler.received == []
+
+    with SmtpSender(smtp(srv.port), username=None) as sender:  # no login: security none is a relay's business
+        assert sender.deliver(message("a@example.org"), "news@example.com", "a@example.org").accepted
+    assert auth.calls == 0
+
+    with SmtpSender(smtp(srv.port, allow_plaintext_auth=True), username="mailer", password="pw") as sender:
+        assert sender.deliver(message("b@example.org"), "news@example.com", "b@example.org").accepted
+    assert auth.calls == 1 and srv.handler.received[-1].login == b"mailer"
 
 
 class Greeter:

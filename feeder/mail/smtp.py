@@ -17,7 +17,13 @@ each recipient being rejected would hide the one cause behind many lines.
 
 The clock and ``sleep`` are parameters (tests and the benchmark never wait for
 real), as are the credentials: they come from the environment in the CLI and
-appear in no log line and no error message.
+appear in no log line and no error message.  With ``smtp.security: none`` they
+would cross the network in plain text (``AUTH PLAIN`` is base64, not
+encryption), so a sender with a login and no TLS is refused before it connects
+unless the config says ``smtp.allow_plaintext_auth: true``.  There is no
+exemption for ``localhost``: the name is whatever the resolver says, a relay on
+this machine rarely needs a login at all, and the one line in the config is
+where the decision belongs, in sight of whoever reads it.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from feeder.config import Security, Smtp
-from feeder.errors import SmtpError
+from feeder.errors import ConfigError, SmtpError
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,12 @@ class SmtpSender:
                  local_hostname: str | None = None) -> None:
         self.smtp = smtp
         self._credentials = (username, password or "") if username else None
+        if self._credentials and smtp.security == Security.NONE and not smtp.allow_plaintext_auth:
+            raise ConfigError(
+                "smtp.security is 'none' and FEEDER_SMTP_USERNAME is set: the login would cross the network in "
+                "plain text, so nothing was sent. Set smtp.security to 'starttls' or 'ssl'; or, for a relay on a "
+                "network you trust, set smtp.allow_plaintext_auth: true; or unset FEEDER_SMTP_USERNAME if the "
+                "relay needs no login")
         self._context = ssl_context
         self.clock, self.sleep = clock, sleep
         self.backoff, self.max_backoff = backoff, max_backoff
