@@ -137,6 +137,19 @@ def collect_between(config: Config, now: datetime, cache: PostCache, start: date
 
 
 def _select(rows: Iterable[Row], now: float, config: Config, parsed: int) -> Collection:
+    """Sort *rows* into published (newest first), drafts, scheduled and problems.
+
+    Two published posts with one URL, or one id, are both withheld and both
+    reported.  Any rule that let one of them keep it would read something the
+    second post's author writes: its date (a back-dated copy of a permalink is
+    "older" and took the URL over, silently dropping the real post from every
+    feed), its file name, its id.  Anything else (mtimes, the order of a scan, what
+    an earlier run saw) differs between two checkouts.  Withholding both cannot be
+    hijacked and does not depend on the order the rows come in: the feeds show
+    neither until one gets its own ``permalink`` or ``id``, and publish exits 1
+    naming both files.  URLs and ids are compared apart (an id defaults to the
+    URL): the feeds key entries on the one and link pages by the other.
+    """
     problems: list[PostError] = []
     published: list[Row] = []
     drafts = scheduled = 0
@@ -154,19 +167,23 @@ def _select(rows: Iterable[Row], now: float, config: Config, parsed: int) -> Col
             published.append(row)
     published.sort(key=_PATH)  # newest first; equal dates in path order (two stable sorts)
     published.sort(key=_TIMESTAMP, reverse=True)
+    by_url: dict[str, list[str]] = {}
+    by_id: dict[str, list[str]] = {}
+    for row in published:
+        by_url.setdefault(row.url, []).append(row.path)
+        by_id.setdefault(row.id, []).append(row.path)
     unique: list[Row] = []
-    owners: dict[str, str] = {}
-    for row in reversed(published):  # the older post keeps its URL or id; the newer one is reported
-        clash = owners.get(row.url) or owners.get(row.id)
-        if clash:
-            what = "permalink" if row.url in owners else "id"
-            problems.append(PostError(row.path, f"same {what} as {clash} "
-                                      f"({row.url if what == 'permalink' else row.id}); "
-                                      "give one of them its own 'permalink' or 'id'"))
-            continue
-        owners[row.url] = owners[row.id] = row.path
-        unique.append(row)
-    unique.reverse()
+    for row in published:
+        rivals = {"permalink": (row.url, by_url[row.url]), "id": (row.id, by_id[row.id])}
+        if row.id == row.url and rivals["id"][1] == rivals["permalink"][1]:
+            del rivals["id"]  # the id is the URL, shared with the same posts: say it once
+        clashes = [f"same {what} as {', '.join(sorted(p for p in owners if p != row.path))} ({value})"
+                   for what, (value, owners) in rivals.items() if len(owners) > 1]
+        if clashes:
+            problems.append(PostError(row.path, "; ".join(clashes) + "; neither is published until one of them "
+                                      "has its own 'permalink' or 'id'"))
+        else:
+            unique.append(row)
     problems.sort(key=lambda e: (e.path, e.line or 0))
     return Collection(unique, problems, drafts, scheduled, parsed, next_due)
 
