@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from feeder import config_values as check
+from feeder.config_paths import DIGESTS, overwrites
 from feeder.errors import ConfigError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -236,6 +237,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         schedule=schedule,
     )
     top.done()
+    problems.extend(overwrites(config))
     if problems:
         raise ConfigError(*problems)
     return config
@@ -256,3 +258,7 @@ def _distinct_outputs(sec: check.Section, feeds: Feeds) -> None:
             if path.startswith(folder + "/"):
                 sec.problems.append(f"{sec.key(key)}: {path!r} is inside {sec.key(folder_key)}'s folder "
                                     f"{folder!r}, which feeder manages; choose another path")
+    for key, path in (*files.items(), *folders.items()):
+        if path == DIGESTS or path.startswith(DIGESTS + "/"):
+            sec.problems.append(f"{sec.key(key)}: {path!r} is in {DIGESTS}/, where the digests' web versions go; "
+                                "choose another path")

@@ -16,9 +16,11 @@ from pathlib import Path
 
 from feeder.atomic import write_if_changed
 from feeder.config import Config
+from feeder.config_paths import DIGESTS, check_outputs
 from feeder.digest.issue import PLACEHOLDER_RECIPIENT, Issue, build_issue
 from feeder.digest.message import build_message
 from feeder.digest.weeks import resolve, week_of
+from feeder.errors import ConfigError, UsageError
 from feeder.posts.cache import state_cache
 from feeder.posts.collection import collect
 
@@ -35,12 +37,13 @@ class DigestFiles:
 
 def web_version_path(config: Config, week: str) -> Path:
     """Where the page :attr:`Issue.web_url` links to is written: the site's URL maps to ``output_dir``."""
-    return config.output_dir / "digests" / f"{week}.html"
+    return config.output_dir / DIGESTS / f"{week}.html"
 
 
 def write_web_version(config: Config, issue: Issue) -> Path:
     """Publish *issue*'s web version (just the HTML: nothing personal, nothing for editors only)."""
     path = web_version_path(config, issue.week)
+    check_outputs(config, [path])
     if write_if_changed(path, issue.public()[0].encode()):
         log.debug("wrote %s", path)  # feeder send -v reports it as "web version: PATH"
     return path
@@ -61,6 +64,12 @@ def write_digest(config: Config, now: datetime, week: str | None = None, out: Pa
     message = build_message(config, issue, PLACEHOLDER_RECIPIENT, now=now)
     files = {folder / f"{label}.html": body_html.encode(), folder / f"{label}.txt": body_text.encode(),
              folder / f"{label}.eml": message.as_bytes()}
+    try:
+        check_outputs(config, files)
+    except ConfigError as exc:  # --out is the command's, not the config's: a usage error
+        if out is None:
+            raise
+        raise UsageError("\n".join(f"--out: {problem}" for problem in exc.problems)) from None
     written = tuple(path for path, data in files.items() if write_if_changed(path, data))
     return DigestFiles(label, issue, tuple(files), written)
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from feeder import toolchain
 from feeder.atomic import locked, write_if_changed
 from feeder.config import Config
+from feeder.config_paths import check_outputs
 from feeder.errors import InvalidPosts, PostError
 from feeder.feeds import rss_atom
 from feeder.feeds.context import Kind
@@ -195,6 +196,7 @@ def _worth_keeping(config: Config, published: list[Row]) -> set[str]:
 def _write(config: Config, cache: PostCache, stale: list[tuple[Output, str]], sources: dict[str, Source],
            state: OutputState, result: PublishResult, workers: int, keep: set[str]) -> list[str]:
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
+    check_outputs(config, [config.output_dir / output.path for output, _ in stale])  # none lands on an input
     changed: list[str] = []
     renderer = Renderer(config, cache, workers, keep=keep)
     with closing(_Renders(sources, renderer, [output for output, _ in stale])) as renders:
