@@ -14,7 +14,8 @@ may not be inside ``output_dir``, which is published.  ``posts_dir`` inside
 
 The config check sees the folders as they are when it is read; a symlink made
 later (``public/tags -> ../posts``) is caught by :func:`check_outputs`, which
-publish and the digest call with the files they are about to write.
+publish and the digest call with the files they are about to write; and
+publish deletes a file it wrote earlier only if :func:`removable` agrees.
 """
 
 from __future__ import annotations
@@ -95,3 +96,13 @@ def check_outputs(config: Config, targets: Iterable[Path]) -> None:
             problems.append(f"{target} {clash} (through a symlink?); nothing was written")
     if problems:
         raise ConfigError(*problems)
+
+
+def removable(config: Config, target: Path) -> bool:
+    """Whether feeder may delete *target*, a file an earlier publish listed in its state as its own.
+
+    Only inside ``output_dir`` and never an input: a state written by a config that aimed a feed at a post
+    (before these checks existed), or edited by hand, must not cost the post restored since.
+    """
+    where = _entry(target)
+    return config.output_dir in where.parents and _clash(where, False, _inputs(config)) is None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import Site
 
 from feeder.config_paths import check_outputs
 from feeder.errors import ConfigError
@@ -94,3 +96,25 @@ def test_a_symlink_into_posts_made_after_the_config_was_read_stops_the_publish_b
     assert snapshot(site.posts) == posts
     with pytest.raises(ConfigError, match="would be written inside posts_dir"):
         check_outputs(site.config, [tag / "atom.xml"])
+
+
+def test_publish_never_deletes_an_input_or_a_file_outside_output_dir_that_its_state_lists(cli, tmp_path):
+    """A state file from a run whose feed was aimed at a post (before these checks), or edited by hand, lists
+    files as feeder's own: the clean-up of outputs that are gone must not delete the post restored since."""
+    site = Site(tmp_path / "site")
+    site.write_config("output_dir: .\nstate_dir: ../state\n")
+    good = site.post("2025-12-01-good.md", "title: Good")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not feeder's\n")
+    listed = ["posts/2025-12-01-good.md", "config.yaml", "../outside.txt", str(outside), "old-feed.xml"]
+    (site.root / "old-feed.xml").write_text("<rss/>")
+    state = {"format": 3, "output_dir": str(site.root.resolve()), "files": {p: ["x", 1, 1] for p in listed},
+             "pending_pings": [], "inputs": None}
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "outputs.json").write_text(json.dumps(state))
+    result = cli("publish", "--config", site.root / "config.yaml", "--now", "2025-12-20T00:00:00Z", "-v")
+    assert result.exit_code == 0, result.output
+    assert good.exists() and (site.root / "config.yaml").exists() and outside.exists()
+    assert not (site.root / "old-feed.xml").exists()  # feeder's own old output still goes
+    assert f"removed (no longer produced): {site.root / 'old-feed.xml'}" in result.output
+    assert set(json.loads((tmp_path / "state" / "outputs.json").read_text())["files"]) == {"feed.xml", "atom.xml"}

@@ -26,7 +26,7 @@ from pathlib import Path
 from feeder import toolchain
 from feeder.atomic import locked, write_if_changed
 from feeder.config import Config
-from feeder.config_paths import check_outputs
+from feeder.config_paths import check_outputs, removable
 from feeder.errors import InvalidPosts, PostError
 from feeder.feeds import rss_atom
 from feeder.feeds.context import Kind
@@ -100,7 +100,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     else:
         keep = _worth_keeping(config, collection.published)
         changed = _write(config, cache, stale, sources, state, result, workers, keep) if stale else []
-        _remove(config.output_dir, orphans, state, result)
+        _remove(config, orphans, state, result)
         pending = list(dict.fromkeys(state.pending_pings + changed))
         state.pending_pings = []
         if config.feeds.websub_hub and pending:
@@ -227,11 +227,14 @@ def build_output(config: Config, output: Output, items: list[Rendered]) -> bytes
 _FEED_BUILDERS = {Kind.RSS: build_rss, Kind.ATOM: build_atom, Kind.JSON: build_json}
 
 
-def _remove(output_dir: Path, orphans: list[str], state: OutputState, result: PublishResult) -> None:
+def _remove(config: Config, orphans: list[str], state: OutputState, result: PublishResult) -> None:
     """Delete files earlier runs wrote for outputs that are gone, and the folders they leave empty."""
+    output_dir = config.output_dir
     for path in orphans:
         target = output_dir / path
-        if target.exists():
+        if not removable(config, target):  # outside output_dir or an input: never feeder's to delete
+            log.info("%s: listed in %s/outputs.json but not deleted: not an output", target, config.state_dir)
+        elif target.exists():
             target.unlink()
             result.removed.append(target)
         state.forget(path)
