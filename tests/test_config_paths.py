@@ -118,3 +118,15 @@ def test_publish_never_deletes_an_input_or_a_file_outside_output_dir_that_its_st
     assert not (site.root / "old-feed.xml").exists()  # feeder's own old output still goes
     assert f"removed (no longer produced): {site.root / 'old-feed.xml'}" in result.output
     assert set(json.loads((tmp_path / "state" / "outputs.json").read_text())["files"]) == {"feed.xml", "atom.xml"}
+
+
+def test_digest_out_into_posts_is_a_usage_error(site, cli):
+    site.write_config("digest: {from: news@example.com}\n")
+    site.post("2025-12-10-good.md", "title: Good")
+    posts = snapshot(site.posts)
+    args = ("digest", "--config", site.root / "config.yaml", "--now", "2025-12-20T00:00:00Z", "--week", "2025-W50")
+    result = cli(*args, "--out", site.posts)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: --out: {site.posts}/2025-W50.html would be written inside posts_dir")
+    assert snapshot(site.posts) == posts
+    assert cli(*args, "--out", site.root / "elsewhere").exit_code == 0
