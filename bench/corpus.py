@@ -1,6 +1,6 @@
 """Generate a deterministic Jekyll-style site for benchmarking ``feeder publish``.
 
-    python3 bench/corpus.py DIR N [--seed S]
+    python3 bench/corpus.py DIR N [--seed S] [--full]
 
 writes ``DIR/config.yaml`` and ``DIR/posts/`` with N posts shaped like the sample
 (/work/shared/sample-posts): quoted YAML front matter (title, date in the three
@@ -10,6 +10,12 @@ then a ~9 KB Markdown body of Japanese and English paragraphs, headings, lists,
 code, links and images.  Dates spread over the eight years before 2026-01-01
 (all before 2025-12-31 00:00 UTC, so a post "added" by the benchmark at
 2025-12-31 is the newest); about 20 % of the files live in ``posts/YYYY/``.
+
+``--full`` also writes ``DIR/config-full.yaml`` (:func:`write_full_config`): the same site
+with every feed on (RSS, Atom, JSON Feed, tag and category feeds, the XSLT stylesheet,
+RFC 5005 archive pages of 50), a ``digest`` section (a sender, so ``feeder digest`` runs)
+and its own ``state_dir`` and ``output_dir``
+(``.feeder-full``, ``public-full``), so it never disturbs the 20-item config's state.
 
 Why hand-formatted text rather than yaml.dump: 100,000 posts must generate in
 well under a minute.  Every post is built from its own ``Random((seed, i))`` so
@@ -53,6 +59,24 @@ state_dir: .feeder
 feeds:
   max_items: 20
   content: full
+"""
+# Every feed on (the keys of the sample config.yaml at the repository root).
+FULL_FEEDS = """\
+  rss: feed.xml
+  atom: atom.xml
+  json: feed.json
+  tags: true
+  categories: true
+  stylesheet: true
+  archive: true
+  archive_size: 50
+"""
+# What `feeder digest` needs besides (a sender), as in the sample config.yaml.
+DIGEST = """\
+digest:
+  from: "Bench Site <digest@bench.example.com>"
+  unsubscribe_url: https://bench.example.com/unsubscribe?email={email}
+  max_items: 20
 """
 
 JA = [
@@ -211,6 +235,24 @@ def _write_range(args: tuple[str, int, int, int]) -> list[tuple[str, str]]:
     return dates
 
 
+def full_config(state_dir: str = ".feeder-full", output_dir: str = "public-full") -> str:
+    """:data:`CONFIG` with every feed on, keeping its state and outputs in folders of their own."""
+    text = CONFIG.replace("output_dir: public\n", f"output_dir: {output_dir}\n")
+    text = text.replace("state_dir: .feeder\n", f"state_dir: {state_dir}\n")
+    assert text.endswith("  content: full\n"), "CONFIG's feeds section changed: update full_config"
+    return text + FULL_FEEDS + DIGEST
+
+
+def write_full_config(root: Path, name: str = "config-full.yaml", state_dir: str = ".feeder-full",
+                      output_dir: str = "public-full") -> Path:
+    """Write the every-feed-on config next to ``config.yaml`` (only when its text differs); its path."""
+    path = Path(root) / name
+    text = full_config(state_dir, output_dir)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 def read_stamp(root: Path) -> dict | None:
     try:
         return json.loads((root / STAMP).read_text())
@@ -255,9 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("dir", type=Path)
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--full", action="store_true", help="also write config-full.yaml: every feed on")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     generate(args.dir, args.n, args.seed)
+    if args.full:
+        write_full_config(args.dir)
     print(f"{args.n} posts in {args.dir} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     return 0
 
