@@ -1,9 +1,18 @@
-"""Durable files: atomic replacement and an inter-process lock.
+"""Durable files: atomic replacement, an inter-process lock, and what a write that fails means.
 
 A reader (a web server, rsync, a feed reader) must never see half a file, and
 a crash must leave the previous version in place: write a temporary file in the
 same folder, fsync it, rename it over the target, fsync the folder.  Overlapping
 cron runs take an exclusive ``flock`` first; the kernel drops it if we die.
+
+A run killed between writing a temporary file and renaming it leaves that file
+behind, where rsync would publish it: the temporary name says whose it is
+(``.<target>.<pid>.<8 random characters>.tmp``) and :func:`sweep_temps`, called
+by the next run for the files it writes, removes those whose process is gone.
+
+Every write that fails for a reason outside feeder (a full disk, a read-only
+folder, a file where a folder must be) becomes a :class:`StorageError` naming
+the path and what to do (see :func:`cannot_write`), never a traceback.
 """
 
 from __future__ import annotations
@@ -15,18 +24,53 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from feeder.errors import LockedError
+from feeder.errors import LockedError, StorageError
 
 log = logging.getLogger(__name__)
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_IN_THE_WAY = {errno.ENOTDIR, errno.EEXIST, errno.EISDIR}
+_NOT_ALLOWED = {errno.EROFS, errno.EACCES, errno.EPERM}
+_RANDOM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # mkstemp's eight characters
+
+
+def cannot_write(path: Path, exc: OSError) -> StorageError:
+    """The error for a failed write of *path*: what happened and what to do, exit 2 if the setup is at fault."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in _FULL:
+        return StorageError(f"{path}: cannot write ({reason}): the disk is full; free space on it and run again")
+    if exc.errno in _IN_THE_WAY:
+        return StorageError(f"{path}: cannot write ({reason}): {_obstacle(path)} is in the way; move it, "
+                            "or point the config at another folder", 2)
+    if exc.errno in _NOT_ALLOWED:
+        return StorageError(f"{path}: cannot write ({reason}): make {path.parent} writable for this user, "
+                            "or point the config at a folder that is", 2)
+    return StorageError(f"{path}: cannot write ({reason}); run again once that is fixed")
+
+
+def _obstacle(path: Path) -> str:
+    """What stands where *path* or one of its folders must go: a file, or a folder where a file must be."""
+    if path.is_dir():
+        return f"the folder {path}"
+    for folder in path.parents:
+        if folder.exists() and not folder.is_dir():
+            return f"the file {folder}"
+    return "something"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace *path* with *data* so that readers see the old bytes or the new, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Replace *path* with *data* so that readers see the old bytes or the new, never a mix.
+
+    A failure (a full disk, a read-only folder) is a :class:`StorageError` and leaves
+    *path* as it was, with no temporary file.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -34,11 +78,13 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        fsync_dir(path.parent)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise cannot_write(path, exc) from None
         raise
-    fsync_dir(path.parent)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -48,7 +94,59 @@ def write_if_changed(path: Path, data: bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
+    except OSError as exc:  # a file where a folder must be, a folder where the file must be
+        raise cannot_write(path, exc) from None
     write_atomic(path, data)
+    return True
+
+
+def sweep_temps(folder: Path, names: Iterable[str]) -> list[Path]:
+    """Remove the temporary files that killed writes of *names* left in *folder*; the paths removed.
+
+    Only feeder's own pattern (see the module docstring) for files feeder writes there,
+    so a user's file is never touched, and only when the process that made it is gone
+    (a name without a process id is an earlier version's: no such run is still going).
+    """
+    wanted = set(names)
+    try:
+        entries = os.listdir(folder)
+    except OSError:  # no folder yet (nothing written), or not one: the write will say so
+        return []
+    removed = []
+    for entry in entries:
+        if entry.startswith(".") and entry.endswith(".tmp") and _left_behind(entry[1:-4], wanted):
+            try:
+                os.unlink(folder / entry)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:  # a read-only folder: the write that follows reports it
+                log.info("cannot remove %s: %s", folder / entry, exc)
+                continue
+            removed.append(folder / entry)
+            log.info("removed %s, left by a run that was killed while writing", folder / entry)
+    return removed
+
+
+def _left_behind(core: str, names: set[str]) -> bool:
+    """True when *core* (a temp name without its leading dot and ``.tmp``) is a dead writer's temp of one of *names*."""
+    if len(core) < 10 or core[-9] != "." or not _RANDOM.issuperset(core[-8:]):
+        return False
+    rest = core[:-9]
+    name, _, pid = rest.rpartition(".")
+    if name in names and pid.isdigit():
+        return not _alive(int(pid))
+    return rest in names
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
     return True
 
 
@@ -64,8 +162,11 @@ def fsync_dir(folder: Path) -> None:
 @contextlib.contextmanager
 def locked(path: Path, wait: float, what: str) -> Iterator[None]:
     """Hold an exclusive lock on *path*, waiting up to *wait* seconds for another run to finish."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
     try:
         deadline = time.monotonic() + wait
         while True:

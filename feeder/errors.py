@@ -51,6 +51,23 @@ class UsageError(FeederError):
     exit_code = 2
 
 
+class StorageError(FeederError):
+    """A file or folder feeder must write cannot be written: a full disk, a read-only folder, a file in the way.
+
+    Built by :func:`feeder.atomic.cannot_write`, which reads the cause: exit 2 when the
+    fix is to the setup (a folder the config names is read-only, not writable by this
+    user, or a file stands where a folder must be), 1 when the place is right but the
+    disk is full or failing, so a later run, once space is freed, goes on.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        self.exit_code = exit_code
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[StorageError], tuple[str, int]]:
+        return (StorageError, (str(self), self.exit_code))
+
+
 class LockedError(FeederError):
     """Another feeder process holds the lock for too long."""
 

@@ -16,7 +16,7 @@ import pytest
 from feeder import atomic
 from feeder.atomic import locked, write_atomic, write_if_changed
 from feeder.config import load_config
-from feeder.errors import LockedError
+from feeder.errors import LockedError, StorageError
 from feeder.feeds.publish import publish
 
 NOW = "2025-12-20T00:00:00Z"
@@ -59,7 +59,7 @@ def test_a_crash_during_the_write_keeps_the_previous_file(tmp_path: Path, monkey
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(atomic.os, "replace", crash)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(StorageError, match=r"feed.xml: cannot write \(No space left on device\): the disk is full"):
         write_atomic(target, b"x" * 100_000)
     assert target.read_bytes() == b"previous"
     assert leftovers(tmp_path) == []
@@ -75,7 +75,7 @@ def test_a_crash_during_publish_keeps_the_previous_feeds(sample_site: Path, cli,
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(atomic.os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="Input/output error"):
         publish(config, datetime(2025, 12, 20, tzinfo=timezone.utc))
     monkeypatch.undo()
     assert outputs(sample_site) == before
@@ -93,6 +93,22 @@ def test_write_if_changed_does_not_touch_identical_files(tmp_path: Path) -> None
     assert write_if_changed(target, b"same") is False
     assert target.stat().st_mtime_ns == 1_000_000_000
     assert write_if_changed(target, b"diff") is True and target.read_bytes() == b"diff"
+
+
+def test_only_feeders_own_temp_files_of_its_own_outputs_are_swept(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    mine = {".feed.xml.abcd_123.tmp",  # an earlier version's name: no process id
+            f".feed.xml.{dead.pid}.k2x9q0za.tmp"}  # a process that is gone
+    others = {f".feed.xml.{os.getpid()}.k2x9q0za.tmp",  # a live writer (this process)
+              ".notes.txt.abcd_123.tmp",  # not a file feeder writes here
+              ".feed.xml.tmp", "feed.xml.abcd_123.tmp", ".feed.xml.ABCD1234.tmp", "draft.tmp"}  # not the pattern
+    for name in mine | others:
+        (tmp_path / name).write_text("x")
+    removed = atomic.sweep_temps(tmp_path, ["feed.xml", "atom.xml"])
+    assert sorted(p.name for p in removed) == sorted(mine)
+    assert {p.name for p in tmp_path.iterdir()} == others
+    assert atomic.sweep_temps(tmp_path / "missing", ["feed.xml"]) == []
 
 
 # ---- the lock -----------------------------------------------------------------
