@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
 import textwrap
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -13,6 +14,7 @@ from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner
+from disks import Tmpfs
 from mailserver import Recorder, Server
 
 from feeder.config import Config, load_config
@@ -119,6 +121,27 @@ def server():
     yield start
     for s in servers:
         s.stop()
+
+
+@pytest.fixture
+def tmpfs():
+    """Mount small file systems to fill: ``tmpfs(path, size)`` (root only; CI runs as root); unmounted after."""
+    mounted: list[Path] = []
+
+    def mount(path: Path, size: int = 1 << 20) -> Tmpfs:
+        if os.geteuid() != 0:
+            missing_tool("root, to mount a small tmpfs and fill it", "run the tests as root (CI does)")
+        try:
+            disk = Tmpfs(path, size)
+        except subprocess.CalledProcessError as exc:
+            missing_tool(f"a tmpfs mount ({exc.stderr.decode(errors='replace').strip()})",
+                         "run the tests as root with CAP_SYS_ADMIN (CI does)")
+        mounted.append(path)
+        return disk
+
+    yield mount
+    for path in reversed(mounted):
+        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 @pytest.fixture

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
+import os
 from datetime import datetime, timezone
 
 import pytest
 
-from feeder.errors import LedgerError, LockedError, UsageError
+from feeder.errors import LedgerError, LockedError, StorageError, UsageError
+from feeder.mail import ledger as ledger_module
 from feeder.mail.ledger import ledger_path, open_ledger, read_ledger
 
 NOW = datetime(2025, 12, 22, tzinfo=timezone.utc)
@@ -118,3 +121,100 @@ def test_one_send_per_week_at_a_time(tmp_path):
         other.join(10)
     with open_ledger(tmp_path, "2025-W50", wait=1):
         pass
+
+
+class _Disk:
+    """The ledger module's ``os``, with writes that come back short or fail, and a disk that can fill up."""
+
+    def __init__(self, chunk: int | None = None) -> None:
+        self.chunk = chunk  # most bytes one write call takes
+        self.full = False
+        self.fail_after: int | None = None  # bytes written before a write fails with ENOSPC
+
+    def __getattr__(self, name: str):
+        return getattr(os, name)
+
+    def _take(self, data: bytes) -> bytes:
+        if self.full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        if self.fail_after is not None:
+            if self.fail_after <= 0:
+                self.full = True
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            data = data[: self.fail_after]
+            self.fail_after -= len(data)
+        return data[: self.chunk] if self.chunk else data
+
+    def write(self, fd: int, data: bytes) -> int:
+        return os.write(fd, self._take(bytes(data)))
+
+    def pwrite(self, fd: int, data: bytes, offset: int) -> int:
+        return os.pwrite(fd, self._take(bytes(data)), offset)
+
+    def posix_fallocate(self, fd: int, offset: int, length: int) -> None:
+        if self.full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.posix_fallocate(fd, offset, length)
+
+
+def test_short_writes_are_continued_until_the_whole_line_is_down(tmp_path, monkeypatch):
+    monkeypatch.setattr(ledger_module, "os", _Disk(chunk=7))
+    with open_ledger(tmp_path, "2025-W50") as ledger:
+        for n in range(3):
+            ledger.record(f"r{n}@example.com", f"<{n}@x>")
+    assert read_ledger(tmp_path, "2025-W50").sent == {"r0@example.com", "r1@example.com", "r2@example.com"}
+    assert ledger_path(tmp_path, "2025-W50").read_text().count("\n") == 4
+
+
+def test_a_write_that_fails_midway_leaves_no_damage_for_the_next_one(tmp_path, monkeypatch):
+    disk = _Disk()
+    monkeypatch.setattr(ledger_module, "os", disk)
+    with open_ledger(tmp_path, "2025-W50") as ledger:
+        ledger.record("a@example.com", "<1@x>")
+        disk.fail_after = 9  # "sent\tb@ex", then the disk is full
+        with pytest.raises(StorageError, match=r"W50\.log: cannot write \(No space left on device\): the disk is full"):
+            ledger.record("b@example.com", "<2@x>")
+        disk.full, disk.fail_after = False, None  # space was freed
+        ledger.record("c@example.com", "<3@x>")
+    assert read_ledger(tmp_path, "2025-W50").sent == {"a@example.com", "c@example.com"}
+    with open_ledger(tmp_path, "2025-W50") as ledger:  # and it opens without "damaged"
+        assert ledger.sent == {"a@example.com", "c@example.com"}
+
+
+def test_a_full_disk_is_found_before_the_message_is_sent(tmp_path, monkeypatch):
+    disk = _Disk()
+    monkeypatch.setattr(ledger_module, "os", disk)
+    with open_ledger(tmp_path, "2025-W50") as ledger:
+        for n in range(200):  # more than one allocation ahead: prepare allocates again on the way
+            ledger.prepare(f"r{n}@example.com", f"<{n}@x>")
+            ledger.record(f"r{n}@example.com", f"<{n}@x>")
+        disk.full = True
+        with pytest.raises(StorageError, match="the disk is full"):
+            for n in range(200, 400):
+                ledger.prepare(f"r{n}@example.com", f"<{n}@x>")  # this raises before the send ...
+                ledger.record(f"r{n}@example.com", f"<{n}@x>")  # ... so this never fails after one
+    assert len(read_ledger(tmp_path, "2025-W50").sent) >= 200
+
+
+def test_space_allocated_ahead_is_given_back_or_cut_off(tmp_path):
+    path = ledger_path(tmp_path, "2025-W50")
+    with open_ledger(tmp_path, "2025-W50") as ledger:
+        ledger.prepare("a@example.com", "<1@x>")
+        ledger.record("a@example.com", "<1@x>")
+        assert path.stat().st_size >= ledger_module.AHEAD  # zeros past the journal's end while it is open
+        assert read_ledger(tmp_path, "2025-W50").sent == {"a@example.com"}  # a dry run meanwhile reads it
+    assert path.read_bytes() == b"feeder-ledger 1\t2025-W50\nsent\ta@example.com\t<1@x>\n"
+    with path.open("ab") as handle:  # what a SIGKILL leaves: the allocated zeros
+        handle.write(bytes(4000))
+    with open_ledger(tmp_path, "2025-W50") as ledger:
+        assert ledger.sent == {"a@example.com"}
+        ledger.record("b@example.com", "<2@x>")
+    assert path.read_bytes().endswith(b"<1@x>\nsent\tb@example.com\t<2@x>\n")
+
+
+def test_an_unwritable_state_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "sent").write_text("a file where the folder goes")
+    with pytest.raises(StorageError, match=r"cannot write .*: the file .*sent is in the way") as caught:
+        with open_ledger(tmp_path, "2025-W50"):
+            pass
+    assert caught.value.exit_code == 2

@@ -10,12 +10,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import yaml
+from disks import Tmpfs
 from mailserver import Recorder, Server, credentials, make_certificates, server_context
 
 from feeder.config import load_config
@@ -520,3 +522,60 @@ def test_a_login_over_an_unencrypted_connection_is_a_config_error(cli, sample_si
     assert copies(srv) == Counter({p: 1 for p in PEOPLE})
     assert calls == ["LOGIN"] or calls == ["PLAIN"]  # one AUTH, on the one connection
     assert all(r.login == b"digest-bot" for r in srv.handler.received)
+
+
+@dataclass
+class FillsTheDisk(Recorder):
+    """Accepts every message; as the *at*-th arrives, something else fills the disk of feeder's state folder."""
+
+    disk: Tmpfs | None = None
+    at: int = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.disk and len(self.received) + 1 == self.at:
+            self.disk.fill()
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_disk_that_fills_during_a_send_stops_it_cleanly_and_nobody_gets_two(cli, sample_site, server, tmpfs):
+    """Issue 14 row 5: the journal's line is allocated before each message, so a full disk stops the run between
+    two messages, every message sent is in the ledger, and the resume (disk still full, then freed) sends nobody twice.
+    """
+    disk = tmpfs(sample_site / "state", 1 << 20)
+    srv = server(FillsTheDisk(disk=disk, at=10))
+    people = [f"reader{i:03d}@example.com" for i in range(100)]
+    config_path = configure(sample_site, srv.port, "\n".join(people) + "\n")
+    raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config_path.write_text(yaml.safe_dump({**raw, "state_dir": "state"}, allow_unicode=True), encoding="utf-8")
+    state_dir = load_config(config_path).state_dir
+
+    first = send(cli, config_path)
+    assert first.exit_code == 1, first.output
+    assert "stopped early: cannot record who has the digest: " in first.output
+    assert "W50.log: cannot write (No space left on device): the disk is full; free space on it" in first.output
+    assert "run feeder send again to resume" in first.output
+    sent = read_ledger(state_dir, WEEK).sent
+    assert 10 <= len(sent) < 100
+    assert copies(srv) == Counter({p: 1 for p in sent})  # every message that went out is in the ledger
+
+    still_full = send(cli, config_path)
+    assert still_full.exit_code == 1 and "the disk is full" in still_full.output, still_full.output
+    assert copies(srv) == Counter({p: 1 for p in read_ledger(state_dir, WEEK).sent})
+
+    disk.free()
+    resumed = send(cli, config_path)
+    assert resumed.exit_code == 0, resumed.output
+    assert copies(srv) == Counter({p: 1 for p in people})
+    assert read_ledger(state_dir, WEEK).sent == set(people)
+
+
+def test_an_output_folder_that_cannot_be_written_stops_the_send_before_any_message(cli, sample_site, server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    (sample_site / "public").write_text("a file where the web version's folder goes")
+    result = send(cli, config_path)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {sample_site / 'public' / 'digests' / WEEK}.html: cannot write (")
+    assert f"the file {sample_site / 'public'} is in the way" in line
+    assert srv.handler.received == []

@@ -6,10 +6,18 @@ loses at most the line being written; the next ``feeder send`` reads the
 journal and sends only to those not in it.  Appending costs O(1) however long
 the list is (no file is rewritten per recipient).
 
-A crash can leave a torn last line (no newline): it is ignored and cut off
-before the next append.  Any other damage — an unreadable line in the middle,
-a foreign file — is a :class:`LedgerError`, never a silent "nobody got it"
-that would mail everyone twice.  ``--force`` appends a ``round`` line: only
+That line must not fail to be written once the message is out, or the next run
+would mail that recipient again: so the disk space for it is allocated before
+the message is sent (:meth:`Ledger.prepare`; ``posix_fallocate`` a few KB ahead,
+one allocation per dozens of recipients), and a full disk stops the run there,
+with a clear error and nothing sent that the journal does not name.  Every
+write is looped until all its bytes are down, at the offset the journal ends at.
+
+A crash can leave a torn last line (no newline), or the zeros of space
+allocated ahead: both are ignored and cut off before the next append.  Any
+other damage — an unreadable line in the middle, a foreign file — is a
+:class:`LedgerError`, never a silent "nobody got it" that would mail everyone
+twice.  ``--force`` appends a ``round`` line: only
 the lines after the last one count, so history is kept and a forced run that
 crashes resumes like any other.
 
@@ -21,6 +29,7 @@ at once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -29,12 +38,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from feeder.atomic import fsync_dir, locked
+from feeder.atomic import cannot_write, fsync_dir, locked
 from feeder.errors import LedgerError, UsageError
 
 log = logging.getLogger(__name__)
 
 MAGIC = "feeder-ledger 1"
+AHEAD = 4096  # bytes allocated ahead of the journal's end: about 60 recipients' lines per allocation
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
 
 
@@ -43,7 +53,7 @@ class LedgerState:
     week: str
     round: int = 0  # how many --force rounds have started
     sent: set[str] = field(default_factory=set)  # recipient keys accepted in the current round
-    torn: int = 0  # bytes of a torn last line (a crash mid-append), to be cut off
+    torn: int = 0  # bytes after the last newline (a line torn by a crash, space allocated ahead): cut off
 
 
 def ledger_path(state_dir: Path, week: str) -> Path:
@@ -92,55 +102,119 @@ def read_ledger(state_dir: Path, week: str) -> LedgerState:
 
 
 class Ledger:
-    """The open journal of one week; only one exists at a time, under the week's lock."""
+    """The open journal of one week; only one exists at a time, under the week's lock.
+
+    It is written at ``_end`` (not with ``O_APPEND``): bytes after it — a line
+    whose write failed, space allocated ahead — are never part of the journal,
+    and the next write goes over them.
+    """
 
     def __init__(self, path: Path, week: str) -> None:
         self.path, self.week = path, week
-        path.parent.mkdir(parents=True, exist_ok=True)
-        created = not path.exists()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            created = not path.exists()
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise cannot_write(path, exc) from None
         try:
             with open(self._fd, "rb", closefd=False) as handle:
                 data = handle.read()
             self.state = parse_ledger(data, path, week)
+            self._end = self._allocated = len(data) - self.state.torn
             if self.state.torn:
-                log.info("%s: ignoring a torn last line (%d bytes) left by an interrupted send",
-                            path, self.state.torn)
-                os.ftruncate(self._fd, len(data) - self.state.torn)
-            if not data[: len(data) - self.state.torn]:  # new, or only a torn header
-                self._append(f"{MAGIC}\t{week}\n")
+                torn = len(data.rstrip(b"\0")) - self._end  # the zeros are space allocated ahead, not a line
+                if torn > 0:
+                    log.info("%s: ignoring a torn last line (%d bytes) left by an interrupted send", path, torn)
+                os.ftruncate(self._fd, self._end)
+            if not self._end:  # new, or only a torn header
+                self._write(f"{MAGIC}\t{week}\n")
             if created:
                 fsync_dir(path.parent)
-        except BaseException:
+        except BaseException as exc:
             os.close(self._fd)
+            if isinstance(exc, OSError):
+                raise cannot_write(path, exc) from None
             raise
 
     @property
     def sent(self) -> set[str]:
         return self.state.sent
 
+    def prepare(self, key: str, message_id: str) -> None:
+        """Before sending to *key*: allocate the space its line will need once the server accepts.
+
+        A full disk is a :class:`StorageError` here, while nothing has been sent:
+        the run stops with every message that went out in the journal.
+        """
+        self._make_room(len(_line(key, message_id)))
+
     def record(self, key: str, message_id: str) -> None:
         """*key* was accepted by the server: make that durable before anything else happens."""
-        if "\t" in message_id or "\n" in message_id or "\n" in key or "\t" in key:
-            raise ValueError(f"unsafe ledger entry {key!r} {message_id!r}")
-        self._append(f"sent\t{key}\t{message_id}\n")
+        self._write(_line(key, message_id))
         self.state.sent.add(key)
 
     def start_round(self, now: datetime) -> None:
         """``--force``: from here on, everybody counts as not sent."""
-        self.state.round += 1
         stamp = now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._append(f"round\t{self.state.round}\t{stamp}\n")
+        self._write(f"round\t{self.state.round + 1}\t{stamp}\n")
+        self.state.round += 1
         self.state.sent.clear()
 
-    def _append(self, line: str) -> None:
-        os.write(self._fd, line.encode("utf-8"))  # one write: O_APPEND keeps it whole at the end
-        os.fdatasync(self._fd)
+    def _make_room(self, size: int) -> None:
+        """Have the file system allocate at least *size* bytes past the journal's end (fsynced)."""
+        if self._end + size <= self._allocated:
+            return
+        for length in (max(size, AHEAD), size):  # then just this line, on a disk with less than AHEAD left
+            try:
+                _allocate(self._fd, self._end, length)
+                os.fdatasync(self._fd)  # a file system that reports a full disk late (NFS) reports it now
+            except OSError as exc:
+                if length != size and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    continue
+                raise cannot_write(self.path, exc) from None
+            self._allocated = self._end + length
+            return
+
+    def _write(self, line: str) -> None:
+        data = line.encode("utf-8")
+        self._make_room(len(data))
+        written = 0
+        try:
+            while written < len(data):  # a short write is continued, never left as a torn line mid-file
+                written += os.pwrite(self._fd, data[written:], self._end + written)
+            os.fdatasync(self._fd)
+        except OSError as exc:
+            raise cannot_write(self.path, exc) from None
+        self._end += len(data)
 
     def close(self) -> None:
+        """Give back the space allocated ahead; a crash leaves it as zeros, which the next open cuts off."""
         if self._fd >= 0:
+            if self._allocated > self._end:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self._end)
             os.close(self._fd)
             self._fd = -1
+
+
+def _line(key: str, message_id: str) -> str:
+    if "\t" in message_id or "\n" in message_id or "\n" in key or "\t" in key:
+        raise ValueError(f"unsafe ledger entry {key!r} {message_id!r}")
+    return f"sent\t{key}\t{message_id}\n"
+
+
+def _allocate(fd: int, offset: int, length: int) -> None:
+    """Allocate disk blocks for [offset, offset + length): zeros where the file was shorter."""
+    try:
+        os.posix_fallocate(fd, offset, length)
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+            raise
+        zeros = bytes(length)  # a file system without fallocate: write the zeros ourselves
+        written = 0
+        while written < length:
+            written += os.pwrite(fd, zeros[written:], offset + written)
 
 
 @contextlib.contextmanager

@@ -3,10 +3,13 @@
 The order of events is what makes it exactly-once: take the week's lock, read
 the ledger, and for each recipient not in it build the message, hand it to the
 server, and the moment the server accepts it append the recipient to the
-ledger (fsynced) before touching the next one.  A run that dies at any point
-leaves a ledger that names everybody who has the digest — at worst it misses
-the one message whose acceptance was in flight, which is why Message-IDs are
-deterministic: receiving systems that see the same ID twice drop the copy.
+ledger (fsynced) before touching the next one.  The disk space for that line is
+allocated before the message goes (:meth:`Ledger.prepare`), so a full disk
+stops the run cleanly between two messages, never after an acceptance.  A run
+that dies at any point leaves a ledger that names everybody who has the digest
+— at worst it misses the one message whose acceptance was in flight, which is
+why Message-IDs are deterministic: receiving systems that see the same ID twice
+drop the copy.
 
 Only a week that is over is sent (``--force`` overrides, ``--to`` proofs are
 always allowed): a week sent before its end would be marked done in the ledger
@@ -36,7 +39,7 @@ from feeder.digest.files import write_web_version
 from feeder.digest.issue import Issue, build_issue
 from feeder.digest.message import build_message, sender_of
 from feeder.digest.weeks import iso_week_bounds, resolve
-from feeder.errors import UsageError
+from feeder.errors import StorageError, UsageError
 from feeder.mail.ledger import open_ledger, read_ledger
 from feeder.mail.outbox import Compose, Job, messages
 from feeder.mail.recipients import Recipient, RecipientProblem, load_recipients, parse_line
@@ -189,10 +192,22 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
         consecutive = 0
         try:
             for index, (recipient, message_id, data) in enumerate(outbox):
+                try:
+                    ledger.prepare(recipient.key, message_id)  # a full disk stops the run here, before sending
+                except StorageError as exc:
+                    result.unattempted = len(todo) - index
+                    result.stopped = f"cannot record who has the digest: {exc}"
+                    break
                 outcome = sender.deliver(data, envelope_from, recipient.address)
                 if outcome.accepted:
-                    ledger.record(recipient.key, message_id)
                     result.sent += 1
+                    try:
+                        ledger.record(recipient.key, message_id)
+                    except StorageError as exc:  # the space was allocated: only a failing disk gets here
+                        result.unattempted = len(todo) - index - 1
+                        result.stopped = (f"the server accepted {recipient.address}, but the ledger could not "
+                                          f"record it ({exc}); the next send will mail them again")
+                        break
                     consecutive = 0
                     log.debug("%s: accepted", recipient.address)
                     continue
