@@ -180,6 +180,8 @@ def publish(config: Config, now: datetime, ui: Output, strict: bool, wait: float
         ui.detail("nothing changed: " + _listed(result.outputs) + " left as they were")
     if result.removed:
         ui.detail("removed (no longer produced): " + _listed(result.removed))
+    if result.swept:
+        ui.detail("removed temporary files left by a run that was killed: " + _listed(result.swept))
     if result.websub:  # a hub that is down is a warning: the files are published, the exit code stays 0
         for warning in result.websub.problems:
             ui.problem(f"warning: {warning}")

@@ -332,3 +332,32 @@ def test_each_post_an_output_needs_is_read_once(sample_site: Path, sample_config
     result = publish(sample_config, now)
     assert result.written and not result.problems
     assert sorted(reads) == sorted(set(reads)) and len(reads) == result.published
+
+
+# ---- a run killed while writing (issue 14 row 13) ------------------------------
+
+KILLPOINT = Path(__file__).parent / "killpoint.py"
+
+
+def temp_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("name", ["feed.xml", "index.json", "outputs.json"])
+def test_a_run_killed_between_writing_and_renaming_leaves_nothing_after_the_next_run(sample_site: Path, name,
+                                                                                      tmp_path_factory) -> None:
+    """SIGKILL between writing a temp file and renaming it: the next run removes it (rsync would publish it)."""
+    cmd = ["publish", "--config", str(sample_site / "config.yaml"), "--now", NOW]
+    killed = subprocess.run([sys.executable, KILLPOINT, f"replace:{name}", *cmd], capture_output=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    assert any(Path(p).name.startswith(f".{name}.") for p in temp_files(sample_site))  # what the kill left
+    clean = subprocess.run([sys.executable, "-m", "feeder.cli", *cmd], capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0, clean.stderr
+    assert temp_files(sample_site) == []
+    reference = tmp_path_factory.mktemp("reference")
+    shutil.copy(sample_site / "config.yaml", reference)
+    shutil.copytree(sample_site / "posts", reference / "posts")
+    shutil.copytree(sample_site / "templates", reference / "templates")
+    assert subprocess.run([sys.executable, "-m", "feeder.cli", "publish", "--config", str(reference / "config.yaml"),
+                           "--now", NOW], capture_output=True, timeout=120).returncode == 0
+    assert outputs(sample_site) == outputs(reference)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -170,3 +173,19 @@ def test_a_bad_hub_url_is_a_config_error(site, cli) -> None:
     site.write_config("feeds:\n  websub_hub: ftp://hub.example/\n")
     result = cli("publish", "--config", site.root / "config.yaml", "--now", NOW)
     assert result.exit_code == 2 and "feeds.websub_hub" in result.stderr
+
+
+# ---- a publish killed before it pinged (issue 14 row 9) ---------------------------
+
+def test_a_publish_killed_before_it_pinged_has_the_next_run_ping(site, cli, hub) -> None:
+    """Killed after writing every feed, before announcing them: the state says which pings are owed."""
+    config = hub_site(site, hub.url)
+    killer = Path(__file__).parent / "killpoint.py"
+    cmd = ["publish", "--config", str(config), "--now", NOW]
+    killed = subprocess.run([sys.executable, killer, "sendall", *cmd], capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert (site.root / "public" / "feed.json").is_file() and hub.requests == []
+    again = cli(*cmd)
+    assert again.exit_code == 0, again.output
+    assert sorted(hub.announced) == sorted(FEEDS)  # before: nothing, the feeds' bytes had not changed since
+    assert cli(*cmd).exit_code == 0 and len(hub.requests) == 3  # and then owed nothing

@@ -4,7 +4,8 @@ The issue's web version, ``<output_dir>/digests/<week>.html``, is
 :meth:`Issue.public`: the same HTML with an unsubscribe link that names nobody,
 since anyone may read it.  ``feeder send`` writes it before the first message
 goes out (:func:`write_web_version`), so the link works under cron or
-``feeder run`` without a ``feeder digest``.
+``feeder run`` without a ``feeder digest``.  Both remove the temporary files a
+killed run left for the files they write (see :func:`feeder.atomic.sweep_temps`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from feeder.atomic import write_if_changed
+from feeder.atomic import sweep_temps, write_if_changed
 from feeder.config import Config
 from feeder.config_paths import DIGESTS, check_outputs
 from feeder.digest.issue import PLACEHOLDER_RECIPIENT, Issue, build_issue
@@ -44,6 +45,7 @@ def write_web_version(config: Config, issue: Issue) -> Path:
     """Publish *issue*'s web version (just the HTML: nothing personal, nothing for editors only)."""
     path = web_version_path(config, issue.week)
     check_outputs(config, [path])
+    sweep_temps(path.parent, [path.name])
     if write_if_changed(path, issue.public()[0].encode()):
         log.debug("wrote %s", path)  # feeder send -v reports it as "web version: PATH"
     return path
@@ -70,6 +72,7 @@ def write_digest(config: Config, now: datetime, week: str | None = None, out: Pa
         if out is None:
             raise
         raise UsageError("\n".join(f"--out: {problem}" for problem in exc.problems)) from None
+    sweep_temps(folder, [path.name for path in files])
     written = tuple(path for path, data in files.items() if write_if_changed(path, data))
     return DigestFiles(label, issue, tuple(files), written)
 

@@ -10,6 +10,10 @@ for the posts of the outputs that changed, each post once however many feeds
 list it.  Each file is written atomically, and only if its bytes change; files
 an earlier run wrote that no output produces any more (a tag nobody uses) are
 removed.  Finally the WebSub hub, if any, hears which subscription feeds changed.
+
+Before the first file is written the state records that a run is writing and
+which pings it will owe (see :mod:`feeder.feeds.state`), so a run killed
+halfway is finished by the next one: its temporary files removed, its pings sent.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feeder import toolchain
-from feeder.atomic import locked, write_if_changed
+from feeder.atomic import locked, sweep_temps, write_if_changed
 from feeder.config import Config
 from feeder.config_paths import check_outputs, removable
 from feeder.errors import InvalidPosts, PostError
@@ -45,6 +49,7 @@ from feeder.posts.row import Row, Signature
 from feeder.posts.source import decode
 
 log = logging.getLogger(__name__)
+STATE_FILE = "outputs.json"  # in state_dir: see feeder.feeds.state
 
 
 @dataclass
@@ -59,6 +64,7 @@ class PublishResult:
     skipped: bool = False  # inputs unchanged since the last run: nothing was rendered
     problems: list[PostError] = field(default_factory=list)
     websub: PingReport | None = None  # what the hub was told, when one is configured and a feed changed
+    swept: list[Path] = field(default_factory=list)  # temporary files a killed run left, now removed
 
 
 def publish(config: Config, now: datetime, *, strict: bool = False, wait: float = 60.0,
@@ -69,15 +75,18 @@ def publish(config: Config, now: datetime, *, strict: bool = False, wait: float 
     than one only from a caller that runs no other thread.
     """
     with locked(config.state_dir / "publish.lock", wait, "publish"):
-        return recovering(config.state_dir / "cache.sqlite", config.fingerprint,
-                          lambda cache: _publish(config, now, cache, strict, poster, workers))
+        swept = sweep_temps(config.state_dir, [STATE_FILE])  # a run killed while saving the state
+        result = recovering(config.state_dir / "cache.sqlite", config.fingerprint,
+                            lambda cache: _publish(config, now, cache, strict, poster, workers))
+        result.swept[:0] = swept
+        return result
 
 
 def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, poster: Poster | None,
              workers: int) -> PublishResult:
     """One publish with an open cache (see publish)."""
     scanned = scan(config.posts_dir)
-    state = OutputState(config.state_dir / "outputs.json", config.output_dir)
+    state = OutputState(config.state_dir / STATE_FILE, config.output_dir)
     inputs = _inputs_key(config, scanned)
     repeat = state.repeat(inputs, now.timestamp())
     if repeat is not None:
@@ -95,13 +104,19 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
         raise InvalidPosts(result.problems)
     result.outputs = [config.output_dir / o.path for o in outputs]
     orphans = sorted(set(state.files) - {o.path for o in outputs})
+    if state.interrupted:
+        result.swept = _sweep(config, [*state.files, *(o.path for o in outputs)])
     if not stale and not orphans and not state.pending_pings:
         result.skipped = True
     else:
+        owed = state.pending_pings  # by earlier runs: the hub was down, or the run was killed before it pinged
+        if stale or orphans:
+            feeds = [o.context.url for o, _ in stale if o.subscribe and o.context] if config.feeds.websub_hub else []
+            state.begin(list(dict.fromkeys(owed + feeds)))  # on disk before any file changes
         keep = _worth_keeping(config, collection.published)
         changed = _write(config, cache, stale, sources, state, result, workers, keep) if stale else []
         _remove(config, orphans, state, result)
-        pending = list(dict.fromkeys(state.pending_pings + changed))
+        pending = list(dict.fromkeys(owed + changed))
         state.pending_pings = []
         if config.feeds.websub_hub and pending:
             result.websub = ping(config.feeds.websub_hub, pending, poster or http_post)
@@ -225,6 +240,20 @@ def build_output(config: Config, output: Output, items: list[Rendered]) -> bytes
 
 
 _FEED_BUILDERS = {Kind.RSS: build_rss, Kind.ATOM: build_atom, Kind.JSON: build_json}
+
+
+def _sweep(config: Config, paths: list[str]) -> list[Path]:
+    """Remove the temporary files a killed run left beside the outputs it was writing (see atomic.sweep_temps).
+
+    Only beside files feeder may delete (inside output_dir, never an input), as a state edited by hand may
+    list others.
+    """
+    folders: dict[Path, set[str]] = {}
+    for path in paths:
+        target = config.output_dir / path
+        if removable(config, target):
+            folders.setdefault(target.parent, set()).add(target.name)
+    return [temp for folder, names in folders.items() for temp in sweep_temps(folder, names)]
 
 
 def _remove(config: Config, orphans: list[str], state: OutputState, result: PublishResult) -> None:

@@ -2,6 +2,11 @@
 
 This is the planner's memory, kept apart from the plan itself (which is pure):
 it reads and writes the state file and stats output files.
+
+A publish saves it twice when it writes: before the first file (:meth:`OutputState.begin`:
+"a run is writing", and the WebSub pings it will owe) and at the end.  So a
+run killed halfway leaves a state that says so: the next run is not skipped as
+a repeat, removes the temporary files the killed one left, and sends its pings.
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ class OutputState:
         self.files: dict[str, list] = state["files"] if usable else {}
         self.pending_pings: list[str] = state["pending_pings"] if usable else []
         self.inputs: dict[str, Any] | None = state.get("inputs") if usable else None
+        # the last run was killed while writing, or there is no (usable) state: temporary files may be lying about
+        self.interrupted = not usable or bool(state.get("writing"))
+        self._writing = False
 
     def fresh(self, path: str, fingerprint: str) -> bool:
         """True when *path* was written from these inputs and nobody has touched it since."""
@@ -98,7 +106,13 @@ class OutputState:
     def forget(self, path: str) -> None:
         self.files.pop(path, None)
 
+    def begin(self, owed: list[str]) -> None:
+        """Before the first file is written: note that a run is writing, and the pings it will owe, on disk."""
+        self.pending_pings, self.inputs, self._writing = owed, None, True
+        self.save()
+        self._writing = False  # the next save is the one at the end
+
     def save(self) -> None:
         state = {"format": 3, "output_dir": str(self._dir), "files": self.files, "pending_pings": self.pending_pings,
-                 "inputs": self.inputs}
+                 "inputs": self.inputs, "writing": self._writing}
         write_if_changed(self._file, json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode())
