@@ -247,6 +247,13 @@ def _distinct_outputs(sec: check.Section, feeds: Feeds) -> None:
     """Two outputs at one path would overwrite each other; a feed inside a generated folder could be deleted."""
     files = {k: getattr(feeds, k) for k in ("rss", "atom", "json", "stylesheet") if getattr(feeds, k)}
     folders = {k: getattr(feeds, k) for k in ("tags", "categories", "archive") if getattr(feeds, k)}
+    for key, path in files.items():
+        if path == ".":  # output_dir itself: the file would replace the folder
+            sec.problems.append(f"{sec.key(key)}: must name a file inside output_dir, such as 'feed.xml'; got '.'")
+        for other_key, other in files.items():
+            if path.startswith(other + "/"):
+                sec.problems.append(f"{sec.key(key)}: {path!r} is inside {sec.key(other_key)}, which is a file; "
+                                    "choose another path")
     seen: dict[str, str] = {}
     for key, path in (*files.items(), *folders.items()):
         if path in seen:

@@ -13,13 +13,16 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeder.config import Config
+from feeder.errors import StorageError
 from feeder.feeds.publish import publish
 from feeder.posts.cache import PostCache, state_cache
 from feeder.posts.load import load
+from feeder.posts.row import Row
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -301,3 +304,34 @@ def test_outputs_no_longer_produced_are_removed_even_after_the_cache_is_rebuilt(
     result = publish(site.config, NOW)
     assert not (config.output_dir / "feed.json").exists() and not (config.output_dir / "feed.xml").exists()
     assert sorted(p.name for p in result.removed) == ["feed.json", "feed.xml"]
+
+
+def _rows(count: int) -> list[Row]:
+    return [Row(f"2025/post-{n:05d}.md", (n, n, n, n), float(n), f"https://example.com/{n}/" * 4,
+                f"https://example.com/{n}/", False, None, ("tag", f"t{n}"), ()) for n in range(count)]
+
+
+def test_a_disk_that_fills_inside_a_transaction_is_a_clear_error(tmp_path, tmpfs):
+    """SQLite rolls a transaction back itself on SQLITE_FULL; rolling back again must not hide that error."""
+    disk = tmpfs(tmp_path / "state", 256 * 1024)
+    cache = PostCache(disk.path / "cache.sqlite", "config")
+    try:
+        cache.put(_rows(10))
+        disk.fill()
+        with pytest.raises(StorageError) as caught:
+            cache.put(_rows(5000))
+        assert str(caught.value) == (f"{disk.path / 'cache.sqlite'}: cannot write (database or disk is full): "
+                                     "the disk is full; free space on it and run again")
+        assert caught.value.exit_code == 1
+        disk.free()
+        cache.put(_rows(500))  # the connection is usable again: no transaction was left open
+        assert len(list(cache.rows())) == 500
+    finally:
+        cache.close()
+
+
+def test_a_read_only_state_folder_is_an_error_of_the_setup(tmp_path):
+    (tmp_path / "state").write_text("a file where the folder goes")
+    with pytest.raises(StorageError, match=r"state/cache.sqlite: cannot write .*: the file .*state is in the way") as e:
+        PostCache(tmp_path / "state" / "cache.sqlite", "config")
+    assert e.value.exit_code == 2

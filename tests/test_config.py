@@ -277,6 +277,9 @@ def test_new_feed_keys_switch_on_with_true_or_a_path(tmp_path: Path) -> None:
     ("{json: feed.xml}", "feeds.json: 'feed.xml' is already used by feeds.rss"),
     ("{tags: x, categories: x}", "feeds.categories: 'x' is already used by feeds.tags"),
     ("{archive: true, json: archive/feed.json}", "inside feeds.archive's folder"),
+    ("{rss: '.'}", "feeds.rss: must name a file inside output_dir, such as 'feed.xml'; got '.'"),  # issue 14 row 17
+    ("{stylesheet: './'}", "feeds.stylesheet: must name a file inside output_dir"),
+    ("{rss: feeds, atom: feeds/atom.xml}", "feeds.atom: 'feeds/atom.xml' is inside feeds.rss, which is a file"),
     ("{archive_size: 0}", "feeds.archive_size: must be between 1 and 10000"),
     ("{websub_hub: 'hub.example'}", "feeds.websub_hub: must be an absolute http(s) URL"),
     ("{stylesheet: [a]}", "feeds.stylesheet: expected"),

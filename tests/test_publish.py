@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -361,3 +362,67 @@ def test_a_run_killed_between_writing_and_renaming_leaves_nothing_after_the_next
     assert subprocess.run([sys.executable, "-m", "feeder.cli", "publish", "--config", str(reference / "config.yaml"),
                            "--now", NOW], capture_output=True, timeout=120).returncode == 0
     assert outputs(sample_site) == outputs(reference)
+
+
+# ---- a full, read-only or misplaced output or state folder (issue 14 row 17) ---
+
+def small_site(site, **folders: str) -> Path:
+    site.write_config("feeds:\n  json: feed.json\n  tags: true\n"
+                      + "".join(f"{key}: {value}\n" for key, value in folders.items()))
+    for n in range(1, 4):
+        site.post(f"2025-01-0{n}-post-{n}.md", f"title: Post {n}\ntags: [t{n}, shared]")
+    return site.root / "config.yaml"
+
+
+def public_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".filler"}
+
+
+@pytest.mark.parametrize("folder", ["public", "state"])
+def test_a_full_output_or_state_disk_is_one_clear_error_and_the_feeds_stay_whole(site, cli, tmpfs, folder) -> None:
+    disk = tmpfs(site.root / folder, 512 * 1024)
+    config = small_site(site, output_dir="public", state_dir="state")
+    assert cli("publish", "--config", config, "--now", NOW).exit_code == 0
+    before = public_files(site.root / "public")
+    site.post("2025-01-04-new.md", "title: New\ntags: [t4, shared]", body="x" * 20_000)
+    disk.fill()
+
+    result = cli("publish", "--config", config, "--now", NOW)
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {site.root / folder}/")
+    assert re.search(r": cannot write \((No space left on device|database or disk is full)\): the disk is full; "
+                     "free space on it and run again$", line)
+    assert "rollback" not in line and "Traceback" not in result.output
+    assert public_files(site.root / "public") == before  # every feed whole: the old version
+    assert temp_files(site.root) == []
+
+    disk.free()
+    again = cli("publish", "--config", config, "--now", NOW)
+    assert again.exit_code == 0, again.output
+    assert b"<title>New</title>" in (site.root / "public" / "feed.xml").read_bytes()
+    assert temp_files(site.root) == []
+
+
+def test_a_read_only_output_folder_is_an_error_of_the_setup(site, cli, tmpfs) -> None:
+    disk = tmpfs(site.root / "public", 64 * 1024)
+    subprocess.run(["mount", "-o", "remount,ro", str(disk.path)], check=True)
+    config = small_site(site)
+    result = cli("publish", "--config", config, "--now", NOW)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert f"{site.root / 'public'}/" in line and "cannot write (Read-only file system)" in line
+    assert f"make {site.root / 'public'} writable for this user, or point the config at a folder that is" in line
+
+
+@pytest.mark.parametrize("folder", ["public", ".feeder"])
+def test_a_file_where_the_output_or_state_folder_should_be_is_an_error_of_the_setup(site, cli, folder) -> None:
+    config = small_site(site)
+    (site.root / folder).write_text("not a folder")
+    result = cli("publish", "--config", config, "--now", NOW)
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {site.root / folder}/") and "cannot write (" in line
+    assert f"the file {site.root / folder} is in the way; move it, or point the config at another folder" in line
+    assert (site.root / folder).read_text() == "not a folder"

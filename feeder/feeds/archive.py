@@ -35,7 +35,7 @@ class Page:
 def page_path(folder: str, feed_path: str, number: int) -> str:
     """``archive/feed-3.xml`` for page 3 of ``feed.xml``: one chain per feed format."""
     feed = PurePosixPath(feed_path)
-    return f"{folder}/{feed.stem}-{number}{feed.suffix}"
+    return PurePosixPath(folder, f"{feed.stem}-{number}{feed.suffix}").as_posix()  # folder "." adds nothing
 
 
 def complete_pages(published: list[Row], size: int) -> list[Page]:

@@ -28,14 +28,14 @@ from datetime import datetime
 from pathlib import Path
 
 from feeder import toolchain
-from feeder.atomic import locked, sweep_temps, write_if_changed
+from feeder.atomic import cannot_write, locked, sweep_temps, write_if_changed
 from feeder.config import Config
 from feeder.config_paths import check_outputs, removable
 from feeder.errors import InvalidPosts, PostError
 from feeder.feeds import rss_atom
 from feeder.feeds.context import Kind
 from feeder.feeds.jsonfeed import build_json
-from feeder.feeds.plan import Output, plan
+from feeder.feeds.plan import Clash, Output, plan
 from feeder.feeds.rss_atom import build_atom, build_rss
 from feeder.feeds.state import Counts, OutputState
 from feeder.feeds.stylesheet import build_stylesheet
@@ -98,9 +98,10 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
                            problems=list(collection.problems))
     if strict and result.problems:
         raise InvalidPosts(result.problems)
-    outputs, stale, sources, unusable = _plan(config, collection.published, state)
+    outputs, stale, sources, unusable, clashes = _plan(config, collection.published, state)
     result.problems.extend(unusable)
-    if strict and unusable:
+    result.problems.extend(_clash_problem(clash) for clash in clashes)
+    if strict and (unusable or clashes):
         raise InvalidPosts(result.problems)
     result.outputs = [config.output_dir / o.path for o in outputs]
     orphans = sorted(set(state.files) - {o.path for o in outputs})
@@ -148,8 +149,8 @@ def _load_renderer() -> None:
 
 
 def _plan(config: Config, published: list[Row], state: OutputState
-          ) -> tuple[list[Output], list[tuple[Output, str]], dict[str, Source], list[PostError]]:
-    """The outputs, the stale ones (with their fingerprints), their posts read, and the posts left out.
+          ) -> tuple[list[Output], list[tuple[Output, str]], dict[str, Source], list[PostError], list[Clash]]:
+    """The outputs, the stale ones (with their fingerprints), their posts read, the posts and labels left out.
 
     Every post a stale output lists is read here, once: a post whose file can no
     longer be used is left out of *every* output, and the plan is made again
@@ -159,13 +160,14 @@ def _plan(config: Config, published: list[Row], state: OutputState
     unusable: list[PostError] = []
     rows = published
     while True:
-        outputs = plan(config, rows)
+        clashes: list[Clash] = []
+        outputs = plan(config, rows, clashes)
         stale = [(o, fp) for o in outputs if not state.fresh(o.path, fp := o.fingerprint(config))]
         needed = dict.fromkeys(row.path for output, _ in stale for row in output.rows if row.path not in sources)
         found, bad = load(config, needed)
         sources.update((source.post.path, source) for source in found)
         if not bad:
-            return outputs, stale, sources, unusable
+            return outputs, stale, sources, unusable, clashes
         unusable.extend(bad)
         left_out = {problem.path for problem in bad}
         rows = [row for row in rows if row.path not in left_out]
@@ -242,6 +244,17 @@ def build_output(config: Config, output: Output, items: list[Rendered]) -> bytes
 _FEED_BUILDERS = {Kind.RSS: build_rss, Kind.ATOM: build_atom, Kind.JSON: build_json}
 
 
+def _clash_problem(clash: Clash) -> PostError:
+    """A label left out of the feeds, reported at the newest post that carries it."""
+    word = {"tags": "tag", "categories": "category"}[clash.field]
+    more = len(clash.label.rows) - 1
+    others = f" (and {more} other post{'s' if more > 1 else ''} with it)" if more else ""
+    return PostError(clash.label.rows[0].path,
+                     f"{word} {clash.label.name!r}{others}: its feeds would need the folder {clash.folder}/, which "
+                     f"is taken by {clash.taken}; it gets no feed. Rename the {word}, or give feeds.{clash.field} "
+                     "a folder of its own")
+
+
 def _sweep(config: Config, paths: list[str]) -> list[Path]:
     """Remove the temporary files a killed run left beside the outputs it was writing (see atomic.sweep_temps).
 
@@ -263,9 +276,15 @@ def _remove(config: Config, orphans: list[str], state: OutputState, result: Publ
         target = output_dir / path
         if not removable(config, target):  # outside output_dir or an input: never feeder's to delete
             log.info("%s: listed in %s/outputs.json but not deleted: not an output", target, config.state_dir)
-        elif target.exists():
-            target.unlink()
-            result.removed.append(target)
+        else:
+            try:
+                target.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise cannot_write(target, exc) from None
+            else:
+                result.removed.append(target)
         state.forget(path)
         folder = target.parent
         while folder != output_dir and output_dir in folder.parents:

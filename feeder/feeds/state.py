@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import posixpath
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -47,7 +48,9 @@ class OutputState:
             log.info("%s unreadable (%s); every output will be rebuilt", state_file, exc)
             state = {}
         usable = isinstance(state, dict) and state.get("format") == 3 and state.get("output_dir") == str(output_dir)
-        self.files: dict[str, list] = state["files"] if usable else {}
+        # "./x" (as earlier runs named a file in a folder ".") and "x" are one file: one key, or a run would
+        # remove what it had just written as an orphan
+        self.files: dict[str, list] = {posixpath.normpath(k): v for k, v in state["files"].items()} if usable else {}
         self.pending_pings: list[str] = state["pending_pings"] if usable else []
         self.inputs: dict[str, Any] | None = state.get("inputs") if usable else None
         # the last run was killed while writing, or there is no (usable) state: temporary files may be lying about

@@ -7,11 +7,15 @@ again from their files (a few a run: the file is the truth), and their rendered
 HTML is kept, keyed by a hash of the file, so an edit re-renders one post, not
 twenty.  The cache is an accelerator, never a source of truth: a missing,
 stale, foreign-version or corrupt file is rebuilt silently, and the outputs
-are the same with or without it.
+are the same with or without it.  A state folder that cannot take the writes
+(a full disk, read-only) is a :class:`StorageError` naming the file, never a
+traceback from SQLite.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import sqlite3
 import zlib
@@ -21,12 +25,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from feeder import toolchain
+from feeder.atomic import cannot_write
 from feeder.config import Config
 from feeder.posts.row import Row
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+# SQLite's primary result codes (the low byte of an extended one) for a file it cannot write, as an errno
+_STORAGE = {sqlite3.SQLITE_FULL: errno.ENOSPC, sqlite3.SQLITE_READONLY: errno.EROFS,
+            sqlite3.SQLITE_CANTOPEN: errno.EACCES, sqlite3.SQLITE_PERM: errno.EACCES, sqlite3.SQLITE_IOERR: errno.EIO}
 _SCHEMA_VERSION = "4"  # 4: no records; rendered HTML
 _LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
 
@@ -42,15 +50,31 @@ class PostCache:
     def __init__(self, path: Path | None, fingerprint: str) -> None:
         self.path = path
         self._key = f"{_SCHEMA_VERSION}:{toolchain.fingerprint()}:{fingerprint}"
+        with self._writing():
+            try:
+                self._db = self._open()
+            except sqlite3.DatabaseError as exc:  # corrupt or not a database: start again
+                if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT:
+                    raise
+                log.info("cache %s unreadable (%s); rebuilding it", path, exc)
+                assert path is not None
+                path.unlink(missing_ok=True)
+                self._db = self._open()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Turn SQLite's "database or disk is full" and the like into a :class:`StorageError` naming the file."""
         try:
-            self._db = self._open()
-        except sqlite3.DatabaseError as exc:  # corrupt or not a database: start again
-            if getattr(exc, "sqlite_errorcode", None) not in _CORRUPT:
+            yield
+        except sqlite3.OperationalError as exc:
+            code = _STORAGE.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF)
+            if code is None or self.path is None:
                 raise
-            log.info("cache %s unreadable (%s); rebuilding it", path, exc)
-            assert path is not None
-            path.unlink(missing_ok=True)
-            self._db = self._open()
+            raise cannot_write(self.path, OSError(code, str(exc))) from None
+        except OSError as exc:  # the folder: a file in its place, no permission
+            if self.path is None:
+                raise
+            raise cannot_write(self.path, exc) from None
 
     def _open(self) -> sqlite3.Connection:
         if self.path is not None:
@@ -112,18 +136,27 @@ class PostCache:
         return found[0] if found else None
 
     def mark_synced(self, key: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('synced', ?)", (key,))
+        with self._writing():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('synced', ?)", (key,))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Make the writes inside one commit: one journal sync, not one per statement."""
-        self._db.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        """Make the writes inside one commit: one journal sync, not one per statement.
+
+        On a full disk SQLite may have rolled the transaction back itself (and a
+        failed COMMIT may have left it open): it is rolled back only if still
+        active, so the error that reaches the caller is the real one.
+        """
+        with self._writing():
+            self._db.execute("BEGIN")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                raise
 
     def put(self, rows: Iterable[Row]) -> None:
         """Store the rows of parsed posts, replacing what the cache had for their paths."""
@@ -156,7 +189,8 @@ class PostCache:
 
     def prune_rendered(self, keep: Iterable[str]) -> None:
         """Forget rendered HTML of every post but *keep*: the table stays as small as a feed."""
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (path TEXT PRIMARY KEY)")
+        with self._writing():
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (path TEXT PRIMARY KEY)")
         with self.transaction():
             self._db.execute("DELETE FROM temp.keep")
             self._db.executemany("INSERT OR IGNORE INTO temp.keep VALUES (?)", ((p,) for p in keep))
