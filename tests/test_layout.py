@@ -18,12 +18,14 @@ HEAVY = {
     "email": "parses addresses; socket and friends cost 5 ms for configs without one",
     "feedgen": "builds RSS and Atom, pulls in lxml and dateutil: 45 ms",
     "frontmatter": "python-frontmatter's YAML handler, only for front matter plainyaml cannot read",
+    "http": "http.client (with ssl and socket): 30 ms, only when a WebSub hub is pinged",
     "jinja2": "templates: 90 ms, for the digest and the feed stylesheet only",
     "lxml": "feedgen's tree, used by feed extensions",
     "markdown": "Python-Markdown and its extensions: 30 ms, only when a post is rendered",
     "multiprocessing": "worker pools, only for batches large enough to pay for them",
     "regex": "grapheme clusters and scripts: 15 ms, only when excerpts are cut or reading time counted",
-    "urllib": "urllib.request (http.client, ssl): 23 ms, only when a WebSub hub is pinged",
+    "socket": "loaded with http.client, only when a WebSub hub is pinged",
+    "ssl": "TLS for a WebSub hub on https, loaded with http.client",
 }
 # The CLI imports each command's module when that command runs: `feeder --help` loads none of them.
 COMMAND_BOUNDARY = {"cli.py"}

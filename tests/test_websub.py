@@ -7,12 +7,14 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 
+from feeder.feeds import websub
 from feeder.feeds.websub import http_post, ping
 
 NOW = "2025-12-20T00:00:00Z"
@@ -21,10 +23,12 @@ NOW = "2025-12-20T00:00:00Z"
 class Hub:
     """A WebSub hub that records each publish request and answers with *status*."""
 
-    def __init__(self, status: int = 204) -> None:
+    def __init__(self, status: int = 204, location: str | None = None) -> None:
         self.requests: list[dict[str, list[str]]] = []
         self.content_types: list[str] = []
-        self.status = status
+        self.methods: list[str] = []
+        self.status, self.location = status, location
+        self.stall = threading.Event()  # while set, every request is read and then left without an answer
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,6 +36,17 @@ class Hub:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 hub.requests.append(parse_qs(body.decode("ascii")))
                 hub.content_types.append(self.headers["Content-Type"])
+                hub.methods.append("POST")
+                while hub.stall.is_set():
+                    time.sleep(0.05)
+                self.send_response(hub.status)
+                if hub.location:
+                    self.send_header("Location", hub.location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                hub.methods.append("GET")
                 self.send_response(hub.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -175,7 +190,75 @@ def test_a_bad_hub_url_is_a_config_error(site, cli) -> None:
     assert result.exit_code == 2 and "feeds.websub_hub" in result.stderr
 
 
-# ---- a publish killed before it pinged (issue 14 row 9) ---------------------------
+# ---- a hub that misbehaves, a publish that is killed (issue 14 row 9) -----------
+
+class Trickle:
+    """A TCP server that reads a request, then answers one byte every *gap* seconds, for up to *total* seconds."""
+
+    def __init__(self, gap: float, total: float = 20.0) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hub"
+        self.gap, self.total, self.connections = gap, total, 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            end = time.monotonic() + self.total
+            for byte in b"HTTP/1.1 204 No Content\r\n" * 100:
+                if time.monotonic() > end:
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(self.gap)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_hub_that_trickles_its_answer_is_given_up_on_at_the_deadline() -> None:
+    hub = Trickle(gap=0.25)
+    try:
+        started = time.monotonic()
+        with pytest.raises(OSError):
+            http_post(hub.url, b"hub.mode=publish&hub.url=x", timeout=1.5)
+        assert time.monotonic() - started < 5  # before: until the hub stopped (20 s), each byte reset the timeout
+    finally:
+        hub.close()
+
+
+def test_a_publish_is_not_held_by_a_trickling_hub_and_owes_the_pings(site, cli, monkeypatch) -> None:
+    monkeypatch.setattr(websub, "TIMEOUT", 1.0)
+    hub = Trickle(gap=0.25)
+    try:
+        config = hub_site(site, hub.url)
+        started = time.monotonic()
+        result = cli("publish", "--config", config, "--now", NOW, "--wait", "0")
+        assert time.monotonic() - started < 8
+        assert result.exit_code == 0 and "warning: WebSub hub" in result.stderr
+        assert hub.connections == 1  # the hub is given up on for this run: one deadline, not one per feed
+        assert (site.root / "public" / "atom.xml").is_file()
+    finally:
+        hub.close()
+    server = Hub()
+    try:
+        site.write_config(f"feeds:\n  json: feed.json\n  websub_hub: {server.url}\n")
+        assert cli("publish", "--config", config, "--now", NOW, "--wait", "0").exit_code == 0  # the lock is free
+        assert sorted(server.announced) == sorted(FEEDS)
+    finally:
+        server.close()
+
 
 def test_a_publish_killed_before_it_pinged_has_the_next_run_ping(site, cli, hub) -> None:
     """Killed after writing every feed, before announcing them: the state says which pings are owed."""
@@ -189,3 +272,19 @@ def test_a_publish_killed_before_it_pinged_has_the_next_run_ping(site, cli, hub)
     assert again.exit_code == 0, again.output
     assert sorted(hub.announced) == sorted(FEEDS)  # before: nothing, the feeds' bytes had not changed since
     assert cli(*cmd).exit_code == 0 and len(hub.requests) == 3  # and then owed nothing
+
+
+def test_a_hub_that_redirects_is_not_followed(site, cli) -> None:
+    elsewhere = Hub()
+    hub = Hub(status=302, location=elsewhere.url)
+    try:
+        config = hub_site(site, hub.url)
+        result = cli("publish", "--config", config, "--now", NOW)
+        assert result.exit_code == 0
+        assert "answered 302 (a redirect, not followed)" in result.stderr and "feeds.websub_hub" in result.stderr
+        assert elsewhere.methods == [] and len(hub.requests) == 3
+        assert cli("publish", "--config", config, "--now", NOW).exit_code == 0
+        assert len(hub.requests) == 3  # not owed: asking again would be answered the same
+    finally:
+        hub.close()
+        elsewhere.close()
