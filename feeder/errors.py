@@ -7,9 +7,11 @@ catches these, prints them and picks the exit code; the library raises them
 and never prints them.
 
 The exit codes: 1 for trouble with data or the outside world (a post, the
-ledger, a recipient, the SMTP server, a busy lock), 2 for a mistake in what the
-user asked for (the config file, a command-line option); nothing is written
-on 2.
+ledger, a recipient, the SMTP server, a busy lock, a full disk), 2 for a mistake
+in what the user asked for (the config file, a command-line option); nothing is
+written on 2.  A :class:`StorageError` picks its code from the cause: a folder
+the config names that cannot be written at all is 2, though a publish may have
+noted in its state, by then, that it had begun.
 
 One class here is not a :class:`FeederError`: :class:`Expired`, which is
 internal control flow (see its docstring).  This module imports nothing from
