@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from collections.abc import Generator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,12 +44,15 @@ from feeder.feeds.websub import PingReport, Poster, http_post, ping
 from feeder.posts import render
 from feeder.posts.cache import PostCache, recovering
 from feeder.posts.collection import Collection, collect, scan
-from feeder.posts.load import Source, load
+from feeder.posts.load import Source, load_one
 from feeder.posts.render import Rendered, Renderer
 from feeder.posts.row import Row, Signature
 from feeder.posts.source import decode
 
 log = logging.getLogger(__name__)
+# Posts read while planning and kept for rendering, at most: beyond this a large first publish reads
+# the rest again at render time instead of holding every post in memory (about 20 KB each).
+_KEPT_READ = 1000
 STATE_FILE = "outputs.json"  # in state_dir: see feeder.feeds.state
 
 
@@ -149,14 +153,19 @@ def _load_renderer() -> None:
 
 
 def _plan(config: Config, published: list[Row], state: OutputState
-          ) -> tuple[list[Output], list[tuple[Output, str]], dict[str, Source], list[PostError], list[Clash]]:
+          ) -> tuple[list[Output], list[tuple[Output, str]], dict[str, Source | bytes], list[PostError], list[Clash]]:
     """The outputs, the stale ones (with their fingerprints), their posts read, the posts and labels left out.
 
-    Every post a stale output lists is read here, once: a post whose file can no
+    Every post a stale output lists is read here: a post whose file can no
     longer be used is left out of *every* output, and the plan is made again
-    without it, so archive pages never count a post no feed shows.
+    without it, so archive pages never count a post no feed shows.  The first
+    :data:`_KEPT_READ` posts (in the order the outputs need them) are kept as
+    read, to be rendered without reading them again; of the rest, only the
+    digest of the file is kept, so a first publish of a large site with archive
+    pages does not hold every post in memory (those are read a second time).
     """
-    sources: dict[str, Source] = {}
+    sources: dict[str, Source | bytes] = {}
+    kept = 0
     unusable: list[PostError] = []
     rows = published
     while True:
@@ -164,8 +173,15 @@ def _plan(config: Config, published: list[Row], state: OutputState
         outputs = plan(config, rows, clashes)
         stale = [(o, fp) for o in outputs if not state.fresh(o.path, fp := o.fingerprint(config))]
         needed = dict.fromkeys(row.path for output, _ in stale for row in output.rows if row.path not in sources)
-        found, bad = load(config, needed)
-        sources.update((source.post.path, source) for source in found)
+        bad = []
+        for path in needed:
+            try:
+                source = load_one(config, path)
+            except PostError as exc:
+                bad.append(exc)
+                continue
+            sources[path] = source if kept < _KEPT_READ else source.digest
+            kept += 1
         if not bad:
             return outputs, stale, sources, unusable, clashes
         unusable.extend(bad)
@@ -177,20 +193,48 @@ class _Renders:
     """Rendered posts shared by every output of one run: each rendered once, in the order outputs first
     need them (the workers work ahead), and dropped after its last use."""
 
-    def __init__(self, sources: dict[str, Source], renderer: Renderer, outputs: list[Output]) -> None:
+    def __init__(self, config: Config, sources: dict[str, Source | bytes], renderer: Renderer,
+                 outputs: list[Output]) -> None:
         paths = [row.path for output in outputs for row in output.rows]
         self._uses = Counter(paths)
-        self._stream = renderer.stream([sources[path] for path in dict.fromkeys(paths)])
+        self._stream = self._render(config, sources, renderer, list(dict.fromkeys(paths)))
         self._done: dict[str, Rendered] = {}
         self.failed: set[str] = set()
 
+    @staticmethod
+    def _render(config: Config, sources: dict[str, Source | bytes], renderer: Renderer, order: list[str]
+                ) -> Generator[tuple[str, Rendered | PostError], None, None]:
+        """Each post of *order* rendered, a batch of at most :data:`_KEPT_READ` read posts at a time."""
+        for start in range(0, len(order), _KEPT_READ):
+            batch: list[Source] = []
+            for path in order[start:start + _KEPT_READ]:
+                entry = sources.pop(path)
+                if isinstance(entry, Source):
+                    batch.append(entry)
+                    continue
+                try:
+                    source = load_one(config, path)
+                except PostError as exc:
+                    yield path, exc
+                    continue
+                if source.digest != entry:
+                    yield path, PostError(path, "changed while this publish ran; the next run publishes it")
+                    continue
+                batch.append(source)
+            stream = renderer.stream(batch)
+            try:
+                for source, item in stream:
+                    yield source.post.path, item
+            finally:
+                stream.close()
+
     def take(self, rows: tuple[Row, ...], problems: list[PostError]) -> list[Rendered]:
-        for source, item in self._stream:
+        for path, item in self._stream:
             if isinstance(item, PostError):  # e.g. over the render time limit: left out, tried again next run
                 problems.append(item)
-                self.failed.add(source.post.path)
+                self.failed.add(path)
             else:
-                self._done[source.post.path] = item
+                self._done[path] = item
             if all(row.path in self._done or row.path in self.failed for row in rows):
                 break
         items = [self._done[row.path] for row in rows if row.path in self._done]
@@ -210,13 +254,13 @@ def _worth_keeping(config: Config, published: list[Row]) -> set[str]:
     return {row.path for row in published[: max(100, 4 * config.feeds.max_items)]}
 
 
-def _write(config: Config, cache: PostCache, stale: list[tuple[Output, str]], sources: dict[str, Source],
+def _write(config: Config, cache: PostCache, stale: list[tuple[Output, str]], sources: dict[str, Source | bytes],
            state: OutputState, result: PublishResult, workers: int, keep: set[str]) -> list[str]:
     """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
     check_outputs(config, [config.output_dir / output.path for output, _ in stale])  # none lands on an input
     changed: list[str] = []
     renderer = Renderer(config, cache, workers, keep=keep)
-    with closing(_Renders(sources, renderer, [output for output, _ in stale])) as renders:
+    with closing(_Renders(config, sources, renderer, [output for output, _ in stale])) as renders:
         for output, fingerprint in stale:
             data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
             target = config.output_dir / output.path
