@@ -31,9 +31,9 @@ from feeder.digest.files import weeks_with_posts
 from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
 from feeder.digest.weeks import last_complete_week, parse_label, week_of
 from feeder.errors import FeederError, UsageError
+from feeder.feeds.build import build_output
 from feeder.feeds.context import Kind
 from feeder.feeds.plan import plan
-from feeder.feeds.publish import build_output
 from feeder.posts.cache import state_cache
 from feeder.posts.collection import collect
 from feeder.posts.render import Renderer

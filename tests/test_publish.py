@@ -430,15 +430,15 @@ def test_a_file_where_the_output_or_state_folder_should_be_is_an_error_of_the_se
 
 def test_a_large_first_publish_holds_a_bounded_number_of_posts_and_writes_the_same(sample_site: Path, sample_config,
                                                                                     monkeypatch) -> None:
-    """Beyond feeds.publish._KEPT_READ posts, a publish keeps only each file's digest between planning and
+    """Beyond feeds.build._KEPT_READ posts, a publish keeps only each file's digest between planning and
     rendering (and reads those files again): the outputs are byte for byte those of a publish that kept all."""
-    from feeder.feeds import publish as publish_module
+    from feeder.feeds import build
 
     now = datetime(2025, 12, 20, tzinfo=timezone.utc)
     publish(sample_config, now)
     expected = outputs(sample_site)
     shutil.rmtree(sample_site / "public")
     shutil.rmtree(sample_config.state_dir)
-    monkeypatch.setattr(publish_module, "_KEPT_READ", 2)
+    monkeypatch.setattr(build, "_KEPT_READ", 2)
     result = publish(sample_config, now)
     assert not result.problems and outputs(sample_site) == expected

@@ -19,40 +19,28 @@ halfway is finished by the next one: its temporary files removed, its pings sent
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from collections import Counter
-from collections.abc import Generator
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from feeder import toolchain
-from feeder.atomic import cannot_write, locked, sweep_temps, write_if_changed
+from feeder.atomic import cannot_write, locked, sweep_temps
 from feeder.config import Config
-from feeder.config_paths import check_outputs, removable
+from feeder.config_paths import removable
 from feeder.errors import InvalidPosts, PostError
 from feeder.feeds import rss_atom
-from feeder.feeds.context import Kind
-from feeder.feeds.jsonfeed import build_json
-from feeder.feeds.plan import Clash, Output, plan
-from feeder.feeds.rss_atom import build_atom, build_rss
+from feeder.feeds.build import read_plan, worth_keeping, write_outputs
+from feeder.feeds.plan import Clash
 from feeder.feeds.state import Counts, OutputState
-from feeder.feeds.stylesheet import build_stylesheet
 from feeder.feeds.websub import PingReport, Poster, http_post, ping
 from feeder.posts import render
 from feeder.posts.cache import PostCache, recovering
 from feeder.posts.collection import Collection, collect, scan
-from feeder.posts.load import Source, load_one
-from feeder.posts.render import Rendered, Renderer
-from feeder.posts.row import Row, Signature
+from feeder.posts.row import Signature
 from feeder.posts.source import decode
 
 log = logging.getLogger(__name__)
-# Posts read while planning and kept for rendering, at most: beyond this a large first publish reads
-# the rest again at render time instead of holding every post in memory (about 20 KB each).
-_KEPT_READ = 1000
 STATE_FILE = "outputs.json"  # in state_dir: see feeder.feeds.state
 
 
@@ -102,7 +90,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
                            problems=list(collection.problems))
     if strict and result.problems:
         raise InvalidPosts(result.problems)
-    outputs, stale, sources, unusable, clashes = _plan(config, collection.published, state)
+    outputs, stale, sources, unusable, clashes = read_plan(config, collection.published, state)
     result.problems.extend(unusable)
     result.problems.extend(_clash_problem(clash) for clash in clashes)
     if strict and (unusable or clashes):
@@ -118,8 +106,12 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
         if stale or orphans:
             feeds = [o.context.url for o, _ in stale if o.subscribe and o.context] if config.feeds.websub_hub else []
             state.begin(list(dict.fromkeys(owed + feeds)))  # on disk before any file changes
-        keep = _worth_keeping(config, collection.published)
-        changed = _write(config, cache, stale, sources, state, result, workers, keep) if stale else []
+        keep = worth_keeping(config, collection.published)
+        changed: list[str] = []
+        if stale:
+            written = write_outputs(config, cache, stale, sources, state, workers, keep)
+            result.written, changed = written.files, written.changed
+            result.problems.extend(written.problems)
         _remove(config, orphans, state, result)
         pending = list(dict.fromkeys(owed + changed))
         state.pending_pings = []
@@ -150,142 +142,6 @@ def _load_renderer() -> None:
     """Load what rendering needs: when many posts changed, some will be rendered."""
     render.preload()
     rss_atom.preload()
-
-
-def _plan(config: Config, published: list[Row], state: OutputState
-          ) -> tuple[list[Output], list[tuple[Output, str]], dict[str, Source | bytes], list[PostError], list[Clash]]:
-    """The outputs, the stale ones (with their fingerprints), their posts read, the posts and labels left out.
-
-    Every post a stale output lists is read here: a post whose file can no
-    longer be used is left out of *every* output, and the plan is made again
-    without it, so archive pages never count a post no feed shows.  The first
-    :data:`_KEPT_READ` posts (in the order the outputs need them) are kept as
-    read, to be rendered without reading them again; of the rest, only the
-    digest of the file is kept, so a first publish of a large site with archive
-    pages does not hold every post in memory (those are read a second time).
-    """
-    sources: dict[str, Source | bytes] = {}
-    kept = 0
-    unusable: list[PostError] = []
-    rows = published
-    while True:
-        clashes: list[Clash] = []
-        outputs = plan(config, rows, clashes)
-        stale = [(o, fp) for o in outputs if not state.fresh(o.path, fp := o.fingerprint(config))]
-        needed = dict.fromkeys(row.path for output, _ in stale for row in output.rows if row.path not in sources)
-        bad = []
-        for path in needed:
-            try:
-                source = load_one(config, path)
-            except PostError as exc:
-                bad.append(exc)
-                continue
-            sources[path] = source if kept < _KEPT_READ else source.digest
-            kept += 1
-        if not bad:
-            return outputs, stale, sources, unusable, clashes
-        unusable.extend(bad)
-        left_out = {problem.path for problem in bad}
-        rows = [row for row in rows if row.path not in left_out]
-
-
-class _Renders:
-    """Rendered posts shared by every output of one run: each rendered once, in the order outputs first
-    need them (the workers work ahead), and dropped after its last use."""
-
-    def __init__(self, config: Config, sources: dict[str, Source | bytes], renderer: Renderer,
-                 outputs: list[Output]) -> None:
-        paths = [row.path for output in outputs for row in output.rows]
-        self._uses = Counter(paths)
-        self._stream = self._render(config, sources, renderer, list(dict.fromkeys(paths)))
-        self._done: dict[str, Rendered] = {}
-        self.failed: set[str] = set()
-
-    @staticmethod
-    def _render(config: Config, sources: dict[str, Source | bytes], renderer: Renderer, order: list[str]
-                ) -> Generator[tuple[str, Rendered | PostError], None, None]:
-        """Each post of *order* rendered, a batch of at most :data:`_KEPT_READ` read posts at a time."""
-        for start in range(0, len(order), _KEPT_READ):
-            batch: list[Source] = []
-            for path in order[start:start + _KEPT_READ]:
-                entry = sources.pop(path)
-                if isinstance(entry, Source):
-                    batch.append(entry)
-                    continue
-                try:
-                    source = load_one(config, path)
-                except PostError as exc:
-                    yield path, exc
-                    continue
-                if source.digest != entry:
-                    yield path, PostError(path, "changed while this publish ran; the next run publishes it")
-                    continue
-                batch.append(source)
-            stream = renderer.stream(batch)
-            try:
-                for source, item in stream:
-                    yield source.post.path, item
-            finally:
-                stream.close()
-
-    def take(self, rows: tuple[Row, ...], problems: list[PostError]) -> list[Rendered]:
-        for path, item in self._stream:
-            if isinstance(item, PostError):  # e.g. over the render time limit: left out, tried again next run
-                problems.append(item)
-                self.failed.add(path)
-            else:
-                self._done[path] = item
-            if all(row.path in self._done or row.path in self.failed for row in rows):
-                break
-        items = [self._done[row.path] for row in rows if row.path in self._done]
-        for row in rows:
-            self._uses[row.path] -= 1
-            if not self._uses[row.path]:
-                self._done.pop(row.path, None)
-        return items
-
-    def close(self) -> None:
-        """Stop rendering ahead (a run that failed midway) and keep what was rendered in the cache."""
-        self._stream.close()
-
-
-def _worth_keeping(config: Config, published: list[Row]) -> set[str]:
-    """The posts whose rendered HTML the cache keeps: the newest, the likeliest to be rendered again."""
-    return {row.path for row in published[: max(100, 4 * config.feeds.max_items)]}
-
-
-def _write(config: Config, cache: PostCache, stale: list[tuple[Output, str]], sources: dict[str, Source | bytes],
-           state: OutputState, result: PublishResult, workers: int, keep: set[str]) -> list[str]:
-    """Build and write the stale outputs; the URLs of subscription feeds whose bytes changed."""
-    check_outputs(config, [config.output_dir / output.path for output, _ in stale])  # none lands on an input
-    changed: list[str] = []
-    renderer = Renderer(config, cache, workers, keep=keep)
-    with closing(_Renders(config, sources, renderer, [output for output, _ in stale])) as renders:
-        for output, fingerprint in stale:
-            data = build_output(config, output, renders.take(output.rows, result.problems) if output.rows else [])
-            target = config.output_dir / output.path
-            if write_if_changed(target, data):
-                result.written.append(target)
-                if output.subscribe and output.context:
-                    changed.append(output.context.url)
-            if not any(row.path in renders.failed for row in output.rows):  # failed to render: try again next run
-                state.record(output.path, fingerprint)
-            else:
-                state.forget(output.path)
-    return changed
-
-
-def build_output(config: Config, output: Output, items: list[Rendered]) -> bytes:
-    """The bytes of one planned output, its posts already rendered (*items*, in its rows' order)."""
-    if output.kind is Kind.XSL:
-        return build_stylesheet(config)
-    if output.kind is Kind.INDEX:
-        return (json.dumps(output.data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    assert output.context is not None  # every feed output is planned with its context
-    return _FEED_BUILDERS[output.kind](config, items, output.context)
-
-
-_FEED_BUILDERS = {Kind.RSS: build_rss, Kind.ATOM: build_atom, Kind.JSON: build_json}
 
 
 def _clash_problem(clash: Clash) -> PostError:
