@@ -13,8 +13,9 @@ written on 2.  A :class:`StorageError` picks its code from the cause: a folder
 the config names that cannot be written at all is 2, though a publish may have
 noted in its state, by then, that it had begun.
 
-One class here is not a :class:`FeederError`: :class:`Expired`, which is
-internal control flow (see its docstring).  This module imports nothing from
+Two classes here are not :class:`FeederError`: :class:`Expired`, which is
+internal control flow, and :class:`ChildFailed`, which its caller turns into
+its own message (see their docstrings).  This module imports nothing from
 feeder, so every other module may import it.
 """
 
@@ -130,4 +131,12 @@ class Expired(Exception):
     what that work was, so it always catches this and reports its own error (a
     render that took too long becomes a :class:`PostError` for that post).  One that
     escaped would be a bug, and should look like one: a traceback.
+    """
+
+
+class ChildFailed(Exception):
+    """Work run in a forked child (see :func:`feeder.pool.run_forked`) crashed, failed or ran out of time.
+
+    Not a :class:`FeederError`: like :class:`Expired`, only the caller knows what the work was, so it
+    catches this and says so in its own terms (the preview answers that request with a 500 page).
     """
