@@ -106,6 +106,18 @@ class InvalidPosts(FeederError):
         super().__init__(f"{len(problems)} invalid post(s); --strict wrote nothing")
 
 
+class NothingUsable(FeederError):
+    """There was work to do, but every post it needed has a problem: nothing was made from them.
+
+    Carries the :class:`PostError` of each, for the CLI to print before this summary (a digest
+    whose every post is unusable is this, never an empty issue sent to everyone).
+    """
+
+    def __init__(self, message: str, problems: list[PostError]) -> None:
+        self.problems = problems
+        super().__init__(message)
+
+
 class RecipientError(FeederError):
     """An address cannot be put in a message (a line break, no ``@``).
 
