@@ -25,7 +25,7 @@ from feeder.errors import NothingUsable, PostError
 from feeder.i18n import format_date
 from feeder.posts.cache import state_cache
 from feeder.posts.collection import collect_between
-from feeder.posts.render import Rendered, Renderer
+from feeder.posts.render import RENDER_LIMIT, Rendered, Renderer
 
 __all__ = ["PLACEHOLDER_RECIPIENT", "SIZE_LIMIT", "Issue", "build_issue", "compose"]
 
@@ -72,17 +72,20 @@ class Issue:
         return body_html, body_text
 
 
-def build_issue(config: Config, now: datetime, week: str | None = None) -> Issue | None:
+def build_issue(config: Config, now: datetime, week: str | None = None,
+                time_limit: float = RENDER_LIMIT) -> Issue | None:
     """The digest of *week* (default: the last complete week before *now*); None when it has no posts.
 
     Only posts published at *now* count: drafts and posts dated later are left out,
-    so an issue built on Monday never shows a post scheduled for Tuesday.
+    so an issue built on Monday never shows a post scheduled for Tuesday.  A post
+    that takes over *time_limit* seconds to render is a problem, left out.
     """
     label = resolve(week, now, config)
     start, end = iso_week_bounds(label, config)
     with state_cache(config) as cache:
         collection = collect_between(config, now, cache, start, end)
-        rendered, failed = Renderer(config, cache).render_paths([row.path for row in collection.published])
+        renderer = Renderer(config, cache, time_limit=time_limit)
+        rendered, failed = renderer.render_paths([row.path for row in collection.published])
         problems = collection.problems + failed
     if not collection.published:
         return None
