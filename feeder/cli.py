@@ -172,6 +172,8 @@ def publish(config: Config, now: datetime, ui: Output, strict: bool, wait: float
     result = run(config, now, strict=strict, wait=wait, workers=cores())
     for problem in result.problems:
         ui.problem(_located(config, problem))
+    for notice in result.warnings:
+        ui.problem(f"warning: {_located(config, notice)}")
     ui.detail(f"{result.published} published, {result.drafts} drafts, {result.scheduled} scheduled, "
               f"{len(result.problems)} invalid; {result.parsed} files parsed")
     if result.written:
@@ -341,6 +343,8 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
         result = publish(config, at)
         for problem in result.problems:
             ui.problem(_located(config, problem))
+        for notice in result.warnings:
+            ui.problem(f"warning: {_located(config, notice)}")
         if result.written:
             ui.say("published: " + _listed(result.written))
         for warning in result.websub.problems if result.websub else ():

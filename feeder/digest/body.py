@@ -138,7 +138,7 @@ def item(config: Config, rendered: Rendered, excerpt_length: int) -> Item:
         date=format_date(post.date, lang, tz),
         datetime=post.date.astimezone(tz).isoformat(),
         author=cut_text(author.name, NAME_LENGTH) if author else None,
-        tags=post.tags,
+        tags=post.tags[: config.feeds.max_labels_per_post],  # as the feeds list them (see feeder.feeds.labels)
         reading_time=rendered.reading_time,
         image=post.image,
         excerpt_html=Markup(email_excerpt(rendered.excerpt_html, excerpt_length)),

@@ -36,6 +36,7 @@ from feeder.errors import InvalidPosts, PostError
 from feeder.feeds import rss_atom
 from feeder.feeds.context import Kind
 from feeder.feeds.jsonfeed import build_json
+from feeder.feeds.labels import over_the_cap
 from feeder.feeds.plan import Clash, Output, plan
 from feeder.feeds.rss_atom import build_atom, build_rss
 from feeder.feeds.state import Counts, OutputState
@@ -67,6 +68,7 @@ class PublishResult:
     removed: list[Path] = field(default_factory=list)  # files of outputs that no longer exist
     skipped: bool = False  # inputs unchanged since the last run: nothing was rendered
     problems: list[PostError] = field(default_factory=list)
+    warnings: list[PostError] = field(default_factory=list)  # published, but not all of it (too many labels)
     websub: PingReport | None = None  # what the hub was told, when one is configured and a feed changed
     swept: list[Path] = field(default_factory=list)  # temporary files a killed run left, now removed
 
@@ -102,6 +104,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
                            problems=list(collection.problems))
     if strict and result.problems:
         raise InvalidPosts(result.problems)
+    result.warnings = over_the_cap(config, collection.published)
     outputs, stale, sources, unusable, clashes = _plan(config, collection.published, state)
     result.problems.extend(unusable)
     result.problems.extend(_clash_problem(clash) for clash in clashes)
