@@ -70,7 +70,7 @@ def site_command(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(config_path: Path, now: datetime, verbose: int, quiet: bool, **kwargs: Any) -> None:
         from feeder.config import load_config
-        from feeder.errors import FeederError, InvalidPosts
+        from feeder.errors import FeederError, InvalidPosts, NothingUsable
 
         ui = Output(quiet=quiet, verbose=verbose)
         level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
@@ -81,7 +81,7 @@ def site_command(func: Callable[..., Any]) -> Callable[..., Any]:
         except FeederError as exc:
             if verbose >= 2:  # -vv: where it was raised, for a bug report or a puzzling message
                 ui.problem(traceback.format_exc().rstrip())
-            if isinstance(exc, InvalidPosts):  # --strict: each post's problem, then the summary
+            if isinstance(exc, (InvalidPosts, NothingUsable)):  # each post's problem, then the summary
                 for problem in exc.problems:
                     ui.problem(_located(config, problem))
             for line in str(exc).splitlines():  # a ConfigError lists every mistake, one line each
@@ -172,6 +172,8 @@ def publish(config: Config, now: datetime, ui: Output, strict: bool, wait: float
     result = run(config, now, strict=strict, wait=wait, workers=cores())
     for problem in result.problems:
         ui.problem(_located(config, problem))
+    for notice in result.warnings:
+        ui.problem(f"warning: {_located(config, notice)}")
     ui.detail(f"{result.published} published, {result.drafts} drafts, {result.scheduled} scheduled, "
               f"{len(result.problems)} invalid; {result.parsed} files parsed")
     if result.written:
@@ -293,7 +295,8 @@ def send(config: Config, now: datetime, ui: Output, week: str | None, dry_run: b
     """Send a week's digest by email, exactly once per recipient, even across crashes.
 
     Exit code 0 when done (or nothing was left to send), 1 when some recipients
-    failed (the next run retries them), 2 on a configuration or usage error.
+    failed (the next run retries them) or a post of the week was left out (the
+    rest was sent), 2 on a configuration or usage error.
     """
     from feeder.mail.send import send as run
 
@@ -306,7 +309,7 @@ def send(config: Config, now: datetime, ui: Output, week: str | None, dry_run: b
                    "run the same feeder send again to send to the rest")
         return 130
     _report_send(ui, result)
-    return 1 if result.incomplete else 0
+    return 1 if result.incomplete or result.post_problems else 0  # a post left out is bad input, as for digest
 
 
 @main.command("run", epilog="""
@@ -340,6 +343,8 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
         result = publish(config, at)
         for problem in result.problems:
             ui.problem(_located(config, problem))
+        for notice in result.warnings:
+            ui.problem(f"warning: {_located(config, notice)}")
         if result.written:
             ui.say("published: " + _listed(result.written))
         for warning in result.websub.problems if result.websub else ():

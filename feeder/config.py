@@ -66,6 +66,7 @@ class Feeds:
     websub_hub: str | None = None  # absolute http(s) URL of a WebSub hub to ping
     archive: str | None = None  # folder for RFC 5005 archive pages, or None
     archive_size: int = 50  # entries per archive page
+    max_labels_per_post: int = 20  # tags (and, apart, categories) of one post that count; the rest are left out
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         websub_hub=check.hub_url(f, "websub_hub"),
         archive=check.switch_path(f, "archive", "archive"),
         archive_size=f.number("archive_size", int, 50, 1, 10_000),
+        max_labels_per_post=f.number("max_labels_per_post", int, 20, 1, 10_000),
     )
     f.done()
     _distinct_outputs(f, feeds)

@@ -13,8 +13,9 @@ written on 2.  A :class:`StorageError` picks its code from the cause: a folder
 the config names that cannot be written at all is 2, though a publish may have
 noted in its state, by then, that it had begun.
 
-One class here is not a :class:`FeederError`: :class:`Expired`, which is
-internal control flow (see its docstring).  This module imports nothing from
+Two classes here are not :class:`FeederError`: :class:`Expired`, which is
+internal control flow, and :class:`ChildFailed`, which its caller turns into
+its own message (see their docstrings).  This module imports nothing from
 feeder, so every other module may import it.
 """
 
@@ -105,6 +106,18 @@ class InvalidPosts(FeederError):
         super().__init__(f"{len(problems)} invalid post(s); --strict wrote nothing")
 
 
+class NothingUsable(FeederError):
+    """There was work to do, but every post it needed has a problem: nothing was made from them.
+
+    Carries the :class:`PostError` of each, for the CLI to print before this summary (a digest
+    whose every post is unusable is this, never an empty issue sent to everyone).
+    """
+
+    def __init__(self, message: str, problems: list[PostError]) -> None:
+        self.problems = problems
+        super().__init__(message)
+
+
 class RecipientError(FeederError):
     """An address cannot be put in a message (a line break, no ``@``).
 
@@ -130,4 +143,12 @@ class Expired(Exception):
     what that work was, so it always catches this and reports its own error (a
     render that took too long becomes a :class:`PostError` for that post).  One that
     escaped would be a bug, and should look like one: a traceback.
+    """
+
+
+class ChildFailed(Exception):
+    """Work run in a forked child (see :func:`feeder.pool.run_forked`) crashed, failed or ran out of time.
+
+    Not a :class:`FeederError`: like :class:`Expired`, only the caller knows what the work was, so it
+    catches this and says so in its own terms (the preview answers that request with a 500 page).
     """

@@ -20,16 +20,28 @@ CPU-bound Python, so threads would not help; each uses :class:`WorkerPool`.
 - **Workers die with their parent.**  Each worker asks the kernel to kill it
   when its parent dies (``PR_SET_PDEATHSIG``), so a publish or send killed
   mid-run leaves no process behind waiting for work.
+
+:func:`run_forked` is the other use of a fork: one piece of work run in a child
+so that whatever happens to it — a native library that crashes the process, a
+hang past its time — costs the child, not the caller (the preview server runs
+each request so).  The child's one thread is its main thread, so the
+``SIGALRM`` time limits of :mod:`feeder.deadline` work there too.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import select
 import signal
+import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import count
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from feeder.errors import ChildFailed
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, Pool
@@ -129,6 +141,63 @@ def run_ordered(workers: int, task: Callable[[T], R], items: list[T], *, paralle
         return
     with WorkerPool(min(workers, len(items)), task) as pool:
         yield from pool.ordered(items, window, meanwhile)
+
+
+def run_forked(task: Callable[[], R], timeout: float) -> R:
+    """``task()`` run in a forked child process, its result sent back pickled; :class:`ChildFailed` if it is not.
+
+    The child is killed after *timeout* seconds.  An exception in the task is
+    printed by the child (to the same stderr) and is a failure here: a task that
+    has errors to tell should return them.  Forking from a process that runs other
+    threads is safe here as long as the task needs no lock those threads may hold
+    (the preview's request threads hold none while they wait for their child).
+    """
+    parent = os.getpid()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        code = 1
+        try:
+            os.close(read_end)
+            _die_with(parent)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+            data = pickle.dumps(task(), pickle.HIGHEST_PROTOCOL)
+            with open(write_end, "wb") as pipe:
+                pipe.write(data)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        data = _read_within(read_end, time.monotonic() + timeout)
+    except TimeoutError:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise ChildFailed(f"took over {timeout:g} s and was stopped") from None
+    finally:
+        os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        raise ChildFailed(f"crashed ({signal.Signals(os.WTERMSIG(status)).name})")
+    if os.WEXITSTATUS(status) != 0:
+        raise ChildFailed("failed (its error is printed above)")
+    result: R = pickle.loads(data)
+    return result
+
+
+def _read_within(fd: int, deadline: float) -> bytes:
+    """Everything until end of file on *fd*; :class:`TimeoutError` if that takes past *deadline*."""
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise TimeoutError
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def cores() -> int:

@@ -12,6 +12,15 @@ is not the loopback address it listens on (DNS rebinding).
     /weeks/2025-W50.txt        its plain-text part
     /weeks/2025-W50/mobile     the HTML in a 375 px frame, as a phone shows it
     /feeds/feed.xml            each configured feed, rendered now
+
+Each request is answered from a forked child process (:func:`feeder.pool.run_forked`):
+a post that would crash a native library, or take minutes to render, costs that
+child, never the server.  In the child the render time limit applies (its one
+thread is a main thread, where ``SIGALRM`` works), so a slow post is reported and
+left out like in ``feeder publish``; a whole request gets :data:`REQUEST_LIMIT`.
+A few requests render at a time, so the index never waits behind a slow week.
+A connection that sends nothing for :data:`IDLE_TIMEOUT` seconds is closed.
+A week with posts left out shows them in a box above the digest.
 """
 
 from __future__ import annotations
@@ -30,16 +39,21 @@ from feeder.config import Config
 from feeder.digest.files import weeks_with_posts
 from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
 from feeder.digest.weeks import last_complete_week, parse_label, week_of
-from feeder.errors import FeederError, UsageError
+from feeder.errors import ChildFailed, FeederError, PostError, UsageError
 from feeder.feeds.build import build_output
 from feeder.feeds.context import Kind
 from feeder.feeds.plan import plan
+from feeder.pool import run_forked
 from feeder.posts.cache import state_cache
 from feeder.posts.collection import collect
-from feeder.posts.render import Renderer
+from feeder.posts.render import RENDER_LIMIT, Renderer
 
 log = logging.getLogger(__name__)
 MOBILE_WIDTH = 375
+REQUEST_LIMIT = 60.0  # seconds one request may take to render, all its posts together
+RENDERS = 2  # requests rendered at a time (each in its own process)
+IDLE_TIMEOUT = 10.0  # seconds a connection may stay silent (before its request, or while a response is sent)
+_BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _WEEK = re.compile(r"^/weeks/(\d{4}-W\d{2})(\.txt|/mobile)?$")
 _PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; frame-src 'self'"
 
@@ -55,19 +69,36 @@ class Response:
 class Preview:
     """The routes as a plain object: :meth:`get` maps a path to a :class:`Response`."""
 
-    def __init__(self, config: Config, clock: Callable[[], datetime],
-                 report: Callable[[str], None] = log.info) -> None:
+    def __init__(self, config: Config, clock: Callable[[], datetime], report: Callable[[str], None] = log.info,
+                 *, time_limit: float = RENDER_LIMIT, request_limit: float = REQUEST_LIMIT) -> None:
         self.config, self.clock = config, clock
-        self.report = report  # an invalid post met while rendering a feed (the page shows the feed without it)
-        self._lock = threading.Lock()  # one render at a time: they share the post cache
+        self.report = report  # a post left out of a page (the page shows the rest), a request that failed
+        self.time_limit, self.request_limit = time_limit, request_limit  # per post, per request (seconds)
+        self._renders = threading.BoundedSemaphore(RENDERS)  # a burst of requests forks a few children, not all
+        self._said: list[str] = []  # in the child: what to report, handed back with the response
 
     def get(self, target: str) -> Response:
+        """The response to a GET of *target*, rendered in a child process (see the module docstring)."""
         path = urlsplit(target).path
+        with self._renders:
+            try:
+                response, said = run_forked(lambda: self._answer(path), self.request_limit)
+            except ChildFailed as exc:
+                self.report(f"GET {path}: rendering {exc}")
+                return _page(500, "Rendering failed", f"<p class=error>Rendering this page {html.escape(str(exc))}. "
+                             "A post of this week may be malformed: the terminal running feeder preview "
+                             "says more.</p>")
+        for line in said:
+            self.report(line)
+        return response
+
+    def _answer(self, path: str) -> tuple[Response, list[str]]:
+        """The response and what to report (in the child): errors a user can fix are shown on the page."""
         try:
-            with self._lock:
-                return self._route(path)
+            return self._route(path), self._said
         except FeederError as exc:  # a template or post error: show it, the editor is about to fix it
-            return _page(500, "Error", f"<p class=error>{html.escape(str(exc))}</p>")
+            problems = "".join(f"\n{problem}" for problem in getattr(exc, "problems", ()))
+            return _page(500, "Error", f"<p class=error>{html.escape(str(exc) + problems)}</p>"), self._said
 
     def _route(self, path: str) -> Response:
         now = self.clock()
@@ -101,11 +132,12 @@ class Preview:
             parse_label(label)
         except UsageError as exc:  # e.g. 2025-W60: not a week
             return _page(404, "Not a week", f"<p>{html.escape(str(exc))}</p>")
-        issue = build_issue(self.config, now, label)  # a template error is a 500 that shows it
+        issue = build_issue(self.config, now, label, self.time_limit)  # a template error is a 500 that shows it
         if issue is None:
             return _page(404, label, f"<p>nothing to send for {html.escape(label)}: the week has no published "
                                       "posts. <a href=\"/\">All weeks</a></p>")
         body_html, body_text, _url = issue.personalize(PLACEHOLDER_RECIPIENT)
+        self._said += map(str, issue.problems)
         if view == ".txt":
             return Response(200, "text/plain; charset=utf-8", body_text.encode())
         if view == "/mobile":
@@ -114,6 +146,7 @@ class Preview:
                      "border:1px solid #999\"></iframe>")
             return _page(200, f"{issue.subject} (mobile)", frame)
         csp = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; frame-ancestors 'self'"
+        body_html = _with_problems(body_html, issue.problems)
         return Response(200, "text/html; charset=utf-8", body_html.encode(), {"Content-Security-Policy": csp})
 
     def _feeds(self) -> list[str]:
@@ -126,11 +159,23 @@ class Preview:
         with state_cache(self.config) as cache:
             collection = collect(self.config, now, cache)
             output = next(o for o in plan(self.config, collection.published) if o.path == name)
-            items, problems = Renderer(self.config, cache).render_paths([row.path for row in output.rows])
-        for problem in problems:
-            self.report(str(problem))
+            renderer = Renderer(self.config, cache, time_limit=self.time_limit)
+            items, problems = renderer.render_paths([row.path for row in output.rows])
+        self._said += map(str, problems)
         kind = "application/feed+json" if output.kind is Kind.JSON else "text/xml"
         return Response(200, f"{kind}; charset=utf-8", build_output(self.config, output, items))
+
+
+def _with_problems(page: str, problems: tuple[PostError, ...]) -> str:
+    """*page* (the digest) with a box listing the posts left out of it, for the editor only (never sent)."""
+    if not problems:
+        return page
+    items = "".join(f"<li>{html.escape(str(problem))}</li>" for problem in problems)
+    box = ("<div role=\"alert\" style=\"margin:0;padding:12px 16px;background:#fff4e5;color:#5c2c00;"
+           "border-bottom:2px solid #b00020;font:14px/1.5 system-ui,sans-serif\"><strong>Preview only: "
+           f"{len(problems)} post(s) left out of this digest</strong><ul style=\"margin:4px 0 0\">{items}</ul></div>")
+    body = _BODY.search(page)
+    return page[: body.end()] + box + page[body.end():] if body else box + page
 
 
 def _page(status: int, title: str, body: str) -> Response:
@@ -144,11 +189,16 @@ def _page(status: int, title: str, body: str) -> Response:
     return Response(status, "text/html; charset=utf-8", page.encode(), {"Content-Security-Policy": _PAGE_CSP})
 
 
-def make_server(preview: Preview, port: int = 8000, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """A server bound to *host*:*port* (0 = any free port); call ``serve_forever()`` on it."""
+def make_server(preview: Preview, port: int = 8000, host: str = "127.0.0.1",
+                idle_timeout: float = IDLE_TIMEOUT) -> ThreadingHTTPServer:
+    """A server bound to *host*:*port* (0 = any free port); call ``serve_forever()`` on it.
+
+    A connection silent for *idle_timeout* seconds (no request yet, or not reading the response) is closed.
+    """
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "feeder-preview"
+        timeout = idle_timeout  # applied to each connection's socket by StreamRequestHandler.setup
         server: ThreadingHTTPServer  # the one made below; the base class types it as any socketserver
 
         def do_GET(self) -> None:  # named by the http.server API

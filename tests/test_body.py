@@ -250,3 +250,26 @@ def test_chromium_hostile_content_does_not_overflow_a_phone(site):
 def _need_chromium() -> None:
     if browser.chromium() is None:
         missing_tool("chromium", "apt-get install chromium fonts-noto-cjk")
+
+
+def test_an_excerpt_nested_deeper_than_email_allows_is_refused_and_real_nesting_is_not(site):
+    """css-inline recurses natively and crashed the process on 12,500 nested elements (issue 14, row 1):
+    the digest refuses excerpts over MAX_DEPTH (100) levels. 2k asterisks around a word nest k <strong>."""
+    from feeder.digest.body import MAX_DEPTH, email_problem
+    from feeder.posts.render import Renderer
+
+    lists = "\n".join("    " * i + f"- level {i}" for i in range(12)) + "\n\n<!--more-->\nThe rest.\n"
+    site.post("2025-12-08-lists.md", "title: Lists\ndate: 2025-12-08 12:00", body=lists)
+    site.post("2025-12-09-deep.md", "title: Deep\ndate: 2025-12-09 12:00", body="*" * 198 + "x" + "*" * 198)
+    site.post("2025-12-10-deeper.md", "title: Deeper\ndate: 2025-12-10 12:00", body="*" * 200 + "x" + "*" * 200)
+    rendered, problems = Renderer(site.config).render_paths(
+        ["2025-12-08-lists.md", "2025-12-09-deep.md", "2025-12-10-deeper.md"])
+    assert not problems and MAX_DEPTH == 100
+    assert [email_problem(r) for r in rendered[:2]] == [None, None]
+    refused = email_problem(rendered[2])
+    assert str(refused) == ("2025-12-10-deeper.md:5: the excerpt nests HTML elements 101 deep, over the 100 the digest "
+                            "allows (a long run of * or _ nests <strong> and <em> in one another); left out of the "
+                            "digest")
+    issue = build_issue(site.config, SAMPLE_NOW)
+    assert [r.post.title for r in issue.posts] == ["Deep", "Lists"] and list(map(str, issue.problems)) == [str(refused)]
+    assert "level 11" in issue.html and "<strong>" * 99 in issue.html.replace('<strong style="', "<strong>")

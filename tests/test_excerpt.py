@@ -142,3 +142,14 @@ def test_code_keeps_its_line_breaks_and_indentation():
     code = "<pre><code>def f():\n    return 1\n</code></pre>"
     assert truncate_html(code, 300) == code
     assert truncate_html("<p>a\n  b</p>" + code, 300) == "<p>a b</p>" + code
+
+
+def test_nesting_depth_counts_open_elements_linearly() -> None:
+    from feeder.posts.excerpt import nesting_depth
+
+    assert nesting_depth("") == 0 and nesting_depth("text") == 0
+    assert nesting_depth("<p>a<br>b</p>") == 2  # a void element is one level, and closes itself
+    assert nesting_depth("<ul><li><ul><li>x</li></ul></li></ul><p>y</p>") == 4
+    assert nesting_depth("</b></b><p>stray end tags never go below zero</p>") == 1
+    deep = "<p>" + "<strong>" * 100_000 + "x" + "</strong>" * 100_000 + "</p>"
+    assert nesting_depth(deep) == 100_001  # no recursion, no quadratic list scans

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import os
+import subprocess
+import sys
 from datetime import datetime, timezone
 from email import policy
 from pathlib import Path
@@ -191,3 +193,98 @@ def test_the_written_web_version_has_no_personal_unsubscribe_link(sample_site, c
         assert generic in text
     eml = email.message_from_bytes((folder / "2025-W50.eml").read_bytes(), policy=policy.default)
     assert eml["List-Unsubscribe"].strip() == "<https://allforces.example.com/unsubscribe?email=subscriber%40example.com>"
+
+
+# Issue 14, row 1: 25,000 '*', 'x', 25,000 '*' is 12,500 <strong> in one another; css-inline overflowed its
+# stack on it (exit 139) and took `feeder digest` down.  Run as a process: a regression fails this test only.
+STARS = "*" * 25_000 + "x" + "*" * 25_000
+
+
+def stars_week(site, hostile_only: bool = False) -> Path:
+    """2025-W50 with the hostile post between two good ones (or alone)."""
+    site.write_config(DIGEST)
+    site.post("2025-12-10-stars.md", "title: Stars\ndate: 2025-12-10 12:00", body=STARS + "\n")
+    if not hostile_only:
+        site.post("2025-12-09-before.md", "title: Before\ndate: 2025-12-09 12:00", body="The first post.\n")
+        site.post("2025-12-11-after.md", "title: After\ndate: 2025-12-11 12:00", body="The last post.\n")
+    return site.root / "config.yaml"
+
+
+def feeder(*args) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "feeder.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_a_post_nested_too_deep_for_css_inline_is_reported_and_left_out(site):
+    out = site.root / "out"
+    done = feeder("digest", "--config", stars_week(site), "--now", NOW, "--out", out)
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])  # was -11: SIGSEGV in css-inline
+    assert ("2025-12-10-stars.md:5: the excerpt nests HTML elements 12,501 deep, over the 100 the digest allows"
+            in done.stderr)
+    assert "digest 2025-W50: 2 posts" in done.stdout
+    page = (out / "2025-W50.html").read_text(encoding="utf-8")
+    assert "The first post." in page and "The last post." in page and "Stars" not in page
+
+
+def test_a_week_whose_only_post_cannot_go_into_an_email_is_an_error_not_an_empty_digest(site):
+    out = site.root / "out"
+    done = feeder("digest", "--config", stars_week(site, hostile_only=True), "--now", NOW, "--out", out)
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
+    assert "2025-12-10-stars.md:5: the excerpt nests HTML elements 12,501 deep" in done.stderr
+    assert "error: 2025-W50: no post of the week can go into the digest" in done.stderr
+    assert not out.exists()
+
+
+# Issue 14, row 11: size fitting took from everyone for one post's sake.
+
+def ten_posts(site, hostile_front: str = "", hostile_body: str = "") -> None:
+    """2025-W50 with ten posts of a paragraph each; the fifth gets *hostile_front* and *hostile_body*."""
+    site.write_config(DIGEST)
+    paragraph = "A normal paragraph of a normal post, long enough to be cut at two hundred characters. " * 4
+    for i in range(10):
+        front = f"title: Post {i}\ndate: 2025-12-{8 + i % 7:02d} 1{i}:00"
+        if i == 4:
+            front, body = f"{front}\n{hostile_front}", hostile_body or paragraph
+        else:
+            body = paragraph
+        site.post(f"2025-12-{8 + i % 7:02d}-post-{i}.md", front, body=body + "\n")
+
+
+def test_a_200_kb_title_is_cut_and_the_other_posts_keep_their_excerpts(site):
+    """Before: 4 of the 10 posts shown, every excerpt cut to 60 characters."""
+    title = "Title " * 34_000  # 204 KB
+    ten_posts(site, f"title: {title.strip()}")
+    issue = build_issue(site.config, SAMPLE_NOW)
+    assert len(issue.posts) == 10 and issue.omitted == 0 and issue.excerpt_length == 200
+    assert not any("would not fit" in w for w in issue.warnings)
+    assert len(issue.html.encode()) < 40_000
+    shown = next(r for r in issue.posts if r.post.title.startswith("Title"))
+    cut = ("Title " * 25).strip() + "…"  # 150 characters at most, cut at a word
+    assert f">{cut}</a></h2>" in issue.html and f"\n{cut}\n" in issue.text
+    assert len(shown.post.title) == len(title.strip())  # the post keeps it whole; the digest shows a headline
+
+
+def test_the_post_with_heavy_markup_is_shortened_first(site):
+    """200 characters of excerpt can be 180 KB of HTML when each word is a link with a long URL."""
+    links = " ".join(f"[w{i}](https://example.com/{'a' * 1500}/{i})" for i in range(300))
+    ten_posts(site, hostile_body=links)
+    issue = build_issue(site.config, SAMPLE_NOW)
+    size = len(issue.personalize("a" * 64 + "@" + "b" * 180 + ".example")[0].encode())
+    assert size <= SIZE_LIMIT and len(issue.posts) == 10 and issue.excerpt_length == 200
+    heavy = "2025-12-12-post-4.md"
+    assert [w for w in issue.warnings if heavy in w] == [
+        next(w for w in issue.warnings if w.startswith(f"2025-W50: {heavy}: excerpt cut to "))]
+    assert "cut to 133 characters, where the others have 200: its HTML is much larger than theirs" in issue.warnings[0]
+    assert issue.text.count("A normal paragraph of a normal post, long enough to be cut at two hundred") == 2 * 9
+    assert not any("would not fit" in w for w in issue.warnings)
+
+
+def test_a_post_too_big_even_cut_short_is_left_out_first(site, cli):
+    """An image URL of 150 KB is in the email whatever the excerpt: that post goes, the other nine stay whole."""
+    ten_posts(site, f"image: https://example.com/{'i' * 150_000}.png")
+    issue = build_issue(site.config, SAMPLE_NOW)
+    assert [r.post.title for r in issue.posts] == [f"Post {i}" for i in (6, 5, 3, 9, 2, 8, 1, 7, 0)]
+    assert issue.excerpt_length == 200 and issue.omitted == 1
+    assert any(w.startswith("2025-W50: 2025-12-12-post-4.md left out: it alone takes ") for w in issue.warnings)
+    result = cli("digest", "--config", site.root / "config.yaml", "--now", NOW, "--out", site.root / "out")
+    assert result.exit_code == 0 and "warning: 2025-W50: 2025-12-12-post-4.md left out" in result.output

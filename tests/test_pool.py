@@ -76,3 +76,53 @@ def test_workers_die_with_their_parent(tmp_path: Path) -> None:
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived its parent"
+
+
+def test_run_forked_returns_what_the_child_returned() -> None:
+    from feeder.pool import run_forked
+
+    assert run_forked(lambda: {"pid": os.getpid(), "data": b"x" * 1_000_000}, 30)["data"] == b"x" * 1_000_000
+    assert run_forked(lambda: os.getpid(), 30) != os.getpid()
+
+
+def test_a_crash_or_a_hang_in_the_child_is_a_failure_here() -> None:
+    import ctypes
+    import faulthandler
+
+    from feeder.errors import ChildFailed
+    from feeder.pool import run_forked
+
+    def crash() -> None:
+        faulthandler.disable()  # pytest's would print the child's stack
+        ctypes.string_at(0)
+
+    with pytest.raises(ChildFailed, match=r"crashed \(SIGSEGV\)"):
+        run_forked(crash, 30)
+    began = time.monotonic()
+    with pytest.raises(ChildFailed, match=r"took over 0\.3 s and was stopped"):
+        run_forked(lambda: time.sleep(30), 0.3)
+    assert time.monotonic() - began < 5
+    with pytest.raises(ChildFailed, match="failed"):
+        run_forked(lambda: 1 // 0, 30)
+
+
+def test_in_a_child_forked_from_a_thread_the_render_time_limit_works() -> None:
+    """What the preview relies on: SIGALRM only reaches a main thread, and a forked child's one thread is one."""
+    import threading
+
+    from feeder.deadline import Expired, deadline
+    from feeder.pool import run_forked
+
+    def slow() -> str:
+        try:
+            with deadline(0.2):
+                time.sleep(5)
+        except Expired:
+            return "stopped"
+        return "ran on"
+
+    outcome: list[str] = []
+    thread = threading.Thread(target=lambda: outcome.append(run_forked(slow, 30)))
+    thread.start()
+    thread.join()
+    assert outcome == ["stopped"]

@@ -579,3 +579,23 @@ def test_an_output_folder_that_cannot_be_written_stops_the_send_before_any_messa
     assert line.startswith(f"error: {sample_site / 'public' / 'digests' / WEEK}.html: cannot write (")
     assert f"the file {sample_site / 'public'} is in the way" in line
     assert srv.handler.received == []
+
+
+def test_a_post_that_crashed_css_inline_is_reported_and_everyone_still_gets_the_rest(sample_site, server):
+    """Issue 14, row 1: 12,500 nested <strong> segfaulted css-inline before the first message (and a
+    `feeder run` under systemd in a loop). Now the post is left out, named, and the digest goes out.
+    Run as processes, so a regression fails this test rather than ending the test run."""
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    stars = "*" * 25_000 + "x" + "*" * 25_000
+    (sample_site / "posts" / "2025-12-09-stars.md").write_text(
+        f"---\ntitle: Stars\ndate: 2025-12-09 12:00 +0900\n---\n{stars}\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "feeder.cli", "send", "--config", str(config_path), "--now", NOW, "--week", WEEK]
+    for args in (["--dry-run"], []):
+        done = subprocess.run(cmd + args, capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 1, (done.returncode, done.stderr[-2000:])  # was -11 (SIGSEGV)
+        assert "2025-12-09-stars.md:5: the excerpt nests HTML elements 12,501 deep" in done.stderr
+        assert ("dry run, 2025-W50: would send 5 of 5" if args else "2025-W50: sent 5 of 5") in done.stdout
+    assert copies(srv) == Counter({p: 1 for p in PEOPLE})
+    body = srv.handler.received[0].message.get_body(("html",)).get_content()
+    assert "Meta Llama 4" in body and "Stars" not in body

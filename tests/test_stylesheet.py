@@ -104,3 +104,50 @@ def test_chromium_shows_the_styled_page(site, cli) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "This is a web feed" in dom and "Test Site — tag: 投資" in dom
     assert dom.index("Second post") < dom.index("First &amp; &lt;one&gt;")  # HTML, newest first
+
+
+# Issue 14, row 16: the view walked a summary by recursion, a level per tag and per '&'; a summary of ~4,000
+# <br> went past libxslt's 3,000 levels and the page came out blank, in lxml and in browsers alike.
+
+def deep_site(site) -> Path:
+    site.write_config("feeds:\n  stylesheet: true\n  excerpt_length: 10000\n  max_items: 10\n")
+    site.post("2025-01-01-breaks.md", "title: Breaks", body="Before " + "<br>" * 4_000 + " after.\n")
+    site.post("2025-01-02-nested.md", "title: Nested", body="<b>" * 3_000 + "deep" + "</b>" * 3_000 + "\n")
+    site.post("2025-01-03-ampersands.md", "title: Ampersands", body="&amp;" * 9_000 + " &lt;&gt; &quot;x&#39;\n")
+    site.post("2025-01-04-plain.md", "title: Plain", body="Alpha <b>bold</b> &amp; more &lt;3 &copy;.\n")
+    return site.root / "config.yaml"
+
+
+def test_the_view_shows_summaries_of_thousands_of_tags_or_entities(site, cli) -> None:
+    assert cli("publish", "--config", deep_site(site), "--now", NOW).exit_code == 0
+    public = site.root / "public"
+    for name in ("feed.xml", "atom.xml"):
+        page = transform(public, name)  # raised XSLTApplyError before
+        articles = {"".join(a.find("h3").itertext()): "".join(a.findall("p")[-1].itertext()).strip()
+                    for a in page.iter("article")}
+        assert articles == {"Plain": "Alpha bold & more <3 ©.", "Breaks": "Before  after.", "Nested": "deep",
+                            "Ampersands": "&" * 9_000 + " <> \"x'"}
+
+
+@pytest.mark.skipif(chromium() is None, reason="chromium is not installed")
+def test_chromium_shows_the_view_of_a_feed_with_deep_summaries(site, cli) -> None:
+    assert cli("publish", "--config", deep_site(site), "--now", NOW).exit_code == 0
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site.root / "public"))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with tempfile.TemporaryDirectory() as profile:
+            done = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+                                   "--disable-background-networking", f"--user-data-dir={profile}",
+                                   "--virtual-time-budget=5000", "--dump-dom",
+                                   f"http://127.0.0.1:{server.server_address[1]}/atom.xml"],
+                                  capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    assert "This is a web feed" in dom and "Alpha bold &amp; more &lt;3 ©." in dom and "Before  after." in dom
+    assert "&amp;" * 9_000 + " &lt;&gt; \"x'" in dom
+    assert dom.index("Plain") < dom.index("Ampersands") < dom.index("Nested") < dom.index("Breaks")

@@ -92,3 +92,31 @@ def test_a_week_has_one_spelling(sample_config):
     assert resolve(None, now, sample_config) == last_complete_week(now, sample_config) == "2025-W50"
     with pytest.raises(UsageError, match="no ISO week 53"):
         resolve("2025-W53", now, sample_config)
+
+
+@pytest.mark.parametrize("week_starts", range(7))
+@pytest.mark.parametrize("tz", [timezone.utc, TOKYO, ZoneInfo("America/New_York")])
+def test_the_ends_of_the_calendar_belong_to_a_week_and_nothing_overflows(week_starts, tz):
+    """Issue 14, row 18: a post dated 0001-01-01 with a Sunday start raised OverflowError (its week begins on a
+    day Python has no date for); so did the last week of 9999.  The first and last weeks take in those days."""
+    first = [datetime(1, 1, 1, tzinfo=timezone.utc) + timedelta(hours=h) for h in range(0, 24 * 15, 7)]
+    last = [datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc) - timedelta(hours=h) for h in range(0, 24 * 15, 7)]
+    for moment in first + last:
+        try:
+            moment.astimezone(tz)
+        except OverflowError:  # not a date in this timezone: a post is refused such a date
+            continue
+        label = label_of(moment, week_starts, tz)
+        start, end = bounds(label, week_starts, tz)
+        assert start <= moment < end, (label, moment)
+        assert canonical(label) == label and previous(label, week_starts) <= label
+        start.timestamp(), end.timestamp()  # what selecting the week's posts does with them
+    assert label_of(first[0], week_starts, timezone.utc) == "0001-W01"
+    assert label_of(last[0], week_starts, timezone.utc) == "9999-W52"
+    assert bounds("0001-W01", week_starts, tz)[0] == datetime.combine(date.min, datetime.min.time(), tz)
+    assert bounds("9999-W52", week_starts, tz)[1] == datetime.max.replace(tzinfo=tz)
+
+
+def test_years_before_1000_keep_four_digits():
+    assert canonical("0001-W1") == "0001-W01" and previous("0001-W02", 0) == "0001-W01"
+    assert label_of(datetime(999, 6, 1, tzinfo=timezone.utc), 0, timezone.utc) == "0999-W22"

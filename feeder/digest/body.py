@@ -8,6 +8,14 @@ Mail clients ignore ``<style>`` (Gmail for some accounts, Outlook for most of
 it), so the CSS is inlined into ``style=`` attributes with ``css-inline``; only
 the media queries (mobile width, dark mode) stay in a ``<style>`` block, which
 is moved after ``<meta charset>`` so the charset stays in the first 1024 bytes.
+
+css-inline walks the document recursively in native code: past about 10,000
+nested elements it overflows the stack and the whole process dies (a post of
+25,000 ``*``, ``x``, 25,000 ``*`` is 12,500 ``<strong>`` in one another).  The
+only HTML from posts is their excerpt, so :func:`email_problem` refuses an
+excerpt nested deeper than :data:`MAX_DEPTH`: that post is left out of the
+digest and reported, like any post that cannot be used, and the document
+css-inline sees nests at most the template's depth plus about twice that.
 """
 
 from __future__ import annotations
@@ -26,9 +34,9 @@ import nh3
 from markupsafe import Markup
 
 from feeder.config import Config
-from feeder.errors import ConfigError
+from feeder.errors import ConfigError, PostError
 from feeder.i18n import direction, format_date, primary, words
-from feeder.posts.excerpt import cut_text, truncate_html
+from feeder.posts.excerpt import cut_text, nesting_depth, truncate_html
 from feeder.posts.render import Rendered
 
 HTML_TEMPLATE = "digest.html"
@@ -36,6 +44,12 @@ TEXT_TEMPLATE = "digest.txt"
 # Written where each recipient's unsubscribe URL goes; swapped per recipient by Issue.personalize.
 UNSUBSCRIBE_TOKEN = "https://feeder.invalid/unsubscribe-token-5f0c2a"
 PREHEADER_LENGTH = 140
+TITLE_LENGTH = 150  # characters of a title the digest shows: a headline, not a paragraph (the post keeps it whole)
+NAME_LENGTH = 80  # characters of an author's name
+# How deep an excerpt's elements may nest to reach the email.  Real posts nest a dozen levels
+# (lists in quotes in lists); css-inline crashes the process near 10,000 (8 MB stack), and a
+# re-parse can at most about double the depth the sanitizer wrote, so 100 leaves a wide margin.
+MAX_DEPTH = 100
 
 # What an excerpt may keep in email: text structure, links and images; no media players, no classes
 # (a class could pick up the template's CSS when inlined), no styles.
@@ -100,16 +114,31 @@ def text_of(fragment: str) -> str:
     return html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub(" ", fragment)))
 
 
+def email_problem(rendered: Rendered) -> PostError | None:
+    """Why *rendered*'s excerpt cannot go into an email, or None when it can (see the module docstring).
+
+    The excerpt is the sanitizer's output (balanced markup), so its nesting is
+    counted exactly; cutting it shorter never makes it deeper.
+    """
+    depth = nesting_depth(rendered.excerpt_html)
+    if depth <= MAX_DEPTH:
+        return None
+    post = rendered.post
+    return PostError(post.path, f"the excerpt nests HTML elements {depth:,} deep, over the {MAX_DEPTH} the digest "
+                     "allows (a long run of * or _ nests <strong> and <em> in one another); left out of the "
+                     "digest", None if post.excerpt else post.body_line)
+
+
 def item(config: Config, rendered: Rendered, excerpt_length: int) -> Item:
     post, tz, lang = rendered.post, config.site.timezone, config.site.language
     author = post.author or config.site.author
     return Item(
-        title=post.title,
+        title=cut_text(post.title, TITLE_LENGTH),
         url=post.url,
         date=format_date(post.date, lang, tz),
         datetime=post.date.astimezone(tz).isoformat(),
-        author=author.name if author else None,
-        tags=post.tags,
+        author=cut_text(author.name, NAME_LENGTH) if author else None,
+        tags=post.tags[: config.feeds.max_labels_per_post],  # as the feeds list them (see feeder.feeds.labels)
         reading_time=rendered.reading_time,
         image=post.image,
         excerpt_html=Markup(email_excerpt(rendered.excerpt_html, excerpt_length)),
@@ -136,27 +165,42 @@ def environment(config: Config) -> jinja2.Environment:
     )
 
 
-def render(config: Config, *, week: str, start: datetime, end: datetime, subject: str, posts: list[Rendered],
-           excerpt_length: int, web_url: str, omitted: int = 0) -> tuple[str, str]:
-    """The (html, text) bodies, with :data:`UNSUBSCRIBE_TOKEN` where the unsubscribe URL goes."""
-    site, lang = config.site, config.site.language
-    items = [item(config, r, excerpt_length) for r in posts]
-    t = words(lang)
-    count = t["post"] if len(items) == 1 else t["posts"].format(n=len(items))
-    last_day = format_date(end.astimezone(site.timezone).date() - timedelta(days=1), lang)
-    context = {
-        "site": site, "lang": lang, "lang_primary": primary(lang), "dir": direction(lang), "t": t,
-        "week": week, "subject": subject, "items": items, "count": count,
-        "start": format_date(start, lang, site.timezone), "end": last_day,
-        "week_of": t["week_of"],
-        "preheader": cut_text(count + " — " + " / ".join(i.title for i in items), PREHEADER_LENGTH),
-        "unsubscribe_url": UNSUBSCRIBE_TOKEN if config.digest.unsubscribe_url else None,
-        "web_url": web_url, "more": omitted, "why": t["why"].format(site=site.title),
-    }
-    env = environment(config)
-    html = inline_css(_render(env, HTML_TEMPLATE, context))
-    text = _render(env, TEXT_TEMPLATE, context)
-    return html, text
+class Bodies:
+    """One issue's templates, compiled once, rendered as often as fitting the issue takes.
+
+    The templates are read from disk when this is made, so the preview (which
+    makes one per request) shows an edit on the next reload; compiling them costs
+    about 50 ms, which every render after the first is spared.
+    """
+
+    def __init__(self, config: Config, *, week: str, start: datetime, end: datetime, web_url: str) -> None:
+        self._config, self._env = config, environment(config)
+        site, lang = config.site, config.site.language
+        t = words(lang)
+        self._t = t
+        self._context = {
+            "site": site, "lang": lang, "lang_primary": primary(lang), "dir": direction(lang), "t": t,
+            "week": week, "start": format_date(start, lang, site.timezone),
+            "end": format_date(end.astimezone(site.timezone).date() - timedelta(days=1), lang),
+            "week_of": t["week_of"],
+            "unsubscribe_url": UNSUBSCRIBE_TOKEN if config.digest.unsubscribe_url else None,
+            "web_url": web_url, "why": t["why"].format(site=site.title),
+        }
+
+    def render(self, items: list[Item], *, subject: str, omitted: int = 0) -> tuple[str, str]:
+        """The (html, text) bodies, with :data:`UNSUBSCRIBE_TOKEN` where the unsubscribe URL goes."""
+        context = self._with(items, subject, omitted)
+        return inline_css(_render(self._env, HTML_TEMPLATE, context)), _render(self._env, TEXT_TEMPLATE, context)
+
+    def html(self, items: list[Item], *, subject: str, omitted: int = 0) -> str:
+        """Only the HTML body (what the size limit is about)."""
+        return inline_css(_render(self._env, HTML_TEMPLATE, self._with(items, subject, omitted)))
+
+    def _with(self, items: list[Item], subject: str, omitted: int) -> dict[str, Any]:
+        t = self._t
+        count = t["post"] if len(items) == 1 else t["posts"].format(n=len(items))
+        return {**self._context, "subject": subject, "items": items, "count": count, "more": omitted,
+                "preheader": cut_text(count + " — " + " / ".join(i.title for i in items), PREHEADER_LENGTH)}
 
 
 def _render(env: jinja2.Environment, name: str, context: dict) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from feeder.config import Config
 from feeder.dates import rfc3339
 from feeder.feeds.context import FeedContext
+from feeder.feeds.labels import kept
 from feeder.posts.render import Rendered, plain_text
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -58,7 +59,7 @@ def _item(config: Config, item: Rendered) -> dict[str, Any]:
     entry["date_modified"] = rfc3339(post.updated or post.date)
     if post.author:
         entry["authors"] = [{"name": post.author.name}]
-    labels = list(dict.fromkeys((*post.tags, *post.categories)))
+    labels = list(dict.fromkeys((*kept(post.tags, config), *kept(post.categories, config))))
     if labels:
         entry["tags"] = labels
     if post.enclosure:

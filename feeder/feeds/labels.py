@@ -18,17 +18,28 @@ would have to travel as ``%2F``, which Apache answers with 404 unless
 S3 website hosting reads ``+`` in a path as a space.  ``~`` is unreserved in
 RFC 3986, so no server or proxy rewrites it.  Very long keys are cut and given
 a hash suffix (``~~`` + 16 hex digits) to stay under file-name limits.
+
+A post counts with its first ``feeds.max_labels_per_post`` tags, and as many
+categories (:func:`kept`): every label costs a feed file per format, so one post
+with a thousand tags made three thousand files, each listing that post with its
+thousand categories.  The rest are left out of label feeds and of the entries'
+categories alike, so every category a reader sees has its feed, and
+:func:`over_the_cap` warns about each such post with the line to fix.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote
 
+from feeder.config import Config
+from feeder.errors import PostError
 from feeder.posts.row import Row
+from feeder.posts.source import read_front_matter
 
 _KEPT_PUNCTUATION = "-_."
 INDEX = "index.json"  # the file listing every label, next to their folders
@@ -74,18 +85,49 @@ def folder_name(key: str) -> str:
     return name
 
 
-def select(rows: list[Row], field: str) -> list[Label]:
+def kept(labels: tuple[str, ...], config: Config) -> tuple[str, ...]:
+    """The labels of one post that count: the first ``feeds.max_labels_per_post`` (see the module docstring)."""
+    return labels[: config.feeds.max_labels_per_post]
+
+
+def over_the_cap(config: Config, rows: list[Row]) -> list[PostError]:
+    """A warning (as a located message) for each post with more tags or categories than count.
+
+    Reads the front matter of those posts only, for the line of the key.
+    """
+    limit, found = config.feeds.max_labels_per_post, []
+    for row in rows:
+        for field in ("tags", "categories"):
+            count = len(getattr(row, field))
+            if count > limit:
+                found.append(PostError(row.path, f"{field}: {count:,} of them, over feeds.max_labels_per_post "
+                                       f"({limit}): only the first {limit} get feeds and are listed in entries",
+                                       _line(config, row.path, field)))
+    return found
+
+
+def _line(config: Config, path: str, key: str) -> int | None:
+    try:
+        front, _body_line = read_front_matter(path, (config.posts_dir / path).read_bytes())
+    except (OSError, PostError):  # changed since it was scanned: the warning goes without a line
+        return None
+    match = re.search(rf"^{key}\s*:", front, re.MULTILINE)
+    return front.count("\n", 0, match.start()) + 2 if match else None
+
+
+def select(rows: list[Row], field: str, limit: int) -> list[Label]:
     """Every label of *field* ("tags" or "categories") among *rows* (newest first), sorted by key.
 
-    Runs over every published post on every publish with tags on, so it stays
-    plain: a local spelling-to-key table and dicts, no per-item objects.
+    Each row counts with its first *limit* labels (see :func:`kept`).  Runs over
+    every published post on every publish with tags on, so it stays plain: a
+    local spelling-to-key table and dicts, no per-item objects.
     """
     posts: dict[str, list[Row]] = {}
     spellings: dict[str, dict[str, int]] = {}
     keys: dict[str, str] = {}
     for row in rows:
         seen: set[str] = set()
-        for spelling in getattr(row, field):
+        for spelling in getattr(row, field)[:limit]:
             key = keys.get(spelling)
             if key is None:
                 key = keys[spelling] = label_key(spelling)

@@ -149,7 +149,7 @@ def _under(folder: str, path: str) -> str:
 def _label_outputs(config: Config, published: list[Row], field_name: str, folder: str, word: str,
                    kinds: list[tuple[Kind, str]], claims: _Claims, clashes: list[Clash]) -> list[Output]:
     outputs, index = [], []
-    for label in select(published, field_name):
+    for label in select(published, field_name, config.feeds.max_labels_per_post):
         home = _under(folder, label.folder)
         taken = claims.taken(home)
         if taken:

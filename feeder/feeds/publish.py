@@ -31,6 +31,7 @@ from feeder.config_paths import removable
 from feeder.errors import InvalidPosts, PostError
 from feeder.feeds import rss_atom
 from feeder.feeds.build import read_plan, worth_keeping, write_outputs
+from feeder.feeds.labels import over_the_cap
 from feeder.feeds.plan import Clash
 from feeder.feeds.state import Counts, OutputState
 from feeder.feeds.websub import PingReport, Poster, http_post, ping
@@ -55,6 +56,7 @@ class PublishResult:
     removed: list[Path] = field(default_factory=list)  # files of outputs that no longer exist
     skipped: bool = False  # inputs unchanged since the last run: nothing was rendered
     problems: list[PostError] = field(default_factory=list)
+    warnings: list[PostError] = field(default_factory=list)  # published, but not all of it (too many labels)
     websub: PingReport | None = None  # what the hub was told, when one is configured and a feed changed
     swept: list[Path] = field(default_factory=list)  # temporary files a killed run left, now removed
 
@@ -90,6 +92,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
                            problems=list(collection.problems))
     if strict and result.problems:
         raise InvalidPosts(result.problems)
+    result.warnings = over_the_cap(config, collection.published)
     outputs, stale, sources, unusable, clashes = read_plan(config, collection.published, state)
     result.problems.extend(unusable)
     result.problems.extend(_clash_problem(clash) for clash in clashes)

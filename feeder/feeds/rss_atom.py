@@ -26,6 +26,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension  # feedgen's base
 from feeder.config import Author, Config
 from feeder.feeds.archive import HISTORY_NS
 from feeder.feeds.context import FeedContext
+from feeder.feeds.labels import kept
 from feeder.feeds.stylesheet import with_stylesheet
 from feeder.posts.enclosures import Enclosure
 from feeder.posts.render import Rendered
@@ -189,8 +190,10 @@ def _generator(config: Config, items: list[Rendered], context: FeedContext, rss:
         author = post.author or fallback_author
         entry.author({"name": author.name})  # name only: RSS <author> is for emails, dc:creator for names
         entry.dc.dc_creator(author.name)
-        for term in dict.fromkeys((*post.tags, *post.categories)):  # a tag that is also a category: once
-            entry.category(term=term)
+        # A tag that is also a category is listed once; all in one call: feedgen rebuilds its list on each.
+        terms = dict.fromkeys((*kept(post.tags, config), *kept(post.categories, config)))
+        if terms:
+            entry.category([{"term": term} for term in terms])
         entry.summary(item.excerpt(feeds.excerpt_length), type="html")
         if feeds.content == "full":
             entry.content(item.html, type="html")

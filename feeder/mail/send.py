@@ -39,7 +39,7 @@ from feeder.digest.files import write_web_version
 from feeder.digest.issue import Issue, build_issue
 from feeder.digest.message import build_message, sender_of
 from feeder.digest.weeks import iso_week_bounds, resolve
-from feeder.errors import StorageError, UsageError
+from feeder.errors import PostError, StorageError, UsageError
 from feeder.mail.ledger import open_ledger, read_ledger
 from feeder.mail.outbox import Compose, Job, messages
 from feeder.mail.recipients import Recipient, RecipientProblem, load_recipients, parse_line
@@ -80,6 +80,7 @@ class SendResult:
     round: int = 0  # --force rounds so far
     web_version: Path | None = None  # the page the messages link to, written before sending
     problems: list[RecipientProblem] = field(default_factory=list)
+    post_problems: list[PostError] = field(default_factory=list)  # posts of the week left out of the issue
     duplicates: list[tuple[int, int, str]] = field(default_factory=list)
     warnings: tuple[str, ...] = ()  # the issue's (no unsubscribe URL, cut to fit): the send goes ahead
 
@@ -93,6 +94,8 @@ class SendResult:
 
         A line or two, plus each failure and each invalid recipient line; the CLI prints them.
         """
+        for post in self.post_problems:
+            yield "problem", str(post)
         for problem in self.problems:
             yield "problem", str(problem)
         for warning in self.warnings:
@@ -162,7 +165,7 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
     if issue is None:
         result.empty = True
         return result
-    result.subject, result.warnings = issue.subject, issue.warnings
+    result.subject, result.warnings, result.post_problems = issue.subject, issue.warnings, list(issue.problems)
     envelope_from = _envelope_from(config)
     if to is not None:
         return _test_send(config, issue, now, result, sender, compose, envelope_from, to)

@@ -40,6 +40,19 @@ def truncate_html(fragment: str, limit: int) -> str:
     return "".join(cutter.out + [f"</{tag}>" for tag in reversed(cutter.open)])
 
 
+def nesting_depth(fragment: str) -> int:
+    """How deep the elements of *fragment* nest (a void element such as ``<br>`` counts one level).
+
+    Meant for HTML a sanitizer has written out (balanced, each end tag closing the
+    innermost element), where the running count is exact; a stray end tag only
+    lowers it (never below 0).  Linear in the length, however deep the nesting.
+    """
+    counter = _Depth()
+    counter.feed(fragment)
+    counter.close()
+    return counter.deepest
+
+
 def cut_text(text: str, limit: int) -> str:
     """Plain-text counterpart of :func:`truncate_html`, with the same counting rules."""
     text = _patterns().space.sub(" ", text).strip()
@@ -109,3 +122,18 @@ class _Cutter(HTMLParser):
             return
         self.out.append(html.escape(_cut(clusters, self.room, self.room < self.limit), quote=False) + ELLIPSIS)
         self.done = True
+
+
+class _Depth(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.deepest = max(self.deepest, self.depth + 1)
+        if tag not in _VOID:
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _VOID:
+            self.depth = max(0, self.depth - 1)

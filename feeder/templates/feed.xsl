@@ -117,15 +117,24 @@
   </xsl:template>
 
   <!-- The summary is escaped HTML: show its text (tags dropped, common entities decoded), never its markup,
-       so the view works in every browser, including those without disable-output-escaping. -->
+       so the view works in every browser, including those without disable-output-escaping.
+       XSLT 1.0 walks a string by recursion, and browsers stop a transform at about 3,000 levels (libxslt
+       counts each call and each parameter): a walk of one level per tag left the page blank for a summary of
+       4,000 <br>.  So the walks divide and conquer: the string is cut in two before a '<' (or an '&') near its
+       middle and each part is walked alike, which nests about twice the logarithm of its length, however many
+       tags or entities it holds; a part with a single one left is read directly. -->
   <xsl:template name="text">
     <xsl:param name="html"/>
     <xsl:choose>
-      <xsl:when test="contains($html, '&lt;')">
-        <xsl:call-template name="entities"><xsl:with-param name="s" select="substring-before($html, '&lt;')"/></xsl:call-template>
-        <xsl:call-template name="text">
-          <xsl:with-param name="html" select="substring-after(substring-after($html, '&lt;'), '&gt;')"/>
-        </xsl:call-template>
+      <xsl:when test="contains(substring($html, 2), '&lt;')">
+        <xsl:variable name="at">
+          <xsl:call-template name="split-at"><xsl:with-param name="s" select="$html"/><xsl:with-param name="c" select="'&lt;'"/></xsl:call-template>
+        </xsl:variable>
+        <xsl:call-template name="text"><xsl:with-param name="html" select="substring($html, 1, $at - 1)"/></xsl:call-template>
+        <xsl:call-template name="text"><xsl:with-param name="html" select="substring($html, $at)"/></xsl:call-template>
+      </xsl:when>
+      <xsl:when test="starts-with($html, '&lt;')">
+        <xsl:call-template name="entities"><xsl:with-param name="s" select="substring-after($html, '&gt;')"/></xsl:call-template>
       </xsl:when>
       <xsl:otherwise>
         <xsl:call-template name="entities"><xsl:with-param name="s" select="$html"/></xsl:call-template>
@@ -135,20 +144,41 @@
 
   <xsl:template name="entities">
     <xsl:param name="s"/>
+    <xsl:variable name="rest" select="substring($s, 2)"/>
     <xsl:choose>
-      <xsl:when test="contains($s, '&amp;')">
-        <xsl:value-of select="substring-before($s, '&amp;')"/>
-        <xsl:variable name="rest" select="substring-after($s, '&amp;')"/>
-        <xsl:choose>
-          <xsl:when test="starts-with($rest, 'amp;')">&amp;<xsl:call-template name="entities"><xsl:with-param name="s" select="substring($rest, 5)"/></xsl:call-template></xsl:when>
-          <xsl:when test="starts-with($rest, 'lt;')">&lt;<xsl:call-template name="entities"><xsl:with-param name="s" select="substring($rest, 4)"/></xsl:call-template></xsl:when>
-          <xsl:when test="starts-with($rest, 'gt;')">&gt;<xsl:call-template name="entities"><xsl:with-param name="s" select="substring($rest, 4)"/></xsl:call-template></xsl:when>
-          <xsl:when test="starts-with($rest, 'quot;')">"<xsl:call-template name="entities"><xsl:with-param name="s" select="substring($rest, 6)"/></xsl:call-template></xsl:when>
-          <xsl:when test="starts-with($rest, '#39;')">'<xsl:call-template name="entities"><xsl:with-param name="s" select="substring($rest, 5)"/></xsl:call-template></xsl:when>
-          <xsl:otherwise>&amp;<xsl:call-template name="entities"><xsl:with-param name="s" select="$rest"/></xsl:call-template></xsl:otherwise>
-        </xsl:choose>
+      <xsl:when test="contains($rest, '&amp;')">
+        <xsl:variable name="at">
+          <xsl:call-template name="split-at"><xsl:with-param name="s" select="$s"/><xsl:with-param name="c" select="'&amp;'"/></xsl:call-template>
+        </xsl:variable>
+        <xsl:call-template name="entities"><xsl:with-param name="s" select="substring($s, 1, $at - 1)"/></xsl:call-template>
+        <xsl:call-template name="entities"><xsl:with-param name="s" select="substring($s, $at)"/></xsl:call-template>
       </xsl:when>
+      <xsl:when test="not(starts-with($s, '&amp;'))"><xsl:value-of select="$s"/></xsl:when>
+      <xsl:when test="starts-with($rest, 'amp;')">&amp;<xsl:value-of select="substring($rest, 5)"/></xsl:when>
+      <xsl:when test="starts-with($rest, 'lt;')">&lt;<xsl:value-of select="substring($rest, 4)"/></xsl:when>
+      <xsl:when test="starts-with($rest, 'gt;')">&gt;<xsl:value-of select="substring($rest, 4)"/></xsl:when>
+      <xsl:when test="starts-with($rest, 'quot;')">"<xsl:value-of select="substring($rest, 6)"/></xsl:when>
+      <xsl:when test="starts-with($rest, '#39;')">'<xsl:value-of select="substring($rest, 5)"/></xsl:when>
       <xsl:otherwise><xsl:value-of select="$s"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- The position of a $c in $s, the first after its middle if there is one, else nearer the start (halving
+       the distance each time); never 1.  Only called when $c occurs after the first character. -->
+  <xsl:template name="split-at">
+    <xsl:param name="s"/>
+    <xsl:param name="c"/>
+    <xsl:param name="from" select="floor(string-length($s) div 2)"/>
+    <xsl:variable name="after" select="substring($s, $from + 1)"/>
+    <xsl:choose>
+      <xsl:when test="contains($after, $c)"><xsl:value-of select="$from + string-length(substring-before($after, $c)) + 1"/></xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="split-at">
+          <xsl:with-param name="s" select="$s"/>
+          <xsl:with-param name="c" select="$c"/>
+          <xsl:with-param name="from" select="floor($from div 2)"/>
+        </xsl:call-template>
+      </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
 </xsl:stylesheet>
