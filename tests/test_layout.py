@@ -17,7 +17,6 @@ HEAVY = {
     "difflib": "suggests a key's right spelling; only a config with a mistake needs it",
     "email": "parses addresses; socket and friends cost 5 ms for configs without one",
     "feedgen": "builds RSS and Atom, pulls in lxml and dateutil: 45 ms",
-    "frontmatter": "python-frontmatter's YAML handler, only for front matter plainyaml cannot read",
     "http": "http.client (with ssl and socket): 30 ms, only when a WebSub hub is pinged",
     "jinja2": "templates: 90 ms, for the digest and the feed stylesheet only",
     "lxml": "feedgen's tree, used by feed extensions",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
+from feeder.brief import brief
 from feeder.errors import PostError
 from feeder.urls import quote_url
 
@@ -45,22 +46,23 @@ def enclosure(meta: dict[str, Any], url: str, fail: Callable[[str, str], PostErr
     if isinstance(value, str):
         value = {"url": value}
     if not isinstance(value, dict) or not isinstance(value.get("url"), str) or not value["url"].strip():
-        raise fail(key, f"must be a URL or a mapping with url (and length, type), got {value!r}")
+        raise fail(key, f"must be a URL or a mapping with url (and length, type), got {brief(value)}")
     unknown = sorted(str(k) for k in value if k not in ("url", "length", "type"))
     if unknown:
-        raise fail(key, f"unknown key {unknown[0]!r}; an enclosure has url, length and type")
+        raise fail(key, f"unknown key {brief(unknown[0])}; an enclosure has url, length and type")
     href = urljoin(url, quote_url(value["url"].strip(), query=True))
     if not href.lower().startswith(("http://", "https://")):
-        raise fail(key, f"url must be a path or an http(s) URL, got {value['url']!r}")
+        raise fail(key, f"url must be a path or an http(s) URL, got {brief(value['url'])}")
     length = value.get("length", 0)
     if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-        raise fail(key, f"length must be a whole number of bytes, got {length!r}")
+        raise fail(key, f"length must be a whole number of bytes, got {brief(length)}")
     kind = value.get("type")
     if kind is None:
         extension = href.split("?")[0].split("#")[0].rpartition("/")[2].rpartition(".")[2].lower()
         kind = _MEDIA_TYPES.get(extension)
         if kind is None:
-            raise fail(key, f"cannot tell the media type of {href}; use enclosure: {{url: ..., type: audio/mpeg}}")
+            raise fail(key, f"cannot tell the media type of {brief(href)}; "
+                            "use enclosure: {url: ..., type: audio/mpeg}")
     if not isinstance(kind, str) or not _MEDIA_TYPE.match(kind):
-        raise fail(key, f"type must be a media type such as audio/mpeg, got {kind!r}")
+        raise fail(key, f"type must be a media type such as audio/mpeg, got {brief(kind)}")
     return Enclosure(href, length, kind)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from feeder.addresses import check_address
+from feeder.brief import brief
 from feeder.config import Author, Config
 from feeder.dates import parse_date, to_utc
 from feeder.errors import PostError
@@ -62,7 +63,8 @@ def parse_post(path: str, data: bytes, config: Config) -> Post:
 
 def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: Config) -> Post:
     def fail(key: str, message: str) -> PostError:
-        return PostError(path, f"{key}: {message}", _line_of(front, key))
+        shown = key if len(key) <= 40 else key[:39] + "…"  # an unknown key is the author's: it may be long
+        return PostError(path, f"{shown}: {message}", _line_of(front, key))
 
     stem = path.rpartition("/")[2].rpartition(".")[0]
     named = _FILENAME.match(stem)
@@ -90,19 +92,19 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
 
     for key in ("draft", "published"):
         if key in meta and not isinstance(meta[key], bool):
-            raise fail(key, f"must be true or false, got {meta[key]!r}")
+            raise fail(key, f"must be true or false, got {brief(meta[key])}")
     draft = meta.get("draft") is True or meta.get("published") is False
 
     title = clean_text(_string(meta.get("title")) or "").strip() or slug.replace("-", " ").strip().title()
     excerpt = next((meta[k] for k in ("excerpt", "summary", "description") if meta.get(k) is not None), None)
     if excerpt is not None and not isinstance(excerpt, str):
-        raise fail("excerpt", f"must be text, got {excerpt!r}")
+        raise fail("excerpt", f"must be text, got {brief(excerpt)}")
 
     categories = _words(meta.get("categories"), path, front, "categories")
     local = date.astimezone(tz)
     permalink = _string(meta.get("permalink")) or config.permalink
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", permalink):  # it would be pasted after the site URL
-        raise fail("permalink", f"must be a path on the site such as /notes/my-post/, got {permalink!r}")
+        raise fail("permalink", f"must be a path on the site such as /notes/my-post/, got {brief(permalink)}")
     url = config.site.url + _expand(permalink, local, slug, categories).lstrip("/")
     ident = _string(meta.get("id")) or _string(meta.get("guid"))
 
@@ -170,11 +172,13 @@ def _words(value: Any, path: str, front: str, key: str) -> tuple[str, ...]:
     elif isinstance(value, list):
         items = value
     else:
-        raise PostError(path, f"{key}: must be a list or a space-separated string, got {value!r}", _line_of(front, key))
+        raise PostError(path, f"{key}: must be a list or a space-separated string, got {brief(value)}",
+                        _line_of(front, key))
     seen: dict[str, None] = {}
     for item in items:
         if isinstance(item, (dict, list)) or item is None:
-            raise PostError(path, f"{key}: each entry must be a word or phrase, got {item!r}", _line_of(front, key))
+            raise PostError(path, f"{key}: each entry must be a word or phrase, got {brief(item)}",
+                            _line_of(front, key))
         word = clean_text(str(item)).strip()
         if word:
             seen.setdefault(word, None)
@@ -189,14 +193,14 @@ def _author(value: Any, fail: Callable[[str, str], PostError]) -> Author | None:
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         email = value.get("email")
         if email is not None and not isinstance(email, str):
-            raise fail("author", f"email is not an address: {email!r}")
+            raise fail("author", f"email is not an address: {brief(email)}")
         if email is not None:
             try:
                 check_address(email)
             except ValueError as exc:
                 raise fail("author", f"email: {exc}") from None
         return Author(clean_text(value["name"]).strip(), email)
-    raise fail("author", f"must be a name or a mapping with 'name' (and 'email'), got {value!r}")
+    raise fail("author", f"must be a name or a mapping with 'name' (and 'email'), got {brief(value)}")
 
 
 def _image(value: Any, url: str, fail: Callable[[str, str], PostError]) -> str | None:
@@ -205,7 +209,7 @@ def _image(value: Any, url: str, fail: Callable[[str, str], PostError]) -> str |
     if value is None:
         return None
     if not isinstance(value, str) or value.strip().lower().startswith(("javascript:", "data:")):
-        raise fail("image", f"must be an image path or http(s) URL, got {value!r}")
+        raise fail("image", f"must be an image path or http(s) URL, got {brief(value)}")
     return urljoin(url, quote_url(value.strip(), query=True))
 
 
@@ -213,7 +217,7 @@ def _minutes(value: Any, fail: Callable[[str, str], PostError]) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 100_000:
-        raise fail("reading_time", f"must be a number of minutes, got {value!r}")
+        raise fail("reading_time", f"must be a number of minutes, got {brief(value)}")
     return max(1, round(value))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from feeder import yamlload
 from feeder.errors import PostError
 from feeder.posts.plainyaml import load_plain
 from feeder.text import clean_text
@@ -86,9 +87,13 @@ def _front_matter_bounds(path: str, data: bytes) -> tuple[int, int, int]:
 
 
 def load_front_matter(path: str, front: str) -> dict[Any, Any]:
-    """The front matter's mapping: the plain shape read directly, anything else by YAML."""
+    """The front matter's mapping: the plain shape read directly, anything else by YAML, with bounds.
+
+    YAML's nesting and alias expansion are bounded (see :mod:`feeder.yamlload`):
+    a document over a bound is an invalid post, with the line.
+    """
     try:
-        meta = (load_plain(front) or _load_yaml(front)) if front.strip() else {}
+        meta = (load_plain(front) or yamlload.load(front)) if front.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else None
@@ -104,20 +109,13 @@ def load_front_matter(path: str, front: str) -> dict[Any, Any]:
     return meta
 
 
-def _load_yaml(front: str) -> Any:
-    """Front matter beyond the plain shape: python-frontmatter's YAML handler (the C loader when present)."""
-    from frontmatter.default_handlers import YAMLHandler  # only loaded when a post needs it
-
-    return YAMLHandler().load(front)
-
-
 def _bad_value_line(front: str) -> int | None:
     """The file line of the first single-line value PyYAML cannot construct (an impossible date)."""
     for number, line in enumerate(front.split("\n"), start=2):
         _, colon, value = line.partition(":")
         if colon and value.strip():
             try:
-                yaml.safe_load(value)
+                yamlload.load(value)
             except ValueError:
                 return number
             except yaml.YAMLError:
