@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_POST
@@ -336,3 +337,58 @@ def test_author_email_follows_the_one_address_rule(site, email: str) -> None:
     with pytest.raises(PostError, match="author: email") as caught:
         parse_post("2025-01-02-a.md", f'---\nauthor: {{name: A, email: "{email}"}}\n---\n'.encode(), site.config)
     assert caught.value.line == 2
+
+
+@pytest.mark.parametrize("image, expected", [
+    ("cover.png", "https://example.com/blog/2025/01/01/a/cover.png"),  # relative: resolved against the post
+    ("/img/cover.png", "https://example.com/img/cover.png"),
+    ("//cdn.example.org/c.png", "https://cdn.example.org/c.png"),  # scheme-relative: the site's scheme
+    ("HTTP://Example.org/c.png", "HTTP://Example.org/c.png"),
+    (" https://example.org/c d.png ", "https://example.org/c%20d.png"),
+])
+def test_image_paths_and_http_urls_are_kept(site, image: str, expected: str) -> None:
+    assert parse(site, "2025-01-01-a.md", f"---\nimage: '{image}'\n---\n").image == expected
+
+
+@pytest.mark.parametrize("image", [
+    'vbscript:msgbox("owned")', "file:///etc/passwd", "javascript:alert(1)", " JaVaScRiPt:alert(1)",
+    "data:image/svg+xml;base64,PHN2Zz4=", "ftp://example.org/c.png", "http:cover.png",
+    "mailto:a@example.com",
+])
+def test_image_urls_other_than_http_are_refused_with_the_line(site, image: str) -> None:
+    """Issue 14, row 12: these reached media:thumbnail, JSON Feed's image and the digest's <img src>."""
+    with pytest.raises(PostError) as caught:
+        parse(site, "2025-01-01-a.md", f"---\ntitle: t\nimage: '{image}'\n---\n")
+    assert caught.value.line == 3
+    assert caught.value.message == f"image: must be an image path or an http(s) URL, got {image!r}"
+
+
+HOSTILE_URLS = Path(__file__).parent / "hostile" / "url-schemes"
+
+
+def test_posts_with_other_url_schemes_are_left_out_of_feeds_and_digest(site, cli, read_feed) -> None:
+    site.write_config("feeds:\n  json: feed.json\n"
+                      "digest:\n  from: Test <digest@example.com>\n  unsubscribe_url: https://example.com/u?e={email}\n")
+    site.post("2025-12-08-good.md", "title: Good\ndate: 2025-12-08 09:00:00 +0000\nimage: cover.png")
+    for hostile in sorted(HOSTILE_URLS.iterdir()):
+        site.post(hostile.name, raw=hostile.read_bytes())
+    config, now = site.root / "config.yaml", "2025-12-20T00:00:00Z"
+    result = cli("publish", "--config", config, "--now", now)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{site.posts / '2025-12-08-vbscript-image.md'}:4: image: must be an image path or an http(s) URL, "
+        """got 'vbscript:msgbox("owned")'""",
+        f"{site.posts / '2025-12-09-file-image.md'}:4: image: must be an image path or an http(s) URL, "
+        "got 'file:///etc/passwd'",
+        f"{site.posts / '2025-12-10-javascript-enclosure.md'}:4: enclosure: url must be a path or an http(s) URL, "
+        "got 'javascript:alert(document.cookie)'",
+    ]
+    digest = cli("digest", "--config", config, "--now", now, "--week", "2025-W50", "--out", site.root / "digest")
+    assert digest.exit_code == 1 and "digest 2025-W50: 1 post," in digest.output
+    outputs = [*(site.root / "public").glob("feed.*"), site.root / "public" / "atom.xml",
+               *(site.root / "digest").iterdir()]
+    for output in outputs:
+        text = output.read_text(encoding="utf-8")
+        assert "https://example.com/blog/2025/12/08/good/cover.png" in text or output.suffix == ".txt", output
+        assert not any(scheme in text for scheme in ("vbscript:", "file:", "javascript:")), output
+    assert [e.title for e in read_feed(site.root / "public" / "feed.xml").entries] == ["Good"]

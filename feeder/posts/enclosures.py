@@ -13,11 +13,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
 
 from feeder.brief import brief
 from feeder.errors import PostError
-from feeder.urls import quote_url
+from feeder.urls import web_url
 
 # Media types by file extension, for enclosures given without a type (a fixed table: the
 # system's mime.types differs between machines, and output must not).
@@ -50,8 +49,8 @@ def enclosure(meta: dict[str, Any], url: str, fail: Callable[[str, str], PostErr
     unknown = sorted(str(k) for k in value if k not in ("url", "length", "type"))
     if unknown:
         raise fail(key, f"unknown key {brief(unknown[0])}; an enclosure has url, length and type")
-    href = urljoin(url, quote_url(value["url"].strip(), query=True))
-    if not href.lower().startswith(("http://", "https://")):
+    href = web_url(value["url"], url)
+    if href is None:
         raise fail(key, f"url must be a path or an http(s) URL, got {brief(value['url'])}")
     length = value.get("length", 0)
     if isinstance(length, bool) or not isinstance(length, int) or length < 0:

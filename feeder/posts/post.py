@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
 
 from feeder.addresses import check_address
 from feeder.brief import brief
@@ -23,7 +22,7 @@ from feeder.errors import PostError
 from feeder.posts.enclosures import Enclosure, enclosure
 from feeder.posts.source import load_front_matter, read_front_matter
 from feeder.text import clean_text
-from feeder.urls import quote_url
+from feeder.urls import quote_url, web_url
 
 SUFFIXES = (".md", ".markdown")
 _FILENAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
@@ -208,9 +207,10 @@ def _image(value: Any, url: str, fail: Callable[[str, str], PostError]) -> str |
         value = value.get("path") or value.get("url")
     if value is None:
         return None
-    if not isinstance(value, str) or value.strip().lower().startswith(("javascript:", "data:")):
-        raise fail("image", f"must be an image path or http(s) URL, got {brief(value)}")
-    return urljoin(url, quote_url(value.strip(), query=True))
+    image = web_url(value, url) if isinstance(value, str) else None
+    if image is None:  # file:, data:, javascript:… would reach media:thumbnail, JSON Feed and the digest's <img>
+        raise fail("image", f"must be an image path or an http(s) URL, got {brief(value)}")
+    return image
 
 
 def _minutes(value: Any, fail: Callable[[str, str], PostError]) -> int | None:
