@@ -11,6 +11,7 @@ import pytest
 
 from feeder.errors import ConfigError
 from feeder.posts import collection as collection_module
+from feeder.posts import scan as scan_module
 from feeder.posts.cache import PostCache
 from feeder.posts.collection import collect, scan
 from feeder.posts.load import load
@@ -82,7 +83,7 @@ def test_ties_break_by_path_whatever_the_listing_order(site, monkeypatch) -> Non
         def __exit__(self, *exc):
             self._it.close()
 
-    monkeypatch.setattr(collection_module.os, "scandir", Reversed)
+    monkeypatch.setattr(scan_module.os, "scandir", Reversed)
     assert [row.path for row in run(site.config).published] == expected
 
 

@@ -39,6 +39,7 @@ from urllib.parse import quote
 from feeder.config import Config
 from feeder.errors import PostError
 from feeder.posts.row import Row
+from feeder.posts.scan import read_post
 from feeder.posts.source import read_front_matter
 
 _KEPT_PUNCTUATION = "-_."
@@ -108,8 +109,8 @@ def over_the_cap(config: Config, rows: list[Row]) -> list[PostError]:
 
 def _line(config: Config, path: str, key: str) -> int | None:
     try:
-        front, _body_line = read_front_matter(path, (config.posts_dir / path).read_bytes())
-    except (OSError, PostError):  # changed since it was scanned: the warning goes without a line
+        front, _body_line = read_front_matter(path, read_post(config.posts_dir, path))
+    except PostError:  # changed since it was scanned: the warning goes without a line
         return None
     match = re.search(rf"^{key}\s*:", front, re.MULTILINE)
     return front.count("\n", 0, match.start()) + 2 if match else None

@@ -39,6 +39,7 @@ from feeder.posts import render
 from feeder.posts.cache import PostCache, recovering
 from feeder.posts.collection import Collection, collect, scan
 from feeder.posts.row import Signature
+from feeder.posts.scan import read_post
 from feeder.posts.source import decode
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     scanned = scan(config.posts_dir)
     state = OutputState(config.state_dir / STATE_FILE, config.output_dir)
     inputs = _inputs_key(config, scanned)
-    repeat = state.repeat(inputs, now.timestamp())
+    # What the scan could not use is reported on every run, as an invalid post is: no shortcut then.
+    repeat = None if scanned.problems else state.repeat(inputs, now.timestamp())
     if repeat is not None:
         log.debug("no post file changed, no post became due, no output was touched: nothing to do")
         return PublishResult(repeat.published, repeat.drafts, repeat.scheduled,
@@ -212,7 +214,7 @@ def check(config: Config, now: datetime, workers: int = 1) -> Collection:
     for path in scanned:
         if path not in known:
             try:
-                decode(path, (config.posts_dir / path).read_bytes())
+                decode(path, read_post(config.posts_dir, path))
             except PostError as exc:
                 collection.problems.append(exc)
                 unreadable.add(path)

@@ -1,8 +1,8 @@
 """The post collector: find every post file, parse what changed, and order what is published.
 
-Scanning is one ``stat`` per file.  Only files whose signature changed since the
-cache saw them are read and parsed (on both cores when there are many); the
-rest come from the cache as small rows.  Full posts are parsed again from their
+Scanning (:mod:`feeder.posts.scan`) is one ``stat`` per file.  Only files whose
+signature changed since the cache saw them are read and parsed (on both cores
+when there are many); the rest come from the cache as small rows.  Full posts are parsed again from their
 files only for the rows an output needs, so memory stays small however large
 the site grows.
 """
@@ -12,19 +12,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
-from pathlib import Path
 
 from feeder.config import Config
-from feeder.errors import ConfigError, PostError
+from feeder.errors import PostError
 from feeder.pool import run_ordered
 from feeder.posts.cache import PostCache
-from feeder.posts.post import SUFFIXES, Post, parse_post
+from feeder.posts.post import Post, parse_post
 from feeder.posts.row import Row, Signature
+from feeder.posts.scan import Scan, read_post, scan
 
 log = logging.getLogger(__name__)
 _HEAD = 4096  # bytes read to find a post's front matter (see _read_head)
@@ -55,28 +54,7 @@ def scan_key(scanned: dict[str, Signature]) -> str:
     return hashlib.sha256(repr(sorted(scanned.items())).encode()).hexdigest()
 
 
-def scan(posts_dir: Path) -> dict[str, Signature]:
-    """Every ``*.md`` / ``*.markdown`` below *posts_dir*, skipping hidden files and folders, with its signature."""
-    if not posts_dir.is_dir():
-        raise ConfigError(f"posts_dir: {posts_dir} is not a folder; create it or fix posts_dir in the config")
-    found: dict[str, Signature] = {}
-    stack = [(str(posts_dir), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                name = entry.name
-                if name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, prefix + name + "/"))
-                elif name.endswith(SUFFIXES) and entry.is_file():
-                    st = entry.stat()
-                    found[prefix + name] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-    return found
-
-
-def collect(config: Config, now: datetime, cache: PostCache, scanned: dict[str, Signature] | None = None,
+def collect(config: Config, now: datetime, cache: PostCache, scanned: Scan | None = None,
             meanwhile: Callable[[], object] | None = None, workers: int = 1) -> Collection:
     """Bring *cache* up to date with ``posts_dir`` and return what is published at *now*.
 
@@ -105,7 +83,7 @@ def collect(config: Config, now: datetime, cache: PostCache, scanned: dict[str, 
     cache.mark_synced(scan_key(current))
     log.debug("%d post files: %d parsed, %d from cache, %d gone", len(current), len(changed),
               len(current) - len(changed), len(gone))
-    return _select(known.values(), now.timestamp(), config, parsed=len(changed))
+    return _select(known.values(), now.timestamp(), config, parsed=len(changed), found=current.problems)
 
 
 def collect_between(config: Config, now: datetime, cache: PostCache, start: datetime, end: datetime,
@@ -131,13 +109,14 @@ def collect_between(config: Config, now: datetime, cache: PostCache, start: date
         frontier = [r for r in found if r.path not in involved]
         involved.update((r.path, r) for r in frontier)
     involved.update((r.path, r) for r in cache.unusable())
-    chosen = _select(involved.values(), at, config, parsed=0)
+    chosen = _select(involved.values(), at, config, parsed=0, found=scanned.problems)
     chosen.published = [r for r in chosen.published if lo <= r.timestamp < hi]
     return chosen
 
 
-def _select(rows: Iterable[Row], now: float, config: Config, parsed: int) -> Collection:
-    """Sort *rows* into published (newest first), drafts, scheduled and problems.
+def _select(rows: Iterable[Row], now: float, config: Config, parsed: int,
+            found: Iterable[PostError] = ()) -> Collection:
+    """Sort *rows* into published (newest first), drafts, scheduled and problems (*found* by the scan, and more).
 
     Two published posts with one URL, or one id, are both withheld and both
     reported.  Any rule that let one of them keep it would read something the
@@ -150,7 +129,7 @@ def _select(rows: Iterable[Row], now: float, config: Config, parsed: int) -> Col
     naming both files.  URLs and ids are compared apart (an id defaults to the
     URL): the feeds key entries on the one and link pages by the other.
     """
-    problems: list[PostError] = []
+    problems = list(found)
     published: list[Row] = []
     drafts = scheduled = 0
     next_due = None
@@ -231,27 +210,13 @@ def _parse_batch(config: Config, files: list[tuple[str, Signature]]) -> list[_Fi
     return [_parse_one(config, path, head) for (path, _sig), head in zip(files, heads, strict=True)]
 
 
-def _read(config: Config, path: str) -> bytes:
-    try:
-        return (config.posts_dir / path).read_bytes()
-    except OSError as exc:
-        raise PostError(path, f"cannot read: {exc.strerror}") from None
-
-
 def _read_head(config: Config, path: str) -> tuple[bytes, bool]:
     """The first :data:`_HEAD` bytes of a post, and whether that is the whole file.
 
     A row needs only the front matter, which nearly always ends within the
     first few hundred bytes; reading all of a 9 KB post costs four times as much.
     """
-    try:
-        fd = os.open(os.path.join(config.posts_dir, path), os.O_RDONLY)
-        try:
-            head = os.read(fd, _HEAD)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise PostError(path, f"cannot read: {exc.strerror}") from None
+    head = read_post(config.posts_dir, path, _HEAD)
     if len(head) < _HEAD:
         return head, True
     return head[: head.rfind(b"\n") + 1], False  # whole lines only: a cut line could look like a '---' fence
@@ -269,7 +234,7 @@ def _parse_head(config: Config, path: str, head: bytes, whole: bool) -> Post:
     except PostError:
         if whole:
             raise
-    return parse_post(path, _read(config, path), config)
+    return parse_post(path, read_post(config.posts_dir, path), config)
 
 
 def _parse_one(config: Config, path: str, head: tuple[bytes, bool] | PostError) -> _Fields:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from feeder.config import Config
 from feeder.errors import PostError
 from feeder.posts.post import Post, parse_post
+from feeder.posts.scan import read_post
 from feeder.posts.source import split_front_matter
 
 
@@ -43,10 +44,7 @@ def load(config: Config, paths: Iterable[str]) -> tuple[list[Source], list[PostE
 
 def load_one(config: Config, path: str) -> Source:
     """One post file, read and parsed; a :class:`PostError` when it cannot be used."""
-    try:
-        data = (config.posts_dir / path).read_bytes()
-    except OSError as exc:
-        raise PostError(path, f"cannot read: {exc.strerror}") from None
+    data = read_post(config.posts_dir, path)
     post = parse_post(path, data, config)
     _front, body, _line = split_front_matter(path, data)
     return Source(post, body, hashlib.blake2b(data, digest_size=16).digest())

@@ -24,7 +24,6 @@ from feeder.posts.source import load_front_matter, read_front_matter
 from feeder.text import clean_text
 from feeder.urls import quote_url, web_url
 
-SUFFIXES = (".md", ".markdown")
 _FILENAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
 _KNOWN = {"title", "date", "updated", "last_modified_at", "author", "excerpt", "summary", "description",
           "tags", "categories", "draft", "published", "permalink", "slug", "id", "guid", "image", "reading_time",
