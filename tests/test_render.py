@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import SAMPLE_POST
 
+from feeder.errors import PostError
 from feeder.pool import WorkerPool
 from feeder.posts.load import load_one
 from feeder.posts.render import Renderer, plain_text, reading_minutes, sanitize
@@ -215,3 +216,42 @@ def test_a_post_that_renders_too_slowly_is_reported_and_the_others_render(site, 
     assert [str(p) for p in problems] == ["2025-01-01-post-3.md: Markdown took over 0.3 s to render; "
                                           "look for a long run of unclosed brackets, asterisks or backticks"]
     assert [r.post.path for r in rendered] == [p.post.path for p in posts if p.post.path != "2025-01-01-post-3.md"]
+
+
+NESTED_DIVS = '<div markdown="1">\n' * 350 + "Deep inside.\n" + "</div>\n" * 350  # 7 KB
+
+
+def test_markdown_nested_too_deeply_is_reported_and_the_rest_published(site, cli, read_feed) -> None:
+    """Issue 14, row 3: 350 nested <div markdown="1"> (7 KB) were a RecursionError that ended every command."""
+    site.write_config("digest:\n  from: Test <digest@example.com>\n  unsubscribe_url: https://example.com/u?e={email}\n")
+    site.post("2025-12-08-good.md", "title: Good\ndate: 2025-12-08 10:00:00 +0000")
+    site.post("2025-12-09-deep.md", "title: Deep\ndate: 2025-12-09 10:00:00 +0000", body=NESTED_DIVS)
+    config, now = site.root / "config.yaml", "2025-12-20T00:00:00Z"
+    message = (f"{site.posts / '2025-12-09-deep.md'}: Markdown nests too deeply to render (hundreds of blocks "
+               'inside each other, such as <div markdown="1">); flatten it')
+    publish = cli("publish", "--config", config, "--now", now)
+    assert publish.exit_code == 1 and publish.stderr.splitlines() == [message]
+    assert [e.title for e in read_feed(site.root / "public" / "feed.xml").entries] == ["Good"]
+    digest = cli("digest", "--config", config, "--now", now, "--week", "2025-W50", "--out", site.root / "digest")
+    assert digest.exit_code == 1 and message in digest.stderr.splitlines()
+    assert "Good" in (site.root / "digest" / "2025-W50.html").read_text(encoding="utf-8")
+
+
+def test_the_renderer_renders_on_after_a_post_that_nests_too_deeply(site) -> None:
+    site.post("2025-12-09-deep.md", "title: Deep", body=NESTED_DIVS)
+    site.post("2025-12-10-fine.md", "title: Fine", body='<div markdown="1">\n*fine*\n</div>\n')
+    with Renderer(site.config) as renderer:
+        rendered, problems = renderer.render_paths(["2025-12-09-deep.md", "2025-12-10-fine.md"])
+    assert [p.path for p in problems] == ["2025-12-09-deep.md"]
+    assert [r.post.title for r in rendered] == ["Fine"] and "<em>fine</em>" in rendered[0].html
+
+
+def test_html_nested_too_deeply_for_the_sanitizer_is_reported_in_time(site) -> None:
+    """nh3's parser is quadratic in the nesting and cannot be interrupted: 100,000 nested <div> took 3 minutes."""
+    site.post("2025-12-09-deep-html.md", "title: Deep HTML", body="<div>" * 20_000 + "x" + "</div>" * 20_000)
+    renderer = Renderer(site.config, time_limit=30)
+    started = time.perf_counter()
+    with pytest.raises(PostError, match="cannot render: the HTML nests deeper than 512 levels; flatten it"):
+        renderer.render(load_one(site.config, "2025-12-09-deep-html.md"))
+    assert time.perf_counter() - started < 20  # about 3 s of sanitizing before; Markdown's own pass remains
+

@@ -27,6 +27,7 @@ from feeder.pool import WorkerPool
 from feeder.posts.cache import PostCache
 from feeder.posts.excerpt import truncate_html
 from feeder.posts.load import Source, load
+from feeder.posts.nesting import TooDeep, check_nesting
 from feeder.posts.post import Post
 from feeder.text import clean_text
 
@@ -208,6 +209,11 @@ class Renderer:
         except Expired:
             raise PostError(post.path, f"Markdown took over {self._time_limit:g} s to render; look for a long run "
                             "of unclosed brackets, asterisks or backticks") from None
+        except RecursionError:  # Python-Markdown recurses per nested block: ~350 <div markdown="1"> exhaust it
+            raise PostError(post.path, "Markdown nests too deeply to render (hundreds of blocks inside each other, "
+                            "such as <div markdown=\"1\">); flatten it") from None
+        except TooDeep as exc:
+            raise PostError(post.path, f"cannot render: {exc}") from None
 
     def _render_body(self, post: Post, body: str) -> Rendered:
         full = self.markdown(body.replace(MORE, "\n\n" + MORE + "\n\n", 1), post.url)
@@ -231,7 +237,11 @@ def _whole(post: Post, part: tuple[str, str, int] | PostError) -> Rendered | Pos
 
 
 def sanitize(fragment: str, base_url: str) -> str:
-    """Strip active content, make URLs absolute against *base_url*, drop XML-forbidden characters."""
+    """Strip active content, make URLs absolute against *base_url*, drop XML-forbidden characters.
+
+    HTML that nests too deeply for the sanitizer is a :class:`TooDeep` (see :mod:`feeder.posts.nesting`).
+    """
+    check_nesting(fragment)
 
     def rewrite(tag: str, attr: str, value: str) -> str | None:
         if attr in _URL_ATTRS:
