@@ -15,7 +15,7 @@ from feeder.brief import brief
 _DATE = re.compile(
     r"""^\s*(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})
     (?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?P<f>[.,]\d{1,9})?)?)?
-    \s*(?P<z>Z|UTC|GMT|[+-]\d{2}:?\d{2})?\s*$""",
+    (?:\s*(?P<z>Z|UTC|GMT|[+-]\d{2}:?\d{2}))?\s*$""",  # not \s*(?P<z>…)?\s*: two \s* sharing spaces is quadratic
     re.VERBOSE | re.IGNORECASE,
 )
 

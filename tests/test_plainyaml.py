@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feeder.deadline import deadline
 from feeder.posts.plainyaml import load_plain
+from feeder.preview import Preview
+
+HOSTILE = Path(__file__).parent / "hostile"
 
 SAMPLE = """layout: post
 title: "Meta Llama 4、性能向上で何が変わる？"
@@ -76,3 +81,28 @@ def test_agrees_with_safe_load_whenever_it_answers(text):
     if plain is None:
         return
     assert plain == yaml.safe_load(text)  # and YAML must not refuse what load_plain accepted
+
+
+def test_an_unclosed_quote_is_declined_at_once():
+    """Issue 14, row 19: the old pattern for "..." backtracked exponentially (over 60 s at 30 characters)."""
+    for text in ('title: "Broken: the quote never closes', 'title: "' + "a" * 100_000, 'title: "a\\"b\\\\' * 10_000):
+        with deadline(5):
+            assert load_plain(text) is None
+
+
+def test_an_unclosed_quote_is_an_invalid_post_not_a_hang(site, cli, read_feed):
+    site.write_config("digest:\n  from: Test <digest@example.com>\n  unsubscribe_url: https://example.com/u?e={email}\n")
+    site.post("2025-12-10-good.md", "title: Good\ndate: 2025-12-10 10:00:00 +0000")
+    typo = HOSTILE / "unclosed-quote" / "2025-12-11-typo.md"
+    site.post(typo.name, raw=typo.read_bytes())
+    config, now = site.root / "config.yaml", "2025-12-20T00:00:00Z"
+    message = (f"{site.posts / typo.name}:2: invalid YAML in front matter: found unexpected end of stream "
+               "while scanning a quoted scalar")
+    with deadline(60):  # each took hours: fail here rather than hang the suite
+        check = cli("check", "--config", config, "--now", now)
+        publish = cli("publish", "--config", config, "--now", now)
+        week = Preview(site.config, lambda: datetime(2025, 12, 20, tzinfo=timezone.utc)).get("/weeks/2025-W50")
+    assert check.exit_code == publish.exit_code == 1
+    assert check.stderr.splitlines() == publish.stderr.splitlines() == [message]
+    assert [e.title for e in read_feed(site.root / "public" / "feed.xml").entries] == ["Good"]
+    assert week.status == 200 and b"Good" in week.body

@@ -11,7 +11,7 @@ from conftest import SAMPLE_POST
 from feeder.errors import PostError
 from feeder.pool import WorkerPool
 from feeder.posts.load import load_one
-from feeder.posts.render import Renderer, plain_text, reading_minutes, sanitize
+from feeder.posts.render import Renderer, _first_paragraph, plain_text, reading_minutes, sanitize
 
 BASE = "https://example.com/blog/2025/01/02/post/"
 
@@ -255,3 +255,8 @@ def test_html_nested_too_deeply_for_the_sanitizer_is_reported_in_time(site) -> N
         renderer.render(load_one(site.config, "2025-12-09-deep-html.md"))
     assert time.perf_counter() - started < 20  # about 3 s of sanitizing before; Markdown's own pass remains
 
+
+def test_first_paragraph() -> None:
+    assert _first_paragraph("<h2>a</h2><p>one</p><p>two</p>") == "<p>one</p>"
+    assert _first_paragraph("<p>" * 100_000) == "<p>" * 100_000  # never closed: all of it, in one pass
+    assert _first_paragraph("<ul><li>x</li></ul>") == "<ul><li>x</li></ul>"

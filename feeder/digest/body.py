@@ -58,10 +58,10 @@ _TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "figcaption"
          "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul"}
 _ATTRIBUTES = {"*": {"lang", "dir", "title"}, "a": {"href", "hreflang"}, "img": {"src", "alt"},
                "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "ol": {"start"}}
-_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^<>]*\balt=)")  # [^<>], not [^>]: linear on unclosed tags too
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th|figure|figcaption|dd|dt)"
-                        r"\b[^>]*>", re.IGNORECASE)
-_ANY_TAG = re.compile(r"<[^>]*>")
+                        r"\b[^<>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^<>]*>")
 _CSS_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 _AT_RULES = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)  # an empty feed's date: fixed, not now()
 # The W3C validator wants character references, not &amp;/&lt;, in RSS plain-text elements.
-_PLAIN_RSS = re.compile(rb"(<(title|category|dc:creator)>)(.*?)(</\2>)", re.DOTALL)
+# Their text holds no "<" (XML escapes it), so [^<]* finds the end tag: a lazy .*? scanned on at every
+# unclosed start tag, quadratic in what it could not match.
+_PLAIN_RSS = re.compile(rb"(<(title|category|dc:creator)>)([^<]*)(</\2>)")
 _HEX = {b"&amp;": b"&#x26;", b"&lt;": b"&#x3C;", b"&gt;": b"&#x3E;"}
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"

@@ -20,11 +20,16 @@ from yaml.constructor import SafeConstructor
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 
-# Greedy, not lazy, up to the last non-space: a lazy (.*?) before [ ]* backtracks at every
-# character, and made these matches 8 times slower.
-_KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*[^ ]))?[ ]*")
+# Every pattern here runs in time linear in the line, whatever the line (tests/test_patterns.py):
+# no two quantifiers may compete for the same characters.  A value starts with a non-space, so
+# the spaces before it go to [ ]+ alone (`[ ]+(.*[^ ])` made a line of spaces quadratic: 3 s at
+# 20,000); greedy, not lazy, up to the last non-space (a lazy .*? before [ ]* was 8 times slower).
+_KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+([^ ](?:.*[^ ])?))?[ ]*")
 _BLOCK_ITEM = re.compile(r"([ ]*)-[ ]+([^ ](?:.*[^ ])?)[ ]*")
-_DOUBLE = re.compile(r'"((?:[^"\\]+|\\["\\])*)"')  # escapes: only \" and \\
+# Escapes: only \" and \\.  Unrolled: runs of plain characters, each escape between two.  The old
+# (?:[^"\\]+|\\["\\])* could split a run in exponentially many ways: an unclosed quote of 30
+# characters took a minute, and `feeder check` hung on one typo.
+_DOUBLE = re.compile(r'"([^"\\]*(?:\\["\\][^"\\]*)*)"')
 _ESCAPED = re.compile(r'\\(["\\])')
 _SINGLE = re.compile(r"'([^']*)'")
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")  # a plain scalar starting with one is not plain

@@ -51,8 +51,7 @@ for _tag, _extra in {
     "th": {"style"}, "td": {"style"},
 }.items():
     _ATTRIBUTES.setdefault(_tag, set()).update(_extra)
-_TAG = re.compile(r"<[^>]*>")
-_FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
+_TAG = re.compile(r"<[^<>]*>")  # not [^>]: from every "<" of an unclosed run, that scanned to the end
 
 
 @dataclass(frozen=True)
@@ -222,8 +221,7 @@ class Renderer:
         elif MORE in body:
             excerpt = self.markdown(body.split(MORE, 1)[0], post.url)
         else:
-            first = _FIRST_PARAGRAPH.search(full)
-            excerpt = first.group(0) if first else full
+            excerpt = _first_paragraph(full)
         return Rendered(post, full, excerpt, post.reading_time or reading_minutes(full))
 
 
@@ -234,6 +232,13 @@ def _parts(item: Rendered | PostError) -> tuple[str, str, int] | PostError:
 
 def _whole(post: Post, part: tuple[str, str, int] | PostError) -> Rendered | PostError:
     return part if isinstance(part, PostError) else Rendered(post, *part)
+
+
+def _first_paragraph(fragment: str) -> str:
+    """The first ``<p>…</p>`` of *fragment*, or all of it (two finds: a lazy regex could rescan per "<p>")."""
+    start = fragment.find("<p>")
+    end = fragment.find("</p>", start) if start >= 0 else -1
+    return fragment[start:end + 4] if end >= 0 else fragment
 
 
 def sanitize(fragment: str, base_url: str) -> str:

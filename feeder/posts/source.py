@@ -98,6 +98,9 @@ def load_front_matter(path: str, front: str) -> dict[Any, Any]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
+        start = getattr(exc, "context_mark", None)
+        if "end of stream" in problem and start:  # e.g. a quote never closed: where it opened is what to fix
+            line, problem = start.line + 2, f"{problem} {exc.context}"  # type: ignore[attr-defined]
         if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses (C1 controls)
             line = front.count("\n", 0, exc.position) + 2
             problem = f"character U+{exc.character:04X} is not allowed; remove it"
