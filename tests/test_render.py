@@ -240,8 +240,7 @@ def test_markdown_nested_too_deeply_is_reported_and_the_rest_published(site, cli
 def test_the_renderer_renders_on_after_a_post_that_nests_too_deeply(site) -> None:
     site.post("2025-12-09-deep.md", "title: Deep", body=NESTED_DIVS)
     site.post("2025-12-10-fine.md", "title: Fine", body='<div markdown="1">\n*fine*\n</div>\n')
-    with Renderer(site.config) as renderer:
-        rendered, problems = renderer.render_paths(["2025-12-09-deep.md", "2025-12-10-fine.md"])
+    rendered, problems = Renderer(site.config).render_paths(["2025-12-09-deep.md", "2025-12-10-fine.md"])
     assert [p.path for p in problems] == ["2025-12-09-deep.md"]
     assert [r.post.title for r in rendered] == ["Fine"] and "<em>fine</em>" in rendered[0].html
 
