@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import nh3
 import pytest
 
@@ -16,6 +18,7 @@ from feeder.posts.nesting import MAX_DEPTH, TooDeep, check_nesting
     "<table>" + "<tr><td>a<td>b" * 1000 + "</table>",
     "<dl>" + "<dt>term<dd>definition" * 1000 + "</dl>",
     "1 < 2 and 3 > 2, " * 2000,  # no tags at all
+    "".join(f'<a href="{i}">x' for i in range(2000)),  # unclosed links: each closes the one before
 ])
 def test_what_real_html_does_passes(fragment: str) -> None:
     check_nesting(fragment)
@@ -48,3 +51,29 @@ def test_the_estimate_is_never_below_what_the_sanitizer_builds(fragment: str) ->
     assert deepest > 90
     with pytest.raises(TooDeep):
         check_nesting(fragment, limit=deepest - 1)
+
+
+def _b_with_ids(n: int) -> str:
+    return "".join(f'<b id="{i}">' for i in range(n))
+
+
+N = 20_000
+SLOW = {  # seconds of nh3 each, measured at N = 20,000, in native code no time limit interrupts
+    "nested <div>": "<div>" * N + "x" + "</div>" * N,  # 1.3 s (100,000: three minutes)
+    "nested <span>, then <div>": "<span>" * N + "<div>" * N,  # 3.7 s
+    "nested <span>, then stray end tags": "<span>" * N + "</x>" * N,  # 3.0 s
+    "nested <span>, then paragraphs": "<span>" * N + "<p>x</p>" * N,  # 2.8 s
+    "<b> with distinct ids": _b_with_ids(N) + "x",  # 25 s
+    "<b> with distinct ids, then links": _b_with_ids(N) + "<a>x</a>" * N,  # 24 s
+    "<b> with distinct ids closed by a <div>, then text": "<div>" + _b_with_ids(N) + "</div>" + "x<i>y</i>" * N,  # 27 s
+    "<font> with distinct colours, then <em>": "".join(f'<font color="#{i:06x}">' for i in range(N))
+                                               + "<em>x</em>" * N,  # 37 s
+}
+
+
+@pytest.mark.parametrize("name", SLOW)
+def test_what_the_sanitizer_takes_seconds_over_is_refused_at_once(name: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(TooDeep):
+        check_nesting(SLOW[name])
+    assert time.perf_counter() - started < 1  # the estimate stops as soon as it is over the limit

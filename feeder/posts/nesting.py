@@ -1,10 +1,15 @@
 """How deep a piece of HTML nests, estimated in one pass before the sanitizer sees it.
 
-The sanitizer's HTML parser (html5ever, inside nh3) checks its stack of open
-elements at every block-level tag, so its time grows with the square of the
-nesting: 20,000 nested ``<div>`` take 2 s, 100,000 (1 MB of post) three
-minutes, in native code that the render time limit cannot interrupt.  Real
-posts nest a few dozen levels, so HTML that may nest deeper than
+The sanitizer's HTML parser (html5ever, inside nh3) walks its stack of open
+elements at every block-level tag and at every end tag that does not close the
+innermost element, and its list of active formatting elements at every
+``<b>``, ``<a>``, ``<em>``…, so deep nesting makes it quadratic: 20,000 nested
+``<div>`` take 1 to 2 s, 100,000 (1 MB of post) three minutes; 20,000
+``<span>`` then as many stray end tags 3 s; 20,000 ``<b id=…>`` (alike ones
+count once in that list, distinct ones do not) then 20,000 links 25 s.  All of
+it in native code that the render time limit cannot interrupt.  Both walks
+are bounded by how deep the estimate below gets, so real posts, which nest a
+few dozen levels, cost the parser little, and HTML that may nest deeper than
 :data:`MAX_DEPTH` is refused before it reaches the sanitizer.
 
 The estimate errs upward, never down: every start tag of an element that can
@@ -12,7 +17,7 @@ hold content opens a level, and an end tag closes one only when it names the
 innermost open element, as in well-formed HTML such as Markdown's.  (Closing
 through open elements, as a parser may, is not modelled: that is where a
 parser can keep or rebuild elements an estimate would drop.)  What a parser
-closes or adds by itself is: an unclosed ``<p>``, ``<li>``, cell or row ends
+closes or adds by itself is: an unclosed ``<p>``, ``<li>``, link, cell or row ends
 where the next of its kind starts, and a cell gets its implied row and
 ``<tbody>``.  Sloppy raw HTML, with stray or missing end tags beyond those,
 counts deeper than it is, but needs hundreds of slips to reach the limit.
@@ -32,10 +37,10 @@ _BLOCKS = frozenset({"address", "article", "aside", "blockquote", "center", "det
                      "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
                      "hgroup", "hr", "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "ul"})
 # What opening an element closes, when it is the innermost open element (and then the next, and so on):
-# an unclosed <p>, <li>, cell or row ends where the next of its kind starts, as in every HTML parser.
+# an unclosed <p>, <li>, link, cell or row ends where the next of its kind starts, as in every HTML parser.
 _CLOSES = {name: ("p",) for name in _BLOCKS} | {
     "li": ("p", "li"), "dt": ("p", "dt", "dd"), "dd": ("p", "dt", "dd"), "tr": ("td", "th", "tr"),
-    "td": ("td", "th"), "th": ("td", "th"), "option": ("option",)}
+    "td": ("td", "th"), "th": ("td", "th"), "option": ("option",), "a": ("a",)}
 # Elements a parser adds by itself: a cell outside a row gets one, a row directly in a table a <tbody>.
 _IMPLIED = {("table", "tr"): ("tbody",), ("table", "td"): ("tbody", "tr"), ("table", "th"): ("tbody", "tr"),
             ("tbody", "td"): ("tr",), ("tbody", "th"): ("tr",), ("thead", "td"): ("tr",), ("thead", "th"): ("tr",),
