@@ -53,7 +53,7 @@ MOBILE_WIDTH = 375
 REQUEST_LIMIT = 60.0  # seconds one request may take to render, all its posts together
 RENDERS = 2  # requests rendered at a time (each in its own process)
 IDLE_TIMEOUT = 10.0  # seconds a connection may stay silent (before its request, or while a response is sent)
-_BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_BODY = re.compile(r"<body\b[^<>]*>", re.IGNORECASE)  # [^<>]: from each "<body" the scan stops at the next tag
 _WEEK = re.compile(r"^/weeks/(\d{4}-W\d{2})(\.txt|/mobile)?$")
 _PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; frame-src 'self'"
 
