@@ -27,7 +27,7 @@ HEAVY = {
     "ssl": "TLS for a WebSub hub on https, loaded with http.client",
 }
 # The CLI imports each command's module when that command runs: `feeder --help` loads none of them.
-COMMAND_BOUNDARY = {"cli.py"}
+COMMAND_BOUNDARY = "cli/"
 
 
 def _function_imports(tree: ast.AST) -> list[tuple[int, str]]:
@@ -48,7 +48,7 @@ def test_imports_inside_functions_are_only_the_allowed_ones() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(PACKAGE).as_posix()
         for line, module in _function_imports(ast.parse(path.read_text(encoding="utf-8"))):
-            if relative in COMMAND_BOUNDARY and (module.startswith("feeder.") or module == "feeder"):
+            if relative.startswith(COMMAND_BOUNDARY) and (module.startswith("feeder.") or module == "feeder"):
                 continue
             if module.split(".")[0] not in HEAVY:
                 wrong.append(f"feeder/{relative}:{line}: import {module} inside a function")
