@@ -24,6 +24,7 @@ from feeder.config import Config
 from feeder.deadline import Expired, deadline
 from feeder.errors import PostError
 from feeder.pool import WorkerPool
+from feeder.posts import inline
 from feeder.posts.cache import PostCache
 from feeder.posts.excerpt import truncate_html
 from feeder.posts.load import Source, load
@@ -95,7 +96,9 @@ def _converter() -> Any:
 
     extensions = [FencedCodeExtension(), TableExtension(), FootnoteExtension(), SaneListExtension(),
                   DefListExtension(), AbbrExtension(), AttrListExtension(), MarkdownInHtmlExtension()]
-    return markdown.Markdown(extensions=extensions, output_format="html")
+    md = markdown.Markdown(extensions=extensions, output_format="html")
+    inline.register(md)  # the same output, without offering text to patterns that cannot match it
+    return md
 
 
 class Renderer:
