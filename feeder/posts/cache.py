@@ -35,7 +35,7 @@ _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 # SQLite's primary result codes (the low byte of an extended one) for a file it cannot write, as an errno
 _STORAGE = {sqlite3.SQLITE_FULL: errno.ENOSPC, sqlite3.SQLITE_READONLY: errno.EROFS,
             sqlite3.SQLITE_CANTOPEN: errno.EACCES, sqlite3.SQLITE_PERM: errno.EACCES, sqlite3.SQLITE_IOERR: errno.EIO}
-_SCHEMA_VERSION = "4"  # 4: no records; rendered HTML
+_SCHEMA_VERSION = "5"  # 4: no records; rendered HTML. 5: no reading time (counted when shown)
 _LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
 
 
@@ -96,7 +96,7 @@ class PostCache:
                     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER,
                     ts REAL, url TEXT, id TEXT, draft INTEGER, error TEXT, tags TEXT, categories TEXT
                 ) WITHOUT ROWID;
-                CREATE TABLE rendered (path TEXT PRIMARY KEY, digest BLOB, html BLOB, excerpt BLOB, minutes INTEGER);
+                CREATE TABLE rendered (path TEXT PRIMARY KEY, digest BLOB, html BLOB, excerpt BLOB);
                 COMMIT;
                 """
             )
@@ -172,20 +172,20 @@ class PostCache:
         with self.transaction():
             self._db.executemany("DELETE FROM posts WHERE path = ?", ((p,) for p in paths))
 
-    def rendered(self, path: str, digest: bytes) -> tuple[str, str, int] | None:
-        """(html, excerpt html, minutes) rendered from a file whose bytes hash to *digest*, if kept."""
-        found = self._db.execute("SELECT html, excerpt, minutes FROM rendered WHERE path = ? AND digest = ?",
+    def rendered(self, path: str, digest: bytes) -> tuple[str, str] | None:
+        """(html, excerpt html) rendered from a file whose bytes hash to *digest*, if kept."""
+        found = self._db.execute("SELECT html, excerpt FROM rendered WHERE path = ? AND digest = ?",
                                  (path, digest)).fetchone()
         if found is None:
             return None
-        return zlib.decompress(found[0]).decode(), zlib.decompress(found[1]).decode(), found[2]
+        return zlib.decompress(found[0]).decode(), zlib.decompress(found[1]).decode()
 
-    def keep_rendered(self, items: Iterable[tuple[str, bytes, str, str, int]]) -> None:
-        """Keep (path, digest, html, excerpt html, minutes) of posts just rendered, in one commit."""
+    def keep_rendered(self, items: Iterable[tuple[str, bytes, str, str]]) -> None:
+        """Keep (path, digest, html, excerpt html) of posts just rendered, in one commit."""
         with self.transaction():
-            self._db.executemany("INSERT OR REPLACE INTO rendered VALUES (?, ?, ?, ?, ?)",
-                                 ((path, digest, zlib.compress(html.encode(), 1), zlib.compress(excerpt.encode(), 1),
-                                   minutes) for path, digest, html, excerpt, minutes in items))
+            self._db.executemany("INSERT OR REPLACE INTO rendered VALUES (?, ?, ?, ?)",
+                                 ((path, digest, zlib.compress(html.encode(), 1), zlib.compress(excerpt.encode(), 1))
+                                  for path, digest, html, excerpt in items))
 
     def prune_rendered(self, keep: Iterable[str]) -> None:
         """Forget rendered HTML of every post but *keep*: the table stays as small as a feed."""

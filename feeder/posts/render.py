@@ -62,7 +62,12 @@ class Rendered:
     post: Post
     html: str
     excerpt_html: str
-    reading_time: int  # minutes
+
+    @property
+    def reading_time(self) -> int:
+        """Minutes to read: the front matter's, else counted, only when asked (the digest shows it; feeds do
+        not, and counting is a quarter of rendering a post)."""
+        return self.post.reading_time or reading_minutes(self.html)
 
     def excerpt(self, length: int) -> str:
         return truncate_html(self.excerpt_html, length)
@@ -166,16 +171,16 @@ class Renderer:
         """
         kept = [self._cache.rendered(s.post.path, s.digest) if self._cache else None for s in sources]
         todo = [(s.post, s.body) for s, k in zip(sources, kept, strict=True) if k is None]
-        pool: WorkerPool[int, tuple[str, str, int] | PostError] | None = None
+        pool: WorkerPool[int, tuple[str, str] | PostError] | None = None
         fresh: Iterator[Rendered | PostError]
         if self._workers > 1 and len(todo) >= _PARALLEL_FROM:
             self.markdown("", self._config.site.url)  # built here once: the forked workers inherit it
-            # The workers inherit *todo* too: each task is an index, each result three values (no Post either way).
+            # The workers inherit *todo* too: each task is an index, each result two strings (no Post either way).
             pool = WorkerPool(self._workers, lambda index: _parts(self._render_or_report(*todo[index])))
             fresh = (_whole(todo[index][0], part) for index, part in enumerate(pool.ordered(range(len(todo)), ahead)))
         else:
             fresh = (self._render_or_report(post, body) for post, body in todo)
-        unsaved: list[tuple[str, bytes, str, str, int]] = []
+        unsaved: list[tuple[str, bytes, str, str]] = []
         try:
             for source, found in zip(sources, kept, strict=True):
                 if found:
@@ -183,7 +188,7 @@ class Renderer:
                     continue
                 item = next(fresh)
                 if isinstance(item, Rendered) and (self._keep is None or item.post.path in self._keep):
-                    unsaved.append((item.post.path, source.digest, item.html, item.excerpt_html, item.reading_time))
+                    unsaved.append((item.post.path, source.digest, item.html, item.excerpt_html))
                     if len(unsaved) >= _SAVE_EVERY:
                         self._save(unsaved)
                 yield source, item
@@ -192,7 +197,7 @@ class Renderer:
                 pool.close()
             self._save(unsaved)
 
-    def _save(self, unsaved: list[tuple[str, bytes, str, str, int]]) -> None:
+    def _save(self, unsaved: list[tuple[str, bytes, str, str]]) -> None:
         if self._cache and unsaved:
             self._cache.keep_rendered(unsaved)
         unsaved.clear()
@@ -225,15 +230,15 @@ class Renderer:
             excerpt = self.markdown(body.split(MORE, 1)[0], post.url)
         else:
             excerpt = _first_paragraph(full)
-        return Rendered(post, full, excerpt, post.reading_time or reading_minutes(full))
+        return Rendered(post, full, excerpt)
 
 
-def _parts(item: Rendered | PostError) -> tuple[str, str, int] | PostError:
+def _parts(item: Rendered | PostError) -> tuple[str, str] | PostError:
     """What a render worker sends back: the post itself stays behind (the parent has it)."""
-    return item if isinstance(item, PostError) else (item.html, item.excerpt_html, item.reading_time)
+    return item if isinstance(item, PostError) else (item.html, item.excerpt_html)
 
 
-def _whole(post: Post, part: tuple[str, str, int] | PostError) -> Rendered | PostError:
+def _whole(post: Post, part: tuple[str, str] | PostError) -> Rendered | PostError:
     return part if isinstance(part, PostError) else Rendered(post, *part)
 
 
