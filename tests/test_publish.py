@@ -430,7 +430,7 @@ def test_a_file_where_the_output_or_state_folder_should_be_is_an_error_of_the_se
 
 def test_a_large_first_publish_holds_a_bounded_number_of_posts_and_writes_the_same(sample_site: Path, sample_config,
                                                                                     monkeypatch) -> None:
-    """Beyond feeds.build._KEPT_READ posts, a publish keeps only each file's digest between planning and
+    """Beyond feeds.build._KEPT_READ posts, a publish keeps each post without its body between planning and
     rendering (and reads those files again): the outputs are byte for byte those of a publish that kept all."""
     from feeder.feeds import build
 

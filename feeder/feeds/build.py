@@ -28,28 +28,31 @@ from feeder.feeds.rss_atom import build_atom, build_rss
 from feeder.feeds.state import OutputState
 from feeder.feeds.stylesheet import build_stylesheet
 from feeder.posts.cache import PostCache
-from feeder.posts.load import Source, load_one
+from feeder.posts.load import Source, load_one, reload
+from feeder.posts.post import Post
 from feeder.posts.render import Rendered, Renderer
 from feeder.posts.row import Row
 
 # Posts read while planning and kept for rendering, at most: beyond this a large first publish reads
 # the rest again at render time instead of holding every post in memory (about 20 KB each).
 _KEPT_READ = 1000
+# The posts read for a run: kept whole, or (beyond the first _KEPT_READ) without their Markdown body.
+ReadPosts = dict[str, Source | tuple[Post, bytes]]
 
 
 def read_plan(config: Config, published: list[Row], state: OutputState
-          ) -> tuple[list[Output], list[tuple[Output, str]], dict[str, Source | bytes], list[PostError], list[Clash]]:
+          ) -> tuple[list[Output], list[tuple[Output, str]], ReadPosts, list[PostError], list[Clash]]:
     """The outputs, the stale ones (with their fingerprints), their posts read, the posts and labels left out.
 
     Every post a stale output lists is read here: a post whose file can no
     longer be used is left out of *every* output, and the plan is made again
     without it, so archive pages never count a post no feed shows.  The first
     :data:`_KEPT_READ` posts (in the order the outputs need them) are kept as
-    read, to be rendered without reading them again; of the rest, only the
-    digest of the file is kept, so a first publish of a large site with archive
-    pages does not hold every post in memory (those are read a second time).
+    read, to be rendered without reading them again; of the rest, the body is
+    dropped, so a first publish of a large site with archive pages does not hold
+    every post's Markdown in memory (those files are read again, not parsed again).
     """
-    sources: dict[str, Source | bytes] = {}
+    sources: ReadPosts = {}
     kept = 0
     unusable: list[PostError] = []
     rows = published
@@ -65,7 +68,7 @@ def read_plan(config: Config, published: list[Row], state: OutputState
             except PostError as exc:
                 bad.append(exc)
                 continue
-            sources[path] = source if kept < _KEPT_READ else source.digest
+            sources[path] = source if kept < _KEPT_READ else (source.post, source.digest)
             kept += 1
         if not bad:
             return outputs, stale, sources, unusable, clashes
@@ -78,7 +81,7 @@ class _Renders:
     """Rendered posts shared by every output of one run: each rendered once, in the order outputs first
     need them (the workers work ahead), and dropped after its last use."""
 
-    def __init__(self, config: Config, sources: dict[str, Source | bytes], renderer: Renderer,
+    def __init__(self, config: Config, sources: ReadPosts, renderer: Renderer,
                  outputs: list[Output]) -> None:
         paths = [row.path for output in outputs for row in output.rows]
         self._uses = Counter(paths)
@@ -87,7 +90,7 @@ class _Renders:
         self.failed: set[str] = set()
 
     @staticmethod
-    def _render(config: Config, sources: dict[str, Source | bytes], renderer: Renderer, order: list[str]
+    def _render(config: Config, sources: ReadPosts, renderer: Renderer, order: list[str]
                 ) -> Generator[tuple[str, Rendered | PostError], None, None]:
         """Each post of *order* rendered, a batch of at most :data:`_KEPT_READ` read posts at a time."""
         for start in range(0, len(order), _KEPT_READ):
@@ -98,14 +101,9 @@ class _Renders:
                     batch.append(entry)
                     continue
                 try:
-                    source = load_one(config, path)
+                    batch.append(reload(config, *entry))
                 except PostError as exc:
                     yield path, exc
-                    continue
-                if source.digest != entry:
-                    yield path, PostError(path, "changed while this publish ran; the next run publishes it")
-                    continue
-                batch.append(source)
             stream = renderer.stream(batch)
             try:
                 for source, item in stream:
@@ -149,7 +147,7 @@ class Written:
 
 
 def write_outputs(config: Config, cache: PostCache, stale: list[tuple[Output, str]],
-                  sources: dict[str, Source | bytes], state: OutputState, workers: int, keep: set[str]) -> Written:
+                  sources: ReadPosts, state: OutputState, workers: int, keep: set[str]) -> Written:
     """Build and write the stale outputs, recording each in *state* (one whose posts failed is left stale)."""
     check_outputs(config, [config.output_dir / output.path for output, _ in stale])  # none lands on an input
     done = Written()

@@ -77,9 +77,13 @@ def _skipping_class() -> type:
             start = 0
             while patternIndex < len(patterns):
                 need = needs[patternIndex]
-                if need is not None and not any(part in data for part in need):
-                    patternIndex, start = patternIndex + 1, 0
-                    continue
+                if need is not None:
+                    for part in need:  # a loop, not any(): this runs for every run of text and pattern
+                        if part in data:
+                            break
+                    else:
+                        patternIndex, start = patternIndex + 1, 0
+                        continue
                 data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
                 if not matched:
                     patternIndex += 1

@@ -47,4 +47,22 @@ def load_one(config: Config, path: str) -> Source:
     data = read_post(config.posts_dir, path)
     post = parse_post(path, data, config)
     _front, body, _line = split_front_matter(path, data)
-    return Source(post, body, hashlib.blake2b(data, digest_size=16).digest())
+    return Source(post, body, _digest(data))
+
+
+def reload(config: Config, post: Post, digest: bytes) -> Source:
+    """*post* with its body read again from its file, whose bytes must still hash to *digest*.
+
+    For a caller that dropped the body to save memory: the front matter is
+    not parsed again (the post is what it was), so this costs a read and a
+    split, not a YAML parse.  A file changed in between is a :class:`PostError`.
+    """
+    data = read_post(config.posts_dir, post.path)
+    if _digest(data) != digest:
+        raise PostError(post.path, "changed while this publish ran; the next run publishes it")
+    _front, body, _line = split_front_matter(post.path, data)
+    return Source(post, body, digest)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
