@@ -86,6 +86,29 @@ def test_max_items_keeps_the_newest(site):
     assert ">2 more new posts on the site →</a>" in issue.html
 
 
+def test_posts_max_items_leaves_out_are_counted_not_rendered(site):
+    """A busy week renders the newest max_items posts it can show; the others are only counted."""
+    site.write_config(DIGEST + "  max_items: 2\n")
+    for day in (8, 9, 10, 11):
+        site.post(f"2025-12-{day:02d}-p{day}.md", f"title: Post {day}\ndate: 2025-12-{day:02d} 12:00")
+    deep = "<div>" * 600 + "x" + "</div>" * 600  # too deep to render: a problem, if it is ever rendered
+    site.post("2025-12-08-p8.md", "title: Post 8\ndate: 2025-12-08 12:00", body=deep)
+    issue = build_issue(site.config, SAMPLE_NOW)
+    assert [r.post.title for r in issue.posts] == ["Post 11", "Post 10"]
+    assert issue.omitted == 2 and not issue.problems
+    assert "2025-W50: 4 posts, digest.max_items shows the newest 2" in issue.warnings
+
+
+def test_a_post_that_cannot_be_rendered_gives_its_place_to_the_next(site):
+    site.write_config(DIGEST + "  max_items: 2\n")
+    for day in (8, 9, 10, 11):
+        site.post(f"2025-12-{day:02d}-p{day}.md", f"title: Post {day}\ndate: 2025-12-{day:02d} 12:00")
+    site.post("2025-12-10-p10.md", "title: Post 10\ndate: 2025-12-10 12:00", body="<div>" * 600)
+    issue = build_issue(site.config, SAMPLE_NOW)
+    assert [r.post.title for r in issue.posts] == ["Post 11", "Post 9"]
+    assert [p.path for p in issue.problems] == ["2025-12-10-p10.md"] and issue.omitted == 1
+
+
 def test_a_week_too_big_for_gmail_is_cut_to_fit_with_a_warning(site, cli):
     site.write_config(DIGEST + "  max_items: 200\n  excerpt_length: 5000\n")
     paragraph = "これは長い段落です。" * 150

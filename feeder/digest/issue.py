@@ -85,16 +85,39 @@ def build_issue(config: Config, now: datetime, week: str | None = None,
     with state_cache(config) as cache:
         collection = collect_between(config, now, cache, start, end)
         renderer = Renderer(config, cache, time_limit=time_limit)
-        rendered, failed = renderer.render_paths([row.path for row in collection.published])
+        rendered, failed, unread = _render_enough(renderer, [row.path for row in collection.published],
+                                                  config.digest.max_items)
         problems = collection.problems + failed
     if not collection.published:
         return None
-    return compose(config, label, start, end, rendered, tuple(problems))
+    return compose(config, label, start, end, rendered, tuple(problems), unread=unread)
+
+
+def _render_enough(renderer: Renderer, paths: list[str], wanted: int
+                   ) -> tuple[list[Rendered], list[PostError], int]:
+    """The newest of *paths* rendered until *wanted* of them can go into an email; how many were not read.
+
+    A busy week can hold hundreds of posts and the digest shows ``max_items``:
+    the others only count, so they are neither read nor rendered (a post that
+    fails is replaced by the next one, so the issue still shows *wanted*).
+    """
+    rendered: list[Rendered] = []
+    problems: list[PostError] = []
+    done = 0
+    while done < len(paths) and sum(email_problem(r) is None for r in rendered) < wanted:
+        batch = paths[done:done + max(wanted - len(rendered), 1)]
+        more, failed = renderer.render_paths(batch)
+        rendered += more
+        problems += failed
+        done += len(batch)
+    return rendered, problems, len(paths) - done
 
 
 def compose(config: Config, week: str, start: datetime, end: datetime, posts: list[Rendered],
-            problems: tuple[PostError, ...] = ()) -> Issue:
+            problems: tuple[PostError, ...] = (), unread: int = 0) -> Issue:
     """Render *posts* (newest first) as the issue of *week*, fitted under :data:`SIZE_LIMIT`.
+
+    *unread*: older posts of the week that were not rendered, as ``digest.max_items`` leaves them out anyway.
 
     A post that cannot go into an email joins *problems* and is left out, as a post that cannot be read is;
     when no post is left, that is an error (:class:`NothingUsable`), never an empty issue.
@@ -109,22 +132,23 @@ def compose(config: Config, week: str, start: datetime, end: datetime, posts: li
         raise NothingUsable(f"{week}: no post of the week can go into the digest ({len(problems)} with problems); "
                             "nothing to send", list(problems))
     shown = posts[: d.max_items]
+    total = len(posts) + unread
     warnings: list[str] = []
-    if len(posts) > len(shown):
-        warnings.append(f"{week}: {len(posts)} posts, digest.max_items shows the newest {len(shown)}")
+    if total > len(shown):
+        warnings.append(f"{week}: {total} posts, digest.max_items shows the newest {len(shown)}")
     web_url = urljoin(config.site.url, f"digests/{week}.html")
     bodies = Bodies(config, week=week, start=start, end=end, web_url=web_url)
-    fitted = fit(config, bodies, week, shown, len(posts), lambda count: _subject(config, week, start, end, count))
+    fitted = fit(config, bodies, week, shown, total, lambda count: _subject(config, week, start, end, count))
     warnings += fitted.warnings
     if fitted.length < d.excerpt_length or len(fitted.shown) < min(len(posts), d.max_items):
         warnings.append(f"{week}: would not fit Gmail's {SIZE_LIMIT // 1000} KB limit; excerpts cut to "
-                        f"{fitted.length} characters, {len(fitted.shown)} of {len(posts)} posts shown "
+                        f"{fitted.length} characters, {len(fitted.shown)} of {total} posts shown "
                         f"({fitted.size} bytes)")
     if d.unsubscribe_url is None:
         warnings.append("digest.unsubscribe_url is not set: the email has no unsubscribe link or List-Unsubscribe")
     return Issue(week=week, start=start, end=end, subject=fitted.subject, posts=fitted.shown, html=fitted.html,
                  text=fitted.text, unsubscribe_url=d.unsubscribe_url, web_url=web_url, excerpt_length=fitted.length,
-                 omitted=len(posts) - len(fitted.shown), warnings=tuple(warnings), problems=problems)
+                 omitted=total - len(fitted.shown), warnings=tuple(warnings), problems=problems)
 
 
 def _subject(config: Config, week: str, start: datetime, end: datetime, count: int) -> str:
