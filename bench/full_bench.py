@@ -109,8 +109,8 @@ class Code:
 
     def __init__(self, label: str, root: Path) -> None:
         self.label, self.root = label, root.resolve()
-        if not (self.root / "feeder" / "cli.py").exists():
-            raise SystemExit(f"--code {label}={root}: no feeder/cli.py there")
+        if not any((self.root / "feeder" / cli).exists() for cli in ("cli.py", "cli/__init__.py")):
+            raise SystemExit(f"--code {label}={root}: no feeder/cli.py or feeder/cli/ there")
         self.commit = _git(self.root, "rev-parse", "--short", "HEAD") or "unknown"
         if _git(self.root, "status", "--porcelain", "--", "feeder"):
             self.commit += "+uncommitted feeder/ changes"
