@@ -56,6 +56,14 @@ def well_formed(fragment: str) -> ET.Element:
     ('<p><a href="https://e.com/?a=1&amp;b=2">link text</a></p>', 4, '<p><a href="https://e.com/?a=1&amp;b=2">link…</a></p>'),
     ("<p>one</p>\n<p>two three</p>", 7, "<p>one</p> <p>two…</p>"),
     ("<p>one</p>\n<p>two three</p>", 6, "<p>one</p> <p>…</p>"),  # half a word goes when text came before
+    # Never inside a link (issue 13): a link cut after other text goes whole, the "…" after the text before it
+    ('<p>See <a href="https://e.com/x">https://e.com/a/long/url</a> now</p>', 12, "<p>See…</p>"),
+    ('<p>See <a href="u">the <em>full</em> analysis</a> here</p>', 10, "<p>See…</p>"),
+    ('<p>See <a href="u">it</a> and more words</p>', 10, '<p>See <a href="u">it</a> and…</p>'),
+    ("<p>one</p>\n<p><a href=\"u\">two three</a></p>", 6, "<p>one</p> <p>…</p>"),
+    # a link that opens the excerpt keeps some text: at a word, else cut hard (never "…" alone)
+    ('<p><a href="u">https://e.com/abcdefghij</a></p>', 10, '<p><a href="u">https://e.…</a></p>'),
+    ('<p><a href="u">two words</a> tail</p>', 6, '<p><a href="u">two…</a></p>'),
 ])
 def test_truncate_html(fragment: str, limit: int, expected: str) -> None:
     out = truncate_html(fragment, limit)

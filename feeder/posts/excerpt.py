@@ -4,6 +4,10 @@ Length is counted in grapheme clusters (what a reader calls characters), so a
 Japanese excerpt of 200 is 200 characters, and an emoji with modifiers or a
 letter with combining marks is never split.  Latin text is cut back to the last
 word boundary when one is near; CJK text, which has no spaces, is cut anywhere.
+A cut never falls inside a link when anything comes before it: the link goes
+whole and the "…" follows the text before it, so no link is left reading "…"
+or half a URL.  (A link that opens the excerpt and is longer than it is cut,
+at a word if it can be, but keeps some of its text.)
 """
 
 from __future__ import annotations
@@ -83,6 +87,14 @@ def _breakable(cluster: str) -> bool:
     return cluster.isspace() or bool(_patterns().wide.match(cluster))
 
 
+class _Link(NamedTuple):
+    """Where the open link started: what was written and open then, and whether text came before it."""
+
+    out: int
+    open: list[str]
+    after_text: bool
+
+
 class _Cutter(HTMLParser):
     def __init__(self, limit: int) -> None:
         super().__init__(convert_charrefs=True)
@@ -90,9 +102,12 @@ class _Cutter(HTMLParser):
         self.out: list[str] = []
         self.open: list[str] = []
         self.done = False
+        self.link: _Link | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.done:
+            if tag == "a" and self.link is None:
+                self.link = _Link(len(self.out), list(self.open), self.room < self.limit)
             self.out.append(self.get_starttag_text() or f"<{tag}>")
             if tag not in _VOID:
                 self.open.append(tag)
@@ -107,6 +122,8 @@ class _Cutter(HTMLParser):
         while self.open:
             top = self.open.pop()
             self.out.append(f"</{top}>")
+            if top == "a":
+                self.link = None
             if top == tag:
                 break
 
@@ -120,8 +137,15 @@ class _Cutter(HTMLParser):
             self.room -= len(kept)
             self.out.append(html.escape("".join(kept), quote=False))
             return
-        self.out.append(html.escape(_cut(clusters, self.room, self.room < self.limit), quote=False) + ELLIPSIS)
         self.done = True
+        if self.link is not None and self.link.after_text:  # the link goes whole; "…" ends the text before it
+            del self.out[self.link.out:]
+            self.open = self.link.open
+            if self.out and not self.out[-1].startswith("<"):  # text (escaped, so never a "<")
+                self.out[-1] = self.out[-1].rstrip()
+            self.out.append(ELLIPSIS)
+            return
+        self.out.append(html.escape(_cut(clusters, self.room, self.room < self.limit), quote=False) + ELLIPSIS)
 
 
 class _Depth(HTMLParser):
