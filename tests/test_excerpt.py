@@ -41,6 +41,10 @@ def well_formed(fragment: str) -> ET.Element:
     return ET.fromstring(f"<div>{fragment}</div>")
 
 
+TABLE = ("<table><thead><tr><th>Q</th><th>Revenue</th></tr></thead><tbody><tr><td>Q1</td><td>3,490,000,000</td>"
+         "</tr><tr><td>Q2</td><td>3,500,000,000</td></tr></tbody></table>")
+
+
 @pytest.mark.parametrize("fragment, limit, expected", [
     ("<p>short</p>", 10, "<p>short</p>"),
     ("<p>Hello wonderful world</p>", 8, "<p>Hello…</p>"),  # back to the word boundary
@@ -64,6 +68,10 @@ def well_formed(fragment: str) -> ET.Element:
     # a link that opens the excerpt keeps some text: at a word, else cut hard (never "…" alone)
     ('<p><a href="u">https://e.com/abcdefghij</a></p>', 10, '<p><a href="u">https://e.…</a></p>'),
     ('<p><a href="u">two words</a> tail</p>', 6, '<p><a href="u">two…</a></p>'),
+    # Nor inside a table row: whole rows, then "…" across every column; cut in its first row, the table goes
+    (f"<p>Intro</p>{TABLE}", 30, "<p>Intro</p><table><thead><tr><th>Q</th><th>Revenue</th></tr></thead><tbody>"
+     '<tr><td>Q1</td><td>3,490,000,000</td></tr><tr><td colspan="2">…</td></tr></tbody></table>'),
+    (f"<p>Intro</p>{TABLE}", 8, "<p>Intro</p>…"),
 ])
 def test_truncate_html(fragment: str, limit: int, expected: str) -> None:
     out = truncate_html(fragment, limit)

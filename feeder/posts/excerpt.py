@@ -7,7 +7,10 @@ word boundary when one is near; CJK text, which has no spaces, is cut anywhere.
 A cut never falls inside a link when anything comes before it: the link goes
 whole and the "…" follows the text before it, so no link is left reading "…"
 or half a URL.  (A link that opens the excerpt and is longer than it is cut,
-at a word if it can be, but keeps some of its text.)
+at a word if it can be, but keeps some of its text.)  Nor inside a table row:
+the table keeps its whole rows and ends with a row holding only "…" across
+all its columns (a table cut in its first row goes whole, when text came
+before it), so no row is ragged and no figure is cut.
 """
 
 from __future__ import annotations
@@ -95,6 +98,15 @@ class _Link(NamedTuple):
     after_text: bool
 
 
+class _Table:
+    """An open table: where it and its open row started, its whole rows and their widest column count."""
+
+    def __init__(self, at: _Link) -> None:
+        self.at = at
+        self.row: _Link | None = None
+        self.rows = self.columns = self.cells = 0  # whole rows so far, the most cells in one, cells in this one
+
+
 class _Cutter(HTMLParser):
     def __init__(self, limit: int) -> None:
         super().__init__(convert_charrefs=True)
@@ -103,11 +115,20 @@ class _Cutter(HTMLParser):
         self.open: list[str] = []
         self.done = False
         self.link: _Link | None = None
+        self.tables: list[_Table] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.done:
+            here = _Link(len(self.out), list(self.open), self.room < self.limit)
             if tag == "a" and self.link is None:
-                self.link = _Link(len(self.out), list(self.open), self.room < self.limit)
+                self.link = here
+            elif tag == "table":
+                self.tables.append(_Table(here))
+            elif tag == "tr" and self.tables:
+                self.tables[-1].row, self.tables[-1].cells = here, 0
+            elif tag in ("td", "th") and self.tables:
+                span = dict(attrs).get("colspan") or "1"
+                self.tables[-1].cells += int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
             self.out.append(self.get_starttag_text() or f"<{tag}>")
             if tag not in _VOID:
                 self.open.append(tag)
@@ -124,6 +145,11 @@ class _Cutter(HTMLParser):
             self.out.append(f"</{top}>")
             if top == "a":
                 self.link = None
+            elif top == "tr" and self.tables:
+                table = self.tables[-1]
+                table.rows, table.columns, table.row = table.rows + 1, max(table.columns, table.cells), None
+            elif top == "table" and self.tables:
+                self.tables.pop()
             if top == tag:
                 break
 
@@ -138,9 +164,16 @@ class _Cutter(HTMLParser):
             self.out.append(html.escape("".join(kept), quote=False))
             return
         self.done = True
-        if self.link is not None and self.link.after_text:  # the link goes whole; "…" ends the text before it
-            del self.out[self.link.out:]
-            self.open = self.link.open
+        table = self.tables[-1] if self.tables and self.tables[-1].row is not None else None
+        if table is not None and table.row is not None and table.rows:  # whole rows, then "…" across them all
+            del self.out[table.row.out:]
+            self.open = table.row.open
+            self.out.append(f'<tr><td colspan="{max(1, table.columns)}">{ELLIPSIS}</td></tr>')
+            return
+        back = table.at if table is not None else self.link
+        if back is not None and back.after_text:  # the link or table goes whole; "…" ends the text before it
+            del self.out[back.out:]
+            self.open = back.open
             if self.out and not self.out[-1].startswith("<"):  # text (escaped, so never a "<")
                 self.out[-1] = self.out[-1].rstrip()
             self.out.append(ELLIPSIS)
