@@ -27,8 +27,16 @@ _MEASURE = """<script>
 window.addEventListener("load", function () {
   var d = document.getElementById("page").contentDocument, e = d.documentElement, widest = 0;
   d.querySelectorAll("body *").forEach(function (el) { widest = Math.max(widest, el.getBoundingClientRect().right); });
+  var numbers = d.querySelectorAll("td.num, th.num"), wrapped = 0;  // table cells holding a number
+  numbers.forEach(function (cell) {
+    var range = d.createRange(), tops = {};
+    range.selectNodeContents(cell);
+    Array.prototype.forEach.call(range.getClientRects(), function (r) { if (r.width) tops[Math.round(r.top)] = 1; });
+    if (Object.keys(tops).length > 1) wrapped++;
+  });
   document.getElementById("result").textContent = JSON.stringify({scrollWidth: e.scrollWidth,
-    clientWidth: e.clientWidth, height: e.scrollHeight, widest: Math.ceil(widest), text: d.body.innerText.length});
+    clientWidth: e.clientWidth, height: e.scrollHeight, widest: Math.ceil(widest), text: d.body.innerText.length,
+    numbers: numbers.length, wrapped: wrapped});
 });
 </script>"""
 
@@ -45,6 +53,8 @@ class Shot:
     height: int
     text: int  # characters of visible text
     png: Path
+    numbers: int = 0  # table cells holding a number (class "num")
+    wrapped_numbers: int = 0  # of which broken over more than one line
 
 
 def _wrapper(page: str, width: int, height: int) -> str:
@@ -81,7 +91,8 @@ def shoot(page: str, width: int, png: Path, dark: bool = False) -> Shot:
         wrapper.write_text(_wrapper(page, width, height), encoding="utf-8")
         _run([*scheme, f"--window-size={max(width, 500)},{height}", f"--screenshot={png}", wrapper.as_uri()],
              tmp + "/profile")
-    return Shot(width, int(data["scrollWidth"]), int(data["widest"]), height, int(data["text"]), png)
+    return Shot(width, int(data["scrollWidth"]), int(data["widest"]), height, int(data["text"]), png,
+                int(data["numbers"]), int(data["wrapped"]))
 
 
 def read_png(path: Path) -> tuple[int, int, int, list[bytes]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -18,10 +20,13 @@ from disks import Tmpfs
 from mailserver import Recorder, Server
 
 from feeder.config import Config, load_config
+from feeder.digest.issue import Issue
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_NOW = datetime(2025, 12, 20, tzinfo=timezone.utc)
 SAMPLE_POST = REPO / "posts" / "2025-12-11-meta-llama-4.md"
+# The longest address a recipient can have (RFC 5321: 254), its local part all characters a URL encodes
+LONGEST_ADDRESS = "+" * 64 + "@" + ".".join(c * 59 for c in "bcd") + ".example"  # 252 characters
 REQUIRE_TOOLS = bool(os.environ.get("FEEDER_REQUIRE_TOOLS"))  # set by .ci/run: CI never skips these
 
 
@@ -30,6 +35,30 @@ def missing_tool(what: str, install: str) -> NoReturn:
     if REQUIRE_TOOLS:
         pytest.fail(f"{what} required (FEEDER_REQUIRE_TOOLS is set)")
     pytest.skip(f"needs {what}: {install}")
+
+
+def html_as_sent(config: Config, issue: Issue, to: str = LONGEST_ADDRESS) -> tuple[int, str]:
+    """(bytes, transfer encoding) of the HTML part's body in *to*'s message as it goes on the wire (CRLF)."""
+    from feeder.digest.message import build_message
+
+    raw = build_message(config, issue, to, now=SAMPLE_NOW).as_bytes()
+    part = email.message_from_bytes(raw, policy=email.policy.SMTP).get_body(("html",))
+    assert part is not None
+    return len(part.get_payload(decode=False).encode("ascii")), str(part["Content-Transfer-Encoding"])
+
+
+VNU_JARS = [os.environ.get("FEEDER_VNU_JAR", ""), REPO / ".ci/vnu/node_modules/vnu-jar/build/dist/vnu.jar"]
+
+
+def nu_checker(page: Path) -> list[dict]:
+    """The Nu HTML checker's messages on the HTML file *page* (java and vnu.jar: FEEDER_VNU_JAR or .ci/vnu)."""
+    jar = next((Path(j) for j in VNU_JARS if j and Path(j).is_file()), None)
+    java = shutil.which("java")
+    if not (jar and java):
+        missing_tool("java and vnu.jar", "npm install --prefix .ci/vnu vnu-jar")
+    done = subprocess.run([java, "-jar", str(jar), "--format", "json", "--stdout", str(page)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    return json.loads(done.stdout)["messages"]
 
 
 @pytest.fixture

@@ -41,6 +41,10 @@ def well_formed(fragment: str) -> ET.Element:
     return ET.fromstring(f"<div>{fragment}</div>")
 
 
+TABLE = ("<table><thead><tr><th>Q</th><th>Revenue</th></tr></thead><tbody><tr><td>Q1</td><td>3,490,000,000</td>"
+         "</tr><tr><td>Q2</td><td>3,500,000,000</td></tr></tbody></table>")
+
+
 @pytest.mark.parametrize("fragment, limit, expected", [
     ("<p>short</p>", 10, "<p>short</p>"),
     ("<p>Hello wonderful world</p>", 8, "<p>Hello…</p>"),  # back to the word boundary
@@ -56,6 +60,18 @@ def well_formed(fragment: str) -> ET.Element:
     ('<p><a href="https://e.com/?a=1&amp;b=2">link text</a></p>', 4, '<p><a href="https://e.com/?a=1&amp;b=2">link…</a></p>'),
     ("<p>one</p>\n<p>two three</p>", 7, "<p>one</p> <p>two…</p>"),
     ("<p>one</p>\n<p>two three</p>", 6, "<p>one</p> <p>…</p>"),  # half a word goes when text came before
+    # Never inside a link (issue 13): a link cut after other text goes whole, the "…" after the text before it
+    ('<p>See <a href="https://e.com/x">https://e.com/a/long/url</a> now</p>', 12, "<p>See…</p>"),
+    ('<p>See <a href="u">the <em>full</em> analysis</a> here</p>', 10, "<p>See…</p>"),
+    ('<p>See <a href="u">it</a> and more words</p>', 10, '<p>See <a href="u">it</a> and…</p>'),
+    ("<p>one</p>\n<p><a href=\"u\">two three</a></p>", 6, "<p>one</p> <p>…</p>"),
+    # a link that opens the excerpt keeps some text: at a word, else cut hard (never "…" alone)
+    ('<p><a href="u">https://e.com/abcdefghij</a></p>', 10, '<p><a href="u">https://e.…</a></p>'),
+    ('<p><a href="u">two words</a> tail</p>', 6, '<p><a href="u">two…</a></p>'),
+    # Nor inside a table row: whole rows, then "…" across every column; cut in its first row, the table goes
+    (f"<p>Intro</p>{TABLE}", 30, "<p>Intro</p><table><thead><tr><th>Q</th><th>Revenue</th></tr></thead><tbody>"
+     '<tr><td>Q1</td><td>3,490,000,000</td></tr><tr><td colspan="2">…</td></tr></tbody></table>'),
+    (f"<p>Intro</p>{TABLE}", 8, "<p>Intro</p>…"),
 ])
 def test_truncate_html(fragment: str, limit: int, expected: str) -> None:
     out = truncate_html(fragment, limit)

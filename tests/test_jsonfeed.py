@@ -60,6 +60,8 @@ def test_sample_site_json_feed_meets_the_spec_and_round_trips_the_sample_post(sa
     assert SAMPLE_POST.is_file()
     assert sample["tags"] == ["AI", "最新ニュース", "技術動向", "Meta", "投資", "投資分析"]  # tags, then categories
     assert sample["content_html"].startswith("<") and "summary" in sample
+    # the excerpt is **Meta Llama 4、一般公開で性能向上**について…: no space where </strong> was (issue 13)
+    assert sample["summary"] == "Meta Llama 4、一般公開で性能向上について詳細に分析します。"
     assert "\\u" not in raw.decode("utf-8")  # Japanese written as itself, not escaped
 
 

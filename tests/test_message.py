@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 from email import policy
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
 import pytest
-from conftest import SAMPLE_NOW
+import spamassassin
+from conftest import REPO, SAMPLE_NOW, html_as_sent, missing_tool
 
+from feeder.config import load_config
+from feeder.digest.files import write_digest
 from feeder.digest.issue import build_issue
 from feeder.digest.message import build_message
 from feeder.errors import ConfigError, RecipientError
@@ -30,7 +34,7 @@ def test_headers_and_structure_parse_back(sample_config, issue):
     parts = list(msg.iter_parts())
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
     assert all(p.get_content_charset() == "utf-8" for p in parts)
-    assert str(msg["Subject"]) == "ALLFORCES 週刊ダイジェスト 2025年12月8日〜2025年12月14日 (2025-W50)"
+    assert str(msg["Subject"]) == "ALLFORCES Weekly 週刊ダイジェスト 2025年12月8日〜2025年12月14日 (2025-W50)"
     assert "=?utf-8?" in raw.as_bytes().decode("ascii").split("\r\n\r\n")[0]  # RFC 2047 on the wire
     assert msg["From"].addresses[0].display_name == "ALLFORCES編集部"
     assert msg["From"].addresses[0].addr_spec == "digest@allforces.example.com"
@@ -100,3 +104,47 @@ def test_a_title_with_a_newline_cannot_inject_a_header(site):
     assert b"\r\nBcc:" not in headers
     assert str(parse(build_message(config, build_issue(config, SAMPLE_NOW), "a@example.com",
                                    now=SAMPLE_NOW))["Subject"]) == "Evil Bcc: victim@example.com 2025-W50"
+
+
+def test_the_html_goes_in_the_smaller_encoding_it_was_fitted_in(sample_config, issue):
+    """Gmail's clip counts the part as sent: the issue measures it, the message uses that encoding."""
+    size, encoding = html_as_sent(sample_config, issue, "subscriber@example.com")
+    assert encoding == issue.size.encoding and issue.size.encoded >= size  # budgeted for the longest address
+    assert issue.size.encoded - size < 1_000 and issue.size.encoded <= issue.size.other
+    assert issue.size.clip == 102_000 and issue.size.fits
+    assert str(issue.size).startswith(f"{issue.size.encoded:,} bytes as sent ({issue.size.encoding};")
+
+
+def heavy_week_module():
+    spec = importlib.util.spec_from_file_location("heavy_week", REPO / "bench" / "heavy_week.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Rules allowed for now, each with the issue that removes it.
+PENDING = {
+    # The unsubscribe link carries the address (…/unsubscribe?email=subscriber%40example.com); issue 11
+    # (list-store) replaces it with a per-recipient token. Remove this entry when that is merged.
+    "GB_CUSTOM_HTM_URI": "issue 11: an address in a URL",
+}
+
+
+@pytest.mark.parametrize("week", ["sample", "heavy"])
+def test_spamassassin_finds_nothing_feeder_could_fix(week, sample_site, cli, tmp_path):
+    """SpamAssassin 4 (-t -L: local rules, no DNS) on the .eml `feeder digest` writes, for the sample week
+    and the 20-post heavy week: every rule that fires is one only a relay can satisfy (or pending, above)."""
+    if not spamassassin.available():
+        missing_tool("spamassassin", "apt-get install spamassassin")
+    if week == "sample":
+        config = load_config(sample_site / "config.yaml")
+    else:
+        config = load_config(heavy_week_module().write_site(tmp_path / "heavy"))
+    written = write_digest(config, SAMPLE_NOW, "2025-W50", tmp_path / "out")
+    assert written.issue is not None
+    report = spamassassin.check((tmp_path / "out" / "2025-W50.eml").read_bytes())
+    allowed = spamassassin.RELAY_ONLY.keys() | spamassassin.BY_DESIGN.keys() | PENDING.keys()
+    assert set(report.rules) <= allowed, f"rules feeder could fix: {sorted(set(report.rules) - allowed)} {report}"
+    assert {"HTML_FONT_LOW_CONTRAST", "SUBJ_ALL_CAPS"}.isdisjoint(report.rules)  # the two issue 13 fixed
+    assert report.score <= 1.0  # GB_CUSTOM_HTM_URI's 1.0 until issue 11; ~0 after

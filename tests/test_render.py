@@ -11,7 +11,8 @@ from conftest import SAMPLE_POST
 from feeder.errors import PostError
 from feeder.pool import WorkerPool
 from feeder.posts.load import load_one
-from feeder.posts.render import Renderer, _first_paragraph, plain_text, reading_minutes, sanitize
+from feeder.posts.plaintext import visible_text as plain_text
+from feeder.posts.render import Renderer, _first_paragraph, reading_minutes, sanitize
 
 BASE = "https://example.com/blog/2025/01/02/post/"
 

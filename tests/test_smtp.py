@@ -58,7 +58,8 @@ def test_envelope_decides_who_gets_it_not_the_headers(server):
     assert srv.handler.received[0].rcpt_tos == ["a@example.org"]
 
 
-def test_transient_refusal_is_retried_with_backoff_then_accepted(server):
+def test_transient_refusal_is_retried_with_backoff_then_accepted(server, caplog):
+    caplog.set_level("INFO", logger="feeder.mail.smtp")
     tries = {"n": 0}
 
     def rcpt(address):
@@ -70,6 +71,9 @@ def test_transient_refusal_is_retried_with_backoff_then_accepted(server):
     with SmtpSender(smtp(srv.port, retries=3), sleep=sleeps, backoff=1.0) as sender:
         assert sender.deliver(message("g@example.org"), "news@example.com", "g@example.org").accepted
     assert sleeps == [1.0, 2.0]  # exponential, and injected: the test never waited
+    retries = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert retries == ["g@example.org: 451 4.7.1 Greylisted, try again; retry 1/3 in 1s",
+                       "g@example.org: 451 4.7.1 Greylisted, try again; retry 2/3 in 2s"]  # the code once
     assert len(srv.handler.to("g@example.org")) == 1
 
 
@@ -79,7 +83,8 @@ def test_transient_refusal_gives_up_after_the_retries(server):
     with SmtpSender(smtp(srv.port, retries=2), sleep=sleeps, backoff=0.5) as sender:
         outcome = sender.deliver(message("b@example.org"), "news@example.com", "b@example.org")
     assert not outcome.accepted and not outcome.permanent and outcome.code == 451
-    assert "Mailbox busy" in outcome.reason
+    assert outcome.reason == "4.3.0 Mailbox busy"  # the code is a field of its own, printed once (issue 13)
+    assert str(outcome) == "failed (will be retried by the next send): 451 4.3.0 Mailbox busy"
     assert sleeps == [0.5, 1.0]
     assert srv.handler.rcpt_calls["b@example.org"] == 3
 
@@ -91,7 +96,7 @@ def test_permanent_refusal_is_not_retried_and_the_connection_goes_on(server):
         bad = sender.deliver(message("gone@example.org"), "news@example.com", "gone@example.org")
         good = sender.deliver(message("ok@example.org"), "news@example.com", "ok@example.org")
         assert sender.connections == 1
-    assert bad.permanent and bad.code == 550 and "No such user" in bad.reason
+    assert bad.permanent and bad.code == 550 and str(bad) == "rejected: 550 5.1.1 No such user"
     assert good.accepted and sleeps == []
     assert srv.handler.rcpt_calls["gone@example.org"] == 1
 
@@ -331,6 +336,7 @@ def test_421_at_connect_is_transient(greeter):
     with SmtpSender(smtp(srv.port, retries=1), sleep=sleeps) as sender:
         outcome = sender.deliver(message("a@example.org"), "news@example.com", "a@example.org")
     assert not outcome.accepted and not outcome.permanent and outcome.code == 421
+    assert str(outcome) == "failed (will be retried by the next send): 421 4.3.2 Too busy, try later"
     assert sleeps == [1.0] and srv.clients == 2
 
 

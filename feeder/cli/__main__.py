@@ -2,4 +2,5 @@
 
 from feeder.cli import main
 
-main()
+if __name__ == "__main__":  # imported (tests/test_patterns.py imports every module), it runs nothing
+    main()

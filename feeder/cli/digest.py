@@ -43,9 +43,8 @@ def digest(config: Config, now: datetime, ui: Output, week: str | None, out: Pat
         ui.problem(located(config, problem))
     for warning in result.issue.warnings:
         ui.problem(f"warning: {warning}")
-    size = len(result.issue.html.encode())
     count = len(result.issue.posts)
-    ui.say(f"digest {result.week}: {count} post{'s' if count != 1 else ''}, {size} bytes of HTML: "
+    ui.say(f"digest {result.week}: {count} post{'s' if count != 1 else ''}, HTML {result.issue.size}: "
            + ", ".join(shown(p) for p in result.paths))
     return 1 if result.issue.problems else 0
 

@@ -20,7 +20,6 @@ css-inline sees nests at most the template's depth plus about twice that.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,10 +33,13 @@ import nh3
 from markupsafe import Markup
 
 from feeder.config import Config
+from feeder.digest.tables import mark_tables
 from feeder.errors import ConfigError, PostError
 from feeder.i18n import direction, format_date, primary, words
 from feeder.posts.excerpt import cut_text, nesting_depth, truncate_html
+from feeder.posts.plaintext import WIDTH, collapse, letter_text
 from feeder.posts.render import Rendered
+from feeder.posts.wrap import wrap
 
 HTML_TEMPLATE = "digest.html"
 TEXT_TEMPLATE = "digest.txt"
@@ -59,11 +61,9 @@ _TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "figcaption"
 _ATTRIBUTES = {"*": {"lang", "dir", "title"}, "a": {"href", "hreflang"}, "img": {"src", "alt"},
                "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "ol": {"start"}}
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^<>]*\balt=)")  # [^<>], not [^>]: linear on unclosed tags too
-_BLOCK_TAG = re.compile(r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|tr|td|th|figure|figcaption|dd|dt)"
-                        r"\b[^<>]*>", re.IGNORECASE)
-_ANY_TAG = re.compile(r"<[^<>]*>")
-_CSS_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
-_AT_RULES = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+_CSS_INLINER = css_inline.CSSInliner(keep_at_rules=True, minify_css=True, load_remote_stylesheets=False)
+_AT_RULES = re.compile(r"(?<=<head>)<style>(.*?)</style>", re.DOTALL)  # where css-inline puts kept @media
+_KEPT = re.compile(r"<style data-keep>(.*?)</style>", re.DOTALL)  # the template's own blocks, never post text
 
 
 @dataclass(frozen=True)
@@ -102,16 +102,7 @@ def email_excerpt(fragment: str, length: int) -> str:
     cut = truncate_html(fragment, length)
     clean = nh3.clean(cut, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                       clean_content_tags={"script", "style"}, link_rel=None, strip_comments=True)
-    return _IMG_WITHOUT_ALT.sub('<img alt=""', clean).strip()
-
-
-def text_of(fragment: str) -> str:
-    """The visible text of *fragment*: blocks apart, inline tags gone without a trace.
-
-    (Replacing every tag by a space would put spaces inside Japanese sentences at each
-    ``<strong>``.)  Whitespace is collapsed by the cutting that follows.
-    """
-    return html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub(" ", fragment)))
+    return mark_tables(_IMG_WITHOUT_ALT.sub('<img alt=""', clean).strip())
 
 
 def email_problem(rendered: Rendered) -> PostError | None:
@@ -132,6 +123,7 @@ def email_problem(rendered: Rendered) -> PostError | None:
 def item(config: Config, rendered: Rendered, excerpt_length: int) -> Item:
     post, tz, lang = rendered.post, config.site.timezone, config.site.language
     author = post.author or config.site.author
+    excerpt = email_excerpt(rendered.excerpt_html, excerpt_length)
     return Item(
         title=cut_text(post.title, TITLE_LENGTH),
         url=post.url,
@@ -141,8 +133,8 @@ def item(config: Config, rendered: Rendered, excerpt_length: int) -> Item:
         tags=post.tags[: config.feeds.max_labels_per_post],  # as the feeds list them (see feeder.feeds.labels)
         reading_time=rendered.reading_time,
         image=post.image,
-        excerpt_html=Markup(email_excerpt(rendered.excerpt_html, excerpt_length)),
-        excerpt_text=cut_text(text_of(rendered.excerpt_html), excerpt_length),
+        excerpt_html=Markup(excerpt),
+        excerpt_text=letter_text(excerpt),  # the same cut, laid out as a letter's text
         extra=frozen(post.extra),
     )
 
@@ -155,7 +147,7 @@ def environment(config: Config) -> jinja2.Environment:
             raise ConfigError(f"digest.templates: {config.digest.templates} is not a folder")
         loaders.append(jinja2.FileSystemLoader(config.digest.templates))
     loaders.append(jinja2.PackageLoader("feeder", "templates/email"))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm"), default=False),
         undefined=jinja2.StrictUndefined,
@@ -163,6 +155,13 @@ def environment(config: Config) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["wrap"] = wrap_lines  # {{ item.title | wrap }}: 72 columns, CJK-aware, for digest.txt
+    return env
+
+
+def wrap_lines(text: str, width: int = WIDTH) -> str:
+    """*text* on lines of at most *width* columns (see :mod:`feeder.posts.wrap`)."""
+    return "\n".join(wrap(collapse(str(text)).strip(), width))
 
 
 class Bodies:
@@ -215,11 +214,18 @@ def _render(env: jinja2.Environment, name: str, context: dict) -> str:
 
 
 def inline_css(document: str) -> str:
-    """Styles into ``style=`` attributes; the kept ``@media`` block moved to the end of ``<head>``."""
-    inlined = _CSS_INLINER.inline(document)
+    """Styles into ``style=`` attributes; the ``<style data-keep>`` blocks and any ``@media`` rules a plain
+    ``<style>`` held kept as ``<style>`` at the end of ``<head>``, whitespace collapsed.
+
+    Moved there, after ``<meta charset>``, so the charset stays in the first 1024 bytes.
+    """
+    kept = [" ".join(block.split()) for block in _KEPT.findall(document)]
+    inlined = _CSS_INLINER.inline(_KEPT.sub("", document))
     at_rules = _AT_RULES.search(inlined)
-    if at_rules is None or "</head>" not in inlined:
+    if at_rules is not None:
+        kept.insert(0, " ".join(at_rules.group(1).split()))
+        inlined = inlined[: at_rules.start()] + inlined[at_rules.end():]
+    if not kept or "</head>" not in inlined:
         return inlined
-    block = " ".join(at_rules.group(1).split())
-    inlined = inlined[: at_rules.start()] + inlined[at_rules.end():]
-    return inlined.replace("</head>", f"<style>{block}</style>\n</head>", 1)
+    blocks = "".join(f"<style>{block}</style>\n" for block in kept if block)
+    return inlined.replace("</head>", f"{blocks}</head>", 1)

@@ -19,15 +19,16 @@ from urllib.parse import quote, urljoin
 
 from feeder.config import Config
 from feeder.digest.body import UNSUBSCRIBE_TOKEN, Bodies, email_problem
-from feeder.digest.fit import SIZE_LIMIT, fit
+from feeder.digest.fit import fit
 from feeder.digest.weeks import iso_week_bounds, resolve
+from feeder.digest.wire import GMAIL_CLIP, SIZE_LIMIT, WireSize
 from feeder.errors import NothingUsable, PostError
 from feeder.i18n import format_date
 from feeder.posts.cache import state_cache
 from feeder.posts.collection import collect_between
 from feeder.posts.render import RENDER_LIMIT, Rendered, Renderer
 
-__all__ = ["PLACEHOLDER_RECIPIENT", "SIZE_LIMIT", "Issue", "build_issue", "compose"]
+__all__ = ["GMAIL_CLIP", "PLACEHOLDER_RECIPIENT", "SIZE_LIMIT", "Issue", "WireSize", "build_issue", "compose"]
 
 PLACEHOLDER_RECIPIENT = "subscriber@example.com"  # whom the .eml written by `feeder digest` is addressed to
 
@@ -46,6 +47,7 @@ class Issue:
     unsubscribe_url: str | None  # the config template with {email}
     web_url: str  # the web version: <site>/digests/<week>.html, written by `feeder send` and `feeder digest`
     excerpt_length: int  # what fitted under SIZE_LIMIT (≤ digest.excerpt_length); an offender may have less
+    size: WireSize  # the HTML part as sent (encoded, for the longest unsubscribe URL) against Gmail's clip
     omitted: int = 0  # posts of the week left out (digest.max_items or the size limit)
     warnings: tuple[str, ...] = ()
     problems: tuple[PostError, ...] = field(default=(), repr=False)
@@ -141,14 +143,14 @@ def compose(config: Config, week: str, start: datetime, end: datetime, posts: li
     fitted = fit(config, bodies, week, shown, total, lambda count: _subject(config, week, start, end, count))
     warnings += fitted.warnings
     if fitted.length < d.excerpt_length or len(fitted.shown) < min(len(posts), d.max_items):
-        warnings.append(f"{week}: would not fit Gmail's {SIZE_LIMIT // 1000} KB limit; excerpts cut to "
-                        f"{fitted.length} characters, {len(fitted.shown)} of {total} posts shown "
-                        f"({fitted.size} bytes)")
+        warnings.append(f"{week}: would not fit Gmail's {GMAIL_CLIP // 1000} KB clip; excerpts cut to "
+                        f"{fitted.length} characters, {len(fitted.shown)} of {total} posts shown; "
+                        f"HTML {fitted.size}")
     if d.unsubscribe_url is None:
         warnings.append("digest.unsubscribe_url is not set: the email has no unsubscribe link or List-Unsubscribe")
     return Issue(week=week, start=start, end=end, subject=fitted.subject, posts=fitted.shown, html=fitted.html,
                  text=fitted.text, unsubscribe_url=d.unsubscribe_url, web_url=web_url, excerpt_length=fitted.length,
-                 omitted=total - len(fitted.shown), warnings=tuple(warnings), problems=problems)
+                 size=fitted.size, omitted=total - len(fitted.shown), warnings=tuple(warnings), problems=problems)
 
 
 def _subject(config: Config, week: str, start: datetime, end: datetime, count: int) -> str:

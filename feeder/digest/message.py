@@ -2,8 +2,10 @@
 
 Built with the standard library's :class:`email.message.EmailMessage` under the
 SMTP policy, which RFC 2047-encodes non-ASCII headers, folds long ones, writes
-CRLF line ends and picks quoted-printable or base64 for the UTF-8 bodies, so no
-line of the message exceeds 998 characters however long an HTML line is.
+CRLF line ends and picks quoted-printable or base64 for the UTF-8 text body, so no
+line of the message exceeds 998 characters however long an HTML line is.  The HTML
+body goes in the encoding the issue was fitted in (:attr:`Issue.size`): the
+smaller of the two, which is what Gmail's clip counts.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def build_message(config: Config, issue: Issue, to: str, *, now: datetime, messa
         if unsubscribe.lower().startswith("https://"):
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(body_text, subtype="plain", charset="utf-8")
-    msg.add_alternative(body_html, subtype="html", charset="utf-8")
+    # The HTML in the encoding the issue was fitted in (the smaller of the two; see feeder.digest.wire)
+    msg.add_alternative(body_html, subtype="html", charset="utf-8", cte=issue.size.encoding)
     # A boundary from the content, not a random one: the same issue gives byte-identical files.
     msg.set_boundary("feeder-" + hashlib.sha256((body_text + "\0" + body_html).encode()).hexdigest()[:32])
     return msg

@@ -16,7 +16,8 @@ from feeder.config import Config
 from feeder.dates import rfc3339
 from feeder.feeds.context import FeedContext
 from feeder.feeds.labels import kept
-from feeder.posts.render import Rendered, plain_text
+from feeder.posts.plaintext import visible_text
+from feeder.posts.render import Rendered
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -50,7 +51,7 @@ def _item(config: Config, item: Rendered) -> dict[str, Any]:
         "title": post.title,
         "content_html": item.html if config.feeds.content == "full" else excerpt,
     }
-    summary = plain_text(excerpt)
+    summary = visible_text(excerpt)
     if summary:
         entry["summary"] = summary
     if post.image:

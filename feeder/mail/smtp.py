@@ -54,7 +54,7 @@ class Outcome:
         if self.accepted:
             return "accepted"
         kind = "rejected" if self.permanent else "failed (will be retried by the next send)"
-        return f"{kind}: {self.code or ''} {self.reason}".strip()
+        return f"{kind}: {self.code} {self.reason}" if self.code is not None else f"{kind}: {self.reason}"
 
 
 ACCEPTED = Outcome(True)
@@ -69,8 +69,11 @@ class _Retry:
     """
 
     code: int | None
-    reason: str
+    reason: str  # the server's text without the code (``4.7.1 Greylisted``), or what went wrong
     reconnect: bool  # the connection is no longer usable: drop it and open a new one
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.reason}" if self.code is not None else self.reason
 
 
 class SmtpSender:
@@ -118,13 +121,13 @@ class SmtpSender:
             if tried.reconnect:
                 self._drop()
             if reused:  # the server closed an idle connection: reconnect at once, no retry spent
-                log.debug("connection to %s dropped (%s); reconnecting", self.smtp.host, tried.reason)
+                log.debug("connection to %s dropped (%s); reconnecting", self.smtp.host, tried)
                 continue
             if attempt >= self.smtp.retries:
                 return Outcome(False, False, tried.code, tried.reason)
             delay = min(self.backoff * 2**attempt, self.max_backoff)
             attempt += 1
-            log.info("%s: %s; retry %d/%d in %gs", recipient, tried.reason, attempt, self.smtp.retries, delay)
+            log.info("%s: %s; retry %d/%d in %gs", recipient, tried, attempt, self.smtp.retries, delay)
             self.sleep(delay)
 
     def _send_once(self, message: EmailMessage | bytes, envelope_from: str, recipient: str) -> Outcome | _Retry:
@@ -146,7 +149,7 @@ class SmtpSender:
             if 500 <= exc.smtp_code < 600:
                 raise SmtpError(f"smtp: {self.smtp.host}:{self.smtp.port} refused the connection "
                                 f"({exc.smtp_code} {reason}); no message was sent") from None
-            return _Retry(exc.smtp_code, f"{exc.smtp_code} {reason}", True)
+            return _Retry(exc.smtp_code, reason, True)
         except smtplib.SMTPResponseException as exc:  # sender refused, data refused, and the like
             return self._response(exc.smtp_code, exc.smtp_error)
         except smtplib.SMTPException as exc:
@@ -162,7 +165,7 @@ class SmtpSender:
         reason = _reason(text)
         if code is not None and 500 <= code < 600:
             return Outcome(False, True, code, reason)
-        return _Retry(code, f"{code} {reason}", code == 421)
+        return _Retry(code, reason, code == 421)
 
     def _pace(self) -> None:
         """``smtp.rate_limit`` messages per second at most, evenly spaced (0 means as fast as possible)."""

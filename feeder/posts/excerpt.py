@@ -4,6 +4,13 @@ Length is counted in grapheme clusters (what a reader calls characters), so a
 Japanese excerpt of 200 is 200 characters, and an emoji with modifiers or a
 letter with combining marks is never split.  Latin text is cut back to the last
 word boundary when one is near; CJK text, which has no spaces, is cut anywhere.
+A cut never falls inside a link when anything comes before it: the link goes
+whole and the "…" follows the text before it, so no link is left reading "…"
+or half a URL.  (A link that opens the excerpt and is longer than it is cut,
+at a word if it can be, but keeps some of its text.)  Nor inside a table row:
+the table keeps its whole rows and ends with a row holding only "…" across
+all its columns (a table cut in its first row goes whole, when text came
+before it), so no row is ragged and no figure is cut.
 """
 
 from __future__ import annotations
@@ -83,6 +90,23 @@ def _breakable(cluster: str) -> bool:
     return cluster.isspace() or bool(_patterns().wide.match(cluster))
 
 
+class _Link(NamedTuple):
+    """Where the open link started: what was written and open then, and whether text came before it."""
+
+    out: int
+    open: list[str]
+    after_text: bool
+
+
+class _Table:
+    """An open table: where it and its open row started, its whole rows and their widest column count."""
+
+    def __init__(self, at: _Link) -> None:
+        self.at = at
+        self.row: _Link | None = None
+        self.rows = self.columns = self.cells = 0  # whole rows so far, the most cells in one, cells in this one
+
+
 class _Cutter(HTMLParser):
     def __init__(self, limit: int) -> None:
         super().__init__(convert_charrefs=True)
@@ -90,9 +114,21 @@ class _Cutter(HTMLParser):
         self.out: list[str] = []
         self.open: list[str] = []
         self.done = False
+        self.link: _Link | None = None
+        self.tables: list[_Table] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.done:
+            here = _Link(len(self.out), list(self.open), self.room < self.limit)
+            if tag == "a" and self.link is None:
+                self.link = here
+            elif tag == "table":
+                self.tables.append(_Table(here))
+            elif tag == "tr" and self.tables:
+                self.tables[-1].row, self.tables[-1].cells = here, 0
+            elif tag in ("td", "th") and self.tables:
+                span = dict(attrs).get("colspan") or "1"
+                self.tables[-1].cells += int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
             self.out.append(self.get_starttag_text() or f"<{tag}>")
             if tag not in _VOID:
                 self.open.append(tag)
@@ -107,6 +143,13 @@ class _Cutter(HTMLParser):
         while self.open:
             top = self.open.pop()
             self.out.append(f"</{top}>")
+            if top == "a":
+                self.link = None
+            elif top == "tr" and self.tables:
+                table = self.tables[-1]
+                table.rows, table.columns, table.row = table.rows + 1, max(table.columns, table.cells), None
+            elif top == "table" and self.tables:
+                self.tables.pop()
             if top == tag:
                 break
 
@@ -120,8 +163,22 @@ class _Cutter(HTMLParser):
             self.room -= len(kept)
             self.out.append(html.escape("".join(kept), quote=False))
             return
-        self.out.append(html.escape(_cut(clusters, self.room, self.room < self.limit), quote=False) + ELLIPSIS)
         self.done = True
+        table = self.tables[-1] if self.tables and self.tables[-1].row is not None else None
+        if table is not None and table.row is not None and table.rows:  # whole rows, then "…" across them all
+            del self.out[table.row.out:]
+            self.open = table.row.open
+            self.out.append(f'<tr><td colspan="{max(1, table.columns)}">{ELLIPSIS}</td></tr>')
+            return
+        back = table.at if table is not None else self.link
+        if back is not None and back.after_text:  # the link or table goes whole; "…" ends the text before it
+            del self.out[back.out:]
+            self.open = back.open
+            if self.out and not self.out[-1].startswith("<"):  # text (escaped, so never a "<")
+                self.out[-1] = self.out[-1].rstrip()
+            self.out.append(ELLIPSIS)
+            return
+        self.out.append(html.escape(_cut(clusters, self.room, self.room < self.limit), quote=False) + ELLIPSIS)
 
 
 class _Depth(HTMLParser):

@@ -9,9 +9,7 @@ expensive step of a build, so it runs only for posts that reach an output.
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +27,7 @@ from feeder.posts.cache import PostCache
 from feeder.posts.excerpt import truncate_html
 from feeder.posts.load import Source, load
 from feeder.posts.nesting import TooDeep, check_nesting
+from feeder.posts.plaintext import visible_text
 from feeder.posts.post import Post
 from feeder.text import clean_text
 
@@ -52,7 +51,6 @@ for _tag, _extra in {
     "th": {"style"}, "td": {"style"},
 }.items():
     _ATTRIBUTES.setdefault(_tag, set()).update(_extra)
-_TAG = re.compile(r"<[^<>]*>")  # not [^>]: from every "<" of an unclosed run, that scanned to the end
 
 
 @dataclass(frozen=True)
@@ -295,11 +293,6 @@ def _srcset(value: str, base_url: str) -> str | None:
     return ", ".join(candidates) or None
 
 
-def plain_text(fragment: str) -> str:
-    """The visible text of an HTML fragment, whitespace collapsed."""
-    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
-
-
 @cache
 def _reading_patterns() -> tuple[Any, Any]:
     """CJK characters, and words of other scripts; compiled on first use (``regex`` takes 15 ms to import)."""
@@ -311,7 +304,7 @@ def _reading_patterns() -> tuple[Any, Any]:
 
 def reading_minutes(fragment: str) -> int:
     """Minutes to read: CJK at 500 characters a minute, other scripts at 220 words a minute."""
-    text = plain_text(fragment)
+    text = visible_text(fragment)
     cjk_pattern, word_pattern = _reading_patterns()
     cjk = len(cjk_pattern.findall(text))
     words = len(word_pattern.findall(text))
