@@ -20,6 +20,7 @@ from feeder.config import Author, Config
 from feeder.dates import parse_date, to_utc
 from feeder.errors import PostError
 from feeder.posts.enclosures import Enclosure, enclosure
+from feeder.posts.jekyll_fields import JekyllFields, jekyll_fields
 from feeder.posts.source import load_front_matter, read_front_matter
 from feeder.text import clean_text
 from feeder.urls import quote_url, web_url
@@ -51,6 +52,9 @@ class Post:
     body_line: int  # 1-based line where the Markdown starts, for error messages
     enclosure: Enclosure | None = None  # front matter enclosure / audio / video
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept for templates
+    # A Jekyll site's post only (config.jekyll): see feeder.posts.jekyll_fields
+    jekyll: JekyllFields | None = None
+    warnings: tuple[str, ...] = ()  # published, but something in it deserves a look (a Jekyll site's leniency)
 
 
 def parse_post(path: str, data: bytes, config: Config) -> Post:
@@ -63,6 +67,9 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
     def fail(key: str, message: str) -> PostError:
         shown = key if len(key) <= 40 else key[:39] + "…"  # an unknown key is the author's: it may be long
         return PostError(path, f"{shown}: {message}", _line_of(front, key))
+
+    if config.jekyll is not None:
+        return _build_jekyll(path, meta, front, body_line, config, fail)
 
     stem = path.rpartition("/")[2].rpartition(".")[0]
     named = _FILENAME.match(stem)
@@ -127,6 +134,37 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
     )
 
 
+def _build_jekyll(path: str, raw: dict[str, Any], front: str, body_line: int, config: Config,
+                  fail: Callable[[str, str], PostError]) -> Post:
+    """A Jekyll site's post: Jekyll's rules for its defaults, date, categories, URL, id and title."""
+    assert config.jekyll is not None
+    j = jekyll_fields(path, raw, config, config.jekyll, fail)
+    meta = j.meta
+    updated = None
+    for key in ("last_modified_at", "updated"):
+        if meta.get(key) is not None:
+            try:
+                updated = to_utc(parse_date(meta[key], config.site.timezone))
+            except ValueError as exc:
+                raise fail(key, str(exc)) from None
+            break
+    return Post(
+        path=path, slug=j.slug, title=j.title, date=j.date,
+        updated=updated if updated and updated > j.date else None,
+        author=_author(meta.get("author"), fail), excerpt=j.excerpt, tags=j.tags, categories=j.categories,
+        url=j.url, id=j.id, image=_image(meta.get("image"), j.url, fail),
+        reading_time=_minutes(meta.get("reading_time"), fail), draft=j.draft, body_line=body_line,
+        enclosure=enclosure(meta, j.url, fail), extra=_extra(meta, fail), jekyll=j,
+        warnings=tuple(f"{_where(front, w)}{w}" for w in j.warnings),
+    )
+
+
+def _where(front: str, warning: str) -> str:
+    """"line N: " for a warning about a top-level key (its text starts with the key)."""
+    line = _line_of(front, warning.partition(":")[0])
+    return f"line {line}: " if line else ""
+
+
 def _expand(pattern: str, local: datetime, slug: str, categories: tuple[str, ...]) -> str:
     """Fill Jekyll's permalink placeholders; dates are in the site's timezone, as Jekyll does."""
     template, names = _permalink_template(pattern)
@@ -143,6 +181,12 @@ _PLACEHOLDER_VALUES: dict[str, Callable[[datetime, str, tuple[str, ...]], str]] 
     "hour": lambda d, s, c: f"{d.hour:02d}", "minute": lambda d, s, c: f"{d.minute:02d}",
     "second": lambda d, s, c: f"{d.second:02d}", "slug": lambda d, s, c: s, "title": lambda d, s, c: s,
     "categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
+    "output_ext": lambda d, s, c: ".html", "short_month": lambda d, s, c: d.strftime("%b"),
+    "long_month": lambda d, s, c: d.strftime("%B"), "w_year": lambda d, s, c: f"{d.isocalendar()[0]:04d}",
+    "week": lambda d, s, c: f"{d.isocalendar()[1]:02d}", "w_day": lambda d, s, c: str(d.isocalendar()[2]),
+    "short_day": lambda d, s, c: d.strftime("%a"), "long_day": lambda d, s, c: d.strftime("%A"),
+    "name": lambda d, s, c: s, "path": lambda d, s, c: s, "collection": lambda d, s, c: "posts",
+    "slugified_categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
 }
 _PLACEHOLDER = re.compile(":(" + "|".join(sorted(_PLACEHOLDER_VALUES, key=len, reverse=True)) + ")")
 _SLASHES = re.compile("/{2,}")
