@@ -164,11 +164,11 @@ def write_outputs(config: Config, cache: PostCache, stale: list[tuple[Output, st
                     done.changed.append(output.context.url)
             failed = any(row.path in renders.failed for row in output.rows)  # failed to render: try again next run
             settled.append((output.path, None if failed else fingerprint))
-    for path, fingerprint in settled:  # once the files are in place: the state records what is on disk
-        if fingerprint is None:
+    for path, settled_as in settled:  # once the files are in place: the state records what is on disk
+        if settled_as is None:
             state.forget(path)
         else:
-            state.record(path, fingerprint)
+            state.record(path, settled_as)
     return done
 
 
