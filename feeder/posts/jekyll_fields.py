@@ -73,7 +73,8 @@ def jekyll_fields(path: str, raw: dict[str, Any], config: Config, site: JekyllSi
     categories = tuple(_labels(rules.categories(raw, defaults, path)))
     template = meta["permalink"] if isinstance(meta.get("permalink"), str) else config.permalink
     relative = "/" + path.partition(rules.POSTS + "/")[2].rpartition(".")[0]
-    values = placeholders(date.astimezone(tz), slug, file_slug, categories, OUTPUT_EXT, relative)
+    stem = path.rpartition("/")[2].rpartition(".")[0] or path.rpartition("/")[2]  # basename_without_ext
+    values = placeholders(date.astimezone(tz), slug, stem, categories, OUTPUT_EXT, relative)
     try:
         page_url = expand(template, values)
     except UnknownPlaceholder as exc:

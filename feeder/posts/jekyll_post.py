@@ -97,11 +97,12 @@ def categories(meta: Mapping[str, Any], defaults: Mapping[str, Any], path: str) 
     for source in (defaults, meta):
         value = source.get("categories")
         if value is not None:
-            found += value.split() if isinstance(value, str) else value if isinstance(value, list) else [value]
+            found += value.split() if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else [
+                value]
     merged = {**defaults, **meta}
     single = merged.get("category")
     if single is not None:
-        found += single if isinstance(single, list) else [single]
+        found += list(single) if isinstance(single, (list, tuple)) else [single]
     return list(dict.fromkeys(_text(c) for c in found if c is not None and _text(c) != ""))
 
 
@@ -109,10 +110,10 @@ def tags(meta: Mapping[str, Any]) -> list[str]:
     """populate_tags: ``tag`` (one tag) if present, else ``tags`` (a string split on spaces)."""
     if meta.get("tag") is not None:
         value = meta["tag"]
-        items = value if isinstance(value, list) else [value]
+        items = list(value) if isinstance(value, (list, tuple)) else [value]
     else:
         value = meta.get("tags")
-        items = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
+        items = value.split() if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
     return list(dict.fromkeys(_text(t) for t in items if t is not None and _text(t) != ""))
 
 

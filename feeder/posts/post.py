@@ -21,6 +21,7 @@ from feeder.dates import parse_date, to_utc
 from feeder.errors import PostError
 from feeder.posts.enclosures import Enclosure, enclosure
 from feeder.posts.jekyll_fields import JekyllFields, jekyll_fields
+from feeder.posts.permalink import absolute_url
 from feeder.posts.source import load_front_matter, read_front_matter
 from feeder.text import clean_text
 from feeder.urls import quote_url, web_url
@@ -151,12 +152,32 @@ def _build_jekyll(path: str, raw: dict[str, Any], front: str, body_line: int, co
     return Post(
         path=path, slug=j.slug, title=j.title, date=j.date,
         updated=updated if updated and updated > j.date else None,
-        author=_author(meta.get("author"), fail), excerpt=j.excerpt, tags=j.tags, categories=j.categories,
-        url=j.url, id=j.id, image=_image(meta.get("image"), j.url, fail),
+        author=_author(_jekyll_author(meta, config.jekyll), fail), excerpt=j.excerpt, tags=j.tags, categories=j.categories,
+        url=j.url, id=j.id, image=_image(_site_path(meta.get("image"), config.site.url), j.url, fail),
         reading_time=_minutes(meta.get("reading_time"), fail), draft=j.draft, body_line=body_line,
         enclosure=enclosure(meta, j.url, fail), extra=_extra(meta, fail), jekyll=j,
         warnings=tuple(f"{_where(front, w)}{w}" for w in j.warnings),
     )
+
+
+def _jekyll_author(meta: dict[str, Any], site: Any) -> Any:
+    """jekyll-feed's author: ``author`` (else the first of ``authors``), looked up in ``site.data.authors``."""
+    author = meta.get("author")
+    if author is None and isinstance(meta.get("authors"), (list, tuple)) and meta["authors"]:
+        author = meta["authors"][0]
+    known = site.data.get("authors")
+    if isinstance(author, (str, int)) and isinstance(known, dict) and isinstance(known.get(str(author)), dict):
+        return dict(known[str(author)])
+    return author
+
+
+def _site_path(value: Any, site_url: str) -> Any:
+    """An image path as jekyll-feed makes it absolute (``absolute_url``: on the site's url and baseurl)."""
+    if isinstance(value, dict):  # jekyll-seo-tag style: image: {path: …}
+        value = value.get("path") or value.get("url")
+    if isinstance(value, str) and "://" not in value and value.strip() and not value.startswith("//"):
+        return absolute_url(site_url, value.strip())
+    return value
 
 
 def _where(front: str, warning: str) -> str:
