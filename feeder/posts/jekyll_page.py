@@ -35,7 +35,8 @@ def page_variables(post: Post, timezone: tzinfo) -> dict[str, Any]:
         categories=list(post.categories),
         tags=list(post.tags),
         slug=fields.slug,
-        title=str(title) if title is not None and not isinstance(title, (dict, list, tuple)) else title_from_slug(fields.slug),
+        title=str(title) if title is not None and not isinstance(title, (dict, list, tuple))
+        else title_from_slug(fields.slug),
         path=post.path,
         relative_path=post.path,
         name=post.path.rpartition("/")[2],
