@@ -21,6 +21,8 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
+from feeder.urls import quote_url
+
 _SIMPLE = re.compile(r"[a-zA-Z0-9./-]+")
 _PRETTY_KEEP = frozenset("._~!$&'()+,;=@")
 _ASCII_RUN = re.compile(r"[^A-Za-z0-9]+")
@@ -153,3 +155,40 @@ def normalize_path(path: str) -> str:
         text = unicodedata.normalize("NFC", unquote(piece, errors="surrogateescape"))
         out.append(quote(text, safe=_PATH_SAFE, errors="surrogateescape"))
     return "".join(out)
+
+
+def expand_simple(pattern: str, local: datetime, slug: str, categories: tuple[str, ...]) -> str:
+    """A site's permalink without ``jekyll:``: feeder's own reading of the placeholders, kept as it was.
+
+    Dates are in the site's timezone; ``:categories`` are lower case with ``-`` for spaces.
+    """
+    template, names = _permalink_template(pattern)
+    values = {name: _PLACEHOLDER_VALUES[name](local, slug, categories) for name in names}
+    filled = _SLASHES.sub("/", template.format_map(values))
+    return quote_url(filled)
+
+
+_PLACEHOLDER_VALUES: dict[str, Callable[[datetime, str, tuple[str, ...]], str]] = {
+    "year": lambda d, s, c: f"{d.year:04d}", "short_year": lambda d, s, c: f"{d.year % 100:02d}",
+    "month": lambda d, s, c: f"{d.month:02d}", "i_month": lambda d, s, c: str(d.month),
+    "day": lambda d, s, c: f"{d.day:02d}", "i_day": lambda d, s, c: str(d.day),
+    "y_day": lambda d, s, c: f"{d.timetuple().tm_yday:03d}",
+    "hour": lambda d, s, c: f"{d.hour:02d}", "minute": lambda d, s, c: f"{d.minute:02d}",
+    "second": lambda d, s, c: f"{d.second:02d}", "slug": lambda d, s, c: s, "title": lambda d, s, c: s,
+    "categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
+    "output_ext": lambda d, s, c: ".html", "short_month": lambda d, s, c: d.strftime("%b"),
+    "long_month": lambda d, s, c: d.strftime("%B"), "w_year": lambda d, s, c: f"{d.isocalendar()[0]:04d}",
+    "week": lambda d, s, c: f"{d.isocalendar()[1]:02d}", "w_day": lambda d, s, c: str(d.isocalendar()[2]),
+    "short_day": lambda d, s, c: d.strftime("%a"), "long_day": lambda d, s, c: d.strftime("%A"),
+    "name": lambda d, s, c: s, "path": lambda d, s, c: s, "collection": lambda d, s, c: "posts",
+    "slugified_categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
+}
+_PLACEHOLDER = re.compile(":(" + "|".join(sorted(_PLACEHOLDER_VALUES, key=len, reverse=True)) + ")")
+_SLASHES = re.compile("/{2,}")
+
+
+@lru_cache(maxsize=64)
+def _permalink_template(pattern: str) -> tuple[str, frozenset[str]]:
+    """*pattern* as a str.format template, and the placeholders it uses (worked out once per pattern)."""
+    escaped = pattern.replace("{", "{{").replace("}", "}}")
+    return _PLACEHOLDER.sub(lambda m: "{" + m[1] + "}", escaped), frozenset(_PLACEHOLDER.findall(pattern))

@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from feeder.addresses import check_address
@@ -21,10 +20,10 @@ from feeder.dates import parse_date, to_utc
 from feeder.errors import PostError
 from feeder.posts.enclosures import Enclosure, enclosure
 from feeder.posts.jekyll_fields import JekyllFields, jekyll_fields
-from feeder.posts.permalink import absolute_url
+from feeder.posts.permalink import absolute_url, expand_simple
 from feeder.posts.source import load_front_matter, read_front_matter
 from feeder.text import clean_text
-from feeder.urls import quote_url, web_url
+from feeder.urls import web_url
 
 _FILENAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
 _KNOWN = {"title", "date", "updated", "last_modified_at", "author", "excerpt", "summary", "description",
@@ -111,7 +110,7 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
     permalink = _string(meta.get("permalink")) or config.permalink
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", permalink):  # it would be pasted after the site URL
         raise fail("permalink", f"must be a path on the site such as /notes/my-post/, got {brief(permalink)}")
-    url = config.site.url + _expand(permalink, local, slug, categories).lstrip("/")
+    url = config.site.url + expand_simple(permalink, local, slug, categories).lstrip("/")
     ident = _string(meta.get("id")) or _string(meta.get("guid"))
 
     return Post(
@@ -152,7 +151,8 @@ def _build_jekyll(path: str, raw: dict[str, Any], front: str, body_line: int, co
     return Post(
         path=path, slug=j.slug, title=j.title, date=j.date,
         updated=updated if updated and updated > j.date else None,
-        author=_author(_jekyll_author(meta, config.jekyll), fail), excerpt=j.excerpt, tags=j.tags, categories=j.categories,
+        author=_author(_jekyll_author(meta, config.jekyll), fail), excerpt=j.excerpt, tags=j.tags,
+        categories=j.categories,
         url=j.url, id=j.id,
         image=_image(_site_path(meta.get("image"), config.site.url), j.url, fail),
         reading_time=_minutes(meta.get("reading_time"), fail), draft=j.draft, body_line=body_line,
@@ -185,40 +185,6 @@ def _where(front: str, warning: str) -> str:
     """"line N: " for a warning about a top-level key (its text starts with the key)."""
     line = _line_of(front, warning.partition(":")[0])
     return f"line {line}: " if line else ""
-
-
-def _expand(pattern: str, local: datetime, slug: str, categories: tuple[str, ...]) -> str:
-    """Fill Jekyll's permalink placeholders; dates are in the site's timezone, as Jekyll does."""
-    template, names = _permalink_template(pattern)
-    values = {name: _PLACEHOLDER_VALUES[name](local, slug, categories) for name in names}
-    filled = _SLASHES.sub("/", template.format_map(values))
-    return quote_url(filled)
-
-
-_PLACEHOLDER_VALUES: dict[str, Callable[[datetime, str, tuple[str, ...]], str]] = {
-    "year": lambda d, s, c: f"{d.year:04d}", "short_year": lambda d, s, c: f"{d.year % 100:02d}",
-    "month": lambda d, s, c: f"{d.month:02d}", "i_month": lambda d, s, c: str(d.month),
-    "day": lambda d, s, c: f"{d.day:02d}", "i_day": lambda d, s, c: str(d.day),
-    "y_day": lambda d, s, c: f"{d.timetuple().tm_yday:03d}",
-    "hour": lambda d, s, c: f"{d.hour:02d}", "minute": lambda d, s, c: f"{d.minute:02d}",
-    "second": lambda d, s, c: f"{d.second:02d}", "slug": lambda d, s, c: s, "title": lambda d, s, c: s,
-    "categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
-    "output_ext": lambda d, s, c: ".html", "short_month": lambda d, s, c: d.strftime("%b"),
-    "long_month": lambda d, s, c: d.strftime("%B"), "w_year": lambda d, s, c: f"{d.isocalendar()[0]:04d}",
-    "week": lambda d, s, c: f"{d.isocalendar()[1]:02d}", "w_day": lambda d, s, c: str(d.isocalendar()[2]),
-    "short_day": lambda d, s, c: d.strftime("%a"), "long_day": lambda d, s, c: d.strftime("%A"),
-    "name": lambda d, s, c: s, "path": lambda d, s, c: s, "collection": lambda d, s, c: "posts",
-    "slugified_categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
-}
-_PLACEHOLDER = re.compile(":(" + "|".join(sorted(_PLACEHOLDER_VALUES, key=len, reverse=True)) + ")")
-_SLASHES = re.compile("/{2,}")
-
-
-@lru_cache(maxsize=64)
-def _permalink_template(pattern: str) -> tuple[str, frozenset[str]]:
-    """*pattern* as a str.format template, and the placeholders it uses (worked out once per pattern)."""
-    escaped = pattern.replace("{", "{{").replace("}", "}}")
-    return _PLACEHOLDER.sub(lambda m: "{" + m[1] + "}", escaped), frozenset(_PLACEHOLDER.findall(pattern))
 
 
 def _string(value: Any) -> str | None:
