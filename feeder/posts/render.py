@@ -227,7 +227,7 @@ class Renderer:
             excerpt = self.markdown(post.excerpt, post.url)
         elif post.jekyll is not None:  # Jekyll's excerpt: up to excerpt_separator (the first block by default)
             head = excerpt_source(body, post.jekyll.excerpt_separator)
-            excerpt = self.markdown(head, post.url) if head else ""
+            excerpt = self.markdown(head.rstrip(), post.url) if head else ""  # kramdown drops trailing blanks
         elif MORE in body:
             excerpt = self.markdown(body.split(MORE, 1)[0], post.url)
         else:
