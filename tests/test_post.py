@@ -415,5 +415,5 @@ def test_a_jekyll_sites_post_is_published_with_warnings_jekyll_would_shrug_at(je
 
 def test_a_jekyll_post_without_a_date_in_its_name_or_front_matter_is_invalid(jekyll_site: Path) -> None:
     config = load_config(jekyll_site / "config.yaml")
-    with pytest.raises(PostError, match="name the file YYYY-MM-DD-slug.md"):
+    with pytest.raises(PostError, match=r"name the file YYYY-MM-DD-slug\.md"):
         parse_post("_posts/undated.md", b"---\ntitle: x\n---\n", config)
