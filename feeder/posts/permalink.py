@@ -183,7 +183,7 @@ _PLACEHOLDER_VALUES: dict[str, Callable[[datetime, str, tuple[str, ...]], str]] 
     "name": lambda d, s, c: s, "path": lambda d, s, c: s, "collection": lambda d, s, c: "posts",
     "slugified_categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
 }
-_PLACEHOLDER = re.compile(":(" + "|".join(sorted(_PLACEHOLDER_VALUES, key=len, reverse=True)) + ")")
+_SIMPLE_PLACEHOLDER = re.compile(":(" + "|".join(sorted(_PLACEHOLDER_VALUES, key=len, reverse=True)) + ")")
 _SLASHES = re.compile("/{2,}")
 
 
@@ -191,4 +191,4 @@ _SLASHES = re.compile("/{2,}")
 def _permalink_template(pattern: str) -> tuple[str, frozenset[str]]:
     """*pattern* as a str.format template, and the placeholders it uses (worked out once per pattern)."""
     escaped = pattern.replace("{", "{{").replace("}", "}}")
-    return _PLACEHOLDER.sub(lambda m: "{" + m[1] + "}", escaped), frozenset(_PLACEHOLDER.findall(pattern))
+    return _SIMPLE_PLACEHOLDER.sub(lambda m: "{" + m[1] + "}", escaped), frozenset(_SIMPLE_PLACEHOLDER.findall(pattern))
