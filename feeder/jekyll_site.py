@@ -13,6 +13,7 @@ with its own in one :class:`~feeder.errors.ConfigError`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -95,6 +96,9 @@ class JekyllSite:
     show_drafts: bool
     exclude: tuple[str, ...]  # paths Jekyll does not read (with its defaults)
     markdown_ext: tuple[str, ...]  # post file extensions Jekyll reads as Markdown, without the dot
+    # A digest of every file under includes_dir (relative path, size, mtime): the config's fingerprint, and so
+    # the render cache and the outputs' fingerprints, change when an include does.
+    includes_signature: str = ""
 
 
 def read_jekyll(root: Path) -> tuple[JekyllSite | None, dict[str, Any], list[str]]:
@@ -115,10 +119,22 @@ def read_jekyll(root: Path) -> tuple[JekyllSite | None, dict[str, Any], list[str
     site = read_site(raw, root, path, fail)
     data, data_problems = read_data(root / _text(raw.get("data_dir")) if raw.get("data_dir") else root / "_data")
     problems.extend(data_problems)
+    site.fields["includes_signature"] = files_signature(site.fields["includes_dir"])
     vars_ = dict(_JEKYLL_DEFAULTS)
     vars_.update(raw)
     vars_["data"] = data
     return site(freeze(vars_), data), config_defaults(raw, fail), problems
+
+
+def files_signature(folder: Path) -> str:
+    """A digest of the (relative path, size, mtime_ns) of every file below *folder* ("" when there is none)."""
+    if not folder.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        st = path.stat()
+        digest.update(f"{path.relative_to(folder).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def _load(path: Path, problems: list[str]) -> tuple[dict[str, Any] | None, str]:

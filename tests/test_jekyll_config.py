@@ -152,3 +152,12 @@ def test_freeze_makes_nested_values_read_only_and_keeps_them_equal() -> None:
     with pytest.raises(TypeError):
         frozen["a"][1]["b"] = 3
     assert hash(frozen) == hash(freeze({"a": [1, {"b": 2}], 3: "x"}))
+
+
+def test_an_edited_include_changes_the_configs_fingerprint(jekyll_site: Path) -> None:
+    before = load_config(jekyll_site / "config.yaml")
+    assert before.jekyll is not None and before.jekyll.includes_signature
+    assert load_config(jekyll_site / "config.yaml").fingerprint == before.fingerprint
+    note = jekyll_site / "_includes" / "note.html"
+    note.write_text(note.read_text(encoding="utf-8") + "<!-- edited -->\n", encoding="utf-8")
+    assert load_config(jekyll_site / "config.yaml").fingerprint != before.fingerprint
