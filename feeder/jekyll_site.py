@@ -188,6 +188,10 @@ def read_site(raw: dict[str, Any], root: Path, path: Path, fail: Any) -> _Site:
 
     style = get("permalink", str, "date")
     permalink = STYLES.get(style, style)
+    collections = get("collections", dict, {})
+    posts = collections.get("posts") if isinstance(collections.get("posts"), dict) else {}
+    if isinstance(posts.get("permalink"), str) and posts["permalink"].strip():
+        permalink = posts["permalink"].strip()  # the posts collection's own template wins, taken as written
     if not permalink.startswith("/"):
         permalink = "/" + permalink  # Jekyll's URL#sanitize_url adds it
     exclude = tuple(str(x).strip("/") for x in get("exclude", list, []) if isinstance(x, (str, int)))

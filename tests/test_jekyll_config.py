@@ -161,3 +161,9 @@ def test_an_edited_include_changes_the_configs_fingerprint(jekyll_site: Path) ->
     note = jekyll_site / "_includes" / "note.html"
     note.write_text(note.read_text(encoding="utf-8") + "<!-- edited -->\n", encoding="utf-8")
     assert load_config(jekyll_site / "config.yaml").fingerprint != before.fingerprint
+
+
+def test_the_posts_collections_own_permalink_wins_over_the_site_style(tmp_path: Path) -> None:
+    path = _write(tmp_path, "title: T\nurl: https://e.org\npermalink: pretty\ncollections:\n  posts:\n"
+                            "    permalink: /news/:year/:month/:day/:title/\n    output: true\n")
+    assert load_config(path).permalink == "/news/:year/:month/:day/:title/"  # as jekyllrb.com's own site has it
