@@ -94,3 +94,14 @@ def test_w3c_validator_finds_no_errors_or_warnings(published, validate_feed) -> 
     public, _ = published
     for name in ("atom.xml", "feed.xml"):
         assert validate_feed(public / name, f"{SITE}/{name}") == []
+
+
+def test_future_true_publishes_posts_dated_after_now(jekyll_site: Path, cli) -> None:
+    config_yml = jekyll_site / "_config.yml"
+    config_yml.write_text(config_yml.read_text(encoding="utf-8").replace("future: false", "future: true"),
+                          encoding="utf-8")
+    result = cli("publish", "--config", jekyll_site / "config.yaml", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    feed = feedparser.parse((jekyll_site / "public" / "atom.xml").read_bytes())
+    assert feed.entries[0].link == f"{SITE}/2026/12/31/from-the-future/"
+    assert len(feed.entries) == len(JEKYLL_FEED) + 1
