@@ -116,14 +116,13 @@ def read_jekyll(root: Path) -> tuple[JekyllSite | None, dict[str, Any], list[str
         line = f":{text.count(chr(10), 0, match.start()) + 1}" if match else ""
         problems.append(f"{path}{line}: {key}: {message}")
 
-    site = read_site(raw, root, path, fail)
-    data, data_problems = read_data(root / _text(raw.get("data_dir")) if raw.get("data_dir") else root / "_data")
+    settings = read_settings(raw, root, path, fail)
+    data, data_problems = read_data(root / str(raw.get("data_dir") or "_data"))
     problems.extend(data_problems)
-    site.fields["includes_signature"] = files_signature(site.fields["includes_dir"])
-    vars_ = dict(_JEKYLL_DEFAULTS)
-    vars_.update(raw)
-    vars_["data"] = data
-    return site(freeze(vars_), data), config_defaults(raw, fail), problems
+    site_vars = freeze({**_JEKYLL_DEFAULTS, **raw, "data": data})
+    site = JekyllSite(site_vars=site_vars, data=data, includes_signature=files_signature(settings["includes_dir"]),
+                      **settings)
+    return site, config_defaults(raw, fail), problems
 
 
 def files_signature(folder: Path) -> str:
@@ -164,18 +163,8 @@ def _load(path: Path, problems: list[str]) -> tuple[dict[str, Any] | None, str]:
     return {str(k): v for k, v in raw.items()}, text
 
 
-class _Site:
-    """A JekyllSite waiting for its site variables (see read_jekyll)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.fields = fields
-
-    def __call__(self, site_vars: FrozenMap, data: FrozenMap) -> JekyllSite:
-        return JekyllSite(site_vars=site_vars, data=data, **self.fields)
-
-
-def read_site(raw: dict[str, Any], root: Path, path: Path, fail: Any) -> _Site:
-    """The typed settings of *raw* (a parsed ``_config.yml``); each bad one is reported through *fail*."""
+def read_settings(raw: dict[str, Any], root: Path, path: Path, fail: Any) -> dict[str, Any]:
+    """The typed settings of *raw* (a parsed ``_config.yml``) as JekyllSite's fields; each bad one goes to *fail*."""
 
     def get(key: str, kind: type | tuple[type, ...], default: Any) -> Any:
         value = raw.get(key)
@@ -196,7 +185,7 @@ def read_site(raw: dict[str, Any], root: Path, path: Path, fail: Any) -> _Site:
         permalink = "/" + permalink  # Jekyll's URL#sanitize_url adds it
     exclude = tuple(str(x).strip("/") for x in get("exclude", list, []) if isinstance(x, (str, int)))
     exts = get("markdown_ext", str, ",".join(MARKDOWN_EXT))
-    return _Site(
+    return dict(
         root=root, config_file=path,
         includes_dir=root / get("includes_dir", str, "_includes"),
         layouts_dir=root / get("layouts_dir", str, "_layouts"),
@@ -306,10 +295,6 @@ def config_defaults(raw: dict[str, Any], fail: Any) -> dict[str, Any]:
         site["author"] = {"name": author["name"], **({"email": author["email"]}
                                                      if isinstance(author.get("email"), str) else {})}
     return {"site": site}
-
-
-def _text(value: Any) -> str:
-    return str(value)
 
 
 def _kind(kind: type | tuple[type, ...]) -> str:
