@@ -112,9 +112,9 @@ def read_jekyll(root: Path) -> tuple[JekyllSite | None, dict[str, Any], list[str
         return None, {}, problems
 
     def fail(key: str, message: str) -> None:
-        match = re.search(rf"^{re.escape(key)}\s*:", text, re.MULTILINE)
-        line = f":{text.count(chr(10), 0, match.start()) + 1}" if match else ""
-        problems.append(f"{path}{line}: {key}: {message}")
+        number = next((n for n, line in enumerate(text.split("\n"), 1)
+                       if line.startswith(key) and line[len(key):].lstrip(" \t").startswith(":")), None)
+        problems.append(f"{path}{f':{number}' if number else ''}: {key}: {message}")
 
     settings = read_settings(raw, root, path, fail)
     data, data_problems = read_data(root / str(raw.get("data_dir") or "_data"))

@@ -11,6 +11,7 @@ a rejected post.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timezone, tzinfo
@@ -62,9 +63,19 @@ def _applies(scope_path: str, path: str) -> bool:
         return True
     if "*" not in scope_path:
         return path.startswith(scope_path)
-    pattern = "".join(".*" if part == "**" else "[^/]*" if part == "*" else re.escape(part)
-                      for part in re.split(r"(\*\*|\*)", scope_path))
-    return re.match(pattern, path) is not None
+    return _glob_prefix(scope_path.strip("/").split("/"), path.split("/"))
+
+
+def _glob_prefix(scope: list[str], parts: list[str]) -> bool:
+    """Whether the glob *scope* (``*`` within a folder name, ``**`` any folders) matches the first folders of *parts*.
+
+    Jekyll globs the scope against the site's files and takes each match as a path prefix.
+    """
+    if not scope:
+        return True
+    if scope[0] == "**":
+        return any(_glob_prefix(scope[1:], parts[i:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], scope[0]) and _glob_prefix(scope[1:], parts[1:])
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -200,8 +211,9 @@ def excerpt_source(body: str, separator: str) -> str | None:
     if not found or not tail:
         return head
     if "{%" in head:
-        for name in reversed(_LIQUID_TAG.findall(head)):
-            if name in _LIQUID_BLOCKS and not re.search(r"{%-?\s*end" + name + r"\s*-?%}", head):
+        names = _LIQUID_TAG.findall(head)
+        for name in reversed(names):
+            if name in _LIQUID_BLOCKS and "end" + name not in names:
                 head += "\n{% end" + name + " %}"
     definitions = [label + rest for label, rest in _LINK_DEFINITION.findall(tail) if label in head]
     return head + "\n\n" + "\n".join(definitions) if definitions else head

@@ -34,11 +34,11 @@ _RULES: tuple[tuple[re.Pattern[str], tuple[int | str, ...]], ...] = tuple(
 _QUOTE_START = re.compile(r"""[^\\]?["']""")
 _ENTITY = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]*)|#[xX]([0-9A-Fa-f]+)|#(\d+));")
 _SYMBOL = re.compile(r"---|--|\.\.\.|\\<<|\\>>|<< | >>|<<|>>")
-_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.DOTALL)
+_HTML = re.compile(r"<(?:!--|/?[A-Za-z])")  # where kramdown's span HTML parser may start
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _SYMBOLS = {"---": "\u2014", "--": "\u2013", "...": "\u2026", "\\<<": "&lt;&lt;", "\\>>": "&gt;&gt;",
             "<< ": "\u00ab\u00a0", " >>": "\u00a0\u00bb", "<<": "\u00ab", ">>": "\u00bb"}
-_STRIP = (re.compile(r"<script.*?</script>", re.DOTALL), re.compile(r"<!--.*?-->", re.DOTALL),
-          re.compile(r"<style.*?</style>", re.DOTALL), re.compile(r"<[^<>]*>", re.DOTALL))
+_STRIP = (("<script", "</script>"), ("<!--", "-->"), ("<style", "</style>"), ("<", ">"))  # Jekyll's strip_html
 _RUBY_SPACE = re.compile(r"[ \t\r\n\f\v]+")
 DEFAULT_QUOTES = "lsquo,rsquo,ldquo,rdquo"
 MAX_SMART = 10_000  # characters of a title that smart punctuation is applied to; a longer one is left as written
@@ -61,7 +61,8 @@ def smartify(text: str, quotes: Sequence[str] = ("\u2018", "\u2019", "\u201c", "
     names = dict(zip(("lsquo", "rsquo", "ldquo", "rdquo"), quotes, strict=True))
     out: list[str] = []
     pos = 0
-    patterns = (_QUOTE_START, _ENTITY, _SYMBOL, _TAG)
+    patterns = (_QUOTE_START, _ENTITY, _SYMBOL, _HTML)
+    comments_close = True  # until a "<!--" finds no "-->" after it: then none after it will
     ahead: list[re.Match[str] | None] = [None] * 4  # each pattern's next match, found once: linear in the title
     done = [False] * 4
     while pos < len(text):
@@ -85,8 +86,12 @@ def smartify(text: str, quotes: Sequence[str] = ("\u2018", "\u2019", "\u201c", "
             out.append(_SYMBOLS[match[0]])
             pos = match.end()
         else:
-            out.append(match[0])
-            pos = match.end()
+            end = text.find("-->", start + 4) if comments_close and match[0] == "<!--" else -1
+            comments_close = comments_close and (match[0] != "<!--" or end >= 0)
+            tag = _TAG.match(text, start) if match[0] != "<!--" else None
+            stop = end + 3 if end >= 0 else tag.end() if tag else start + 1
+            out.append(text[start:stop] if stop > start + 1 else "&lt;")
+            pos = stop
     return "".join(out)
 
 
@@ -110,9 +115,20 @@ def _quote(text: str, start: int, names: dict[str, str], out: list[str]) -> int:
 
 
 def strip_html(fragment: str) -> str:
-    """Jekyll's ``strip_html``: scripts, comments and styles with what they hold, then every tag."""
-    for pattern in _STRIP:
-        fragment = pattern.sub("", fragment)
+    """Jekyll's ``strip_html``: scripts, comments and styles with what they hold, then every tag.
+
+    Each is Ruby's ``gsub(%r!START.*?END!m, "")``, done with two finds a match: once no END
+    follows a START, none follows any later START either, so the whole is linear in the text.
+    """
+    for start, end in _STRIP:
+        out, pos = [], 0
+        while (found := fragment.find(start, pos)) >= 0:
+            close = fragment.find(end, found + len(start))
+            if close < 0:
+                break
+            out.append(fragment[pos:found])
+            pos = close + len(end)
+        fragment = "".join(out) + fragment[pos:]
     return fragment
 
 
