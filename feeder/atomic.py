@@ -100,6 +100,133 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+BATCH_FILES = 256  # files staged before they are synced and renamed together (open descriptors stay bounded)
+SYNC_THREADS = 16  # fsyncs in flight at once: the file system commits them together
+
+
+class BatchWriter:
+    """Many files replaced atomically and durably, paying for the syncing once per batch, not once per file.
+
+    Each file is written to a temporary file beside it, as :func:`write_atomic`
+    does; every :data:`BATCH_FILES` files (and at :meth:`flush`) all the temporary
+    files are fsynced at once, on :data:`SYNC_THREADS` threads (an fsync waits for
+    the disk and releases the interpreter; a journaling file system such as ext4
+    commits concurrent ones together: 500 files in 0.09 s here, against 1.6 s one
+    by one), then renamed over their targets, then each folder is fsynced once.  A
+    reader still sees the old bytes or the new, and a crash before the renames
+    leaves every old file whole (the next run sweeps the temporary files, see
+    :func:`sweep_temps`).  Use it as a context manager: leaving the block normally
+    flushes; an exception discards what was staged.
+    """
+
+    def __init__(self, batch: int | None = None, threads: int | None = None) -> None:
+        self._batch = batch or BATCH_FILES
+        self._threads = threads or SYNC_THREADS
+        self._staged: list[tuple[Path, str, int]] = []  # target, temporary path, open descriptor
+        self.fsyncs = 0  # fsync calls made (the bench reports them)
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if kind is None:
+            self.flush()
+        else:
+            self.discard()
+
+    def write_if_changed(self, path: Path, data: bytes) -> bool:
+        """Stage *data* for *path* unless the file holds it already (see :func:`write_if_changed`).  True if staged."""
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return False
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise cannot_write(path, exc) from None
+        self.write(path, data)
+        return True
+
+    def write(self, path: Path, data: bytes) -> None:
+        """Stage *data* for *path*: written to a temporary file now, visible after the batch is synced."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise cannot_write(path, exc) from None
+        self._staged.append((path, tmp, fd))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fchmod(fd, 0o644)
+        except OSError as exc:
+            self.discard()
+            raise cannot_write(path, exc) from None
+        if len(self._staged) >= self._batch:
+            self.flush()
+
+    def flush(self) -> None:
+        """Make every staged file durable, then visible: fsync them all, rename them all, fsync each folder once."""
+        staged, self._staged = self._staged, []
+        if not staged:
+            return
+        try:
+            self._sync([fd for _, _, fd in staged], [target for target, _, _ in staged])
+        except BaseException:
+            self._staged = staged
+            self.discard()
+            raise
+        for _target, _tmp, fd in staged:
+            os.close(fd)
+        for index, (target, tmp, _fd) in enumerate(staged):
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                for _, rest, _ in staged[index:]:
+                    with contextlib.suppress(OSError):
+                        os.unlink(rest)
+                raise cannot_write(target, exc) from None
+        folders = list(dict.fromkeys(target.parent for target, _, _ in staged))
+        folder_fds = []
+        try:
+            for folder in folders:
+                folder_fds.append(os.open(folder, os.O_RDONLY))
+            self._sync(folder_fds, folders)
+        except OSError as exc:
+            raise cannot_write(folders[len(folder_fds) - 1] if folder_fds else folders[0], exc) from None
+        finally:
+            for fd in folder_fds:
+                os.close(fd)
+
+    def _sync(self, fds: list[int], paths: list[Path]) -> None:
+        """fsync every one of *fds* (the files at *paths*), several at a time."""
+        self.fsyncs += len(fds)
+        if len(fds) == 1 or self._threads == 1:
+            for fd, where in zip(fds, paths, strict=True):
+                _fsync(fd, where)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(self._threads, len(fds))) as pool:
+            list(pool.map(_fsync, fds, paths))
+
+    def discard(self) -> None:
+        """Drop what was staged: the temporary files are removed, their targets stay as they were."""
+        staged, self._staged = self._staged, []
+        for _target, tmp, fd in staged:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _fsync(fd: int, where: Path) -> None:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        raise cannot_write(where, exc) from None
+
+
 def sweep_temps(folder: Path, names: Iterable[str]) -> list[Path]:
     """Remove the temporary files that killed writes of *names* left in *folder*; the paths removed.
 

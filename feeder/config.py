@@ -11,7 +11,7 @@ lists every mistake in it, one line each.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +23,7 @@ import yaml
 from feeder import config_values as check
 from feeder.config_paths import DIGESTS, overwrites
 from feeder.errors import ConfigError
+from feeder.jekyll_site import JekyllSite, overridden, read_jekyll
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Content = Literal["full", "excerpt"]  # feeds.content: each entry's whole post, or its excerpt
@@ -112,6 +113,7 @@ class Config:
     digest: Digest
     smtp: Smtp
     schedule: Schedule
+    jekyll: JekyllSite | None = None  # `jekyll: PATH`: the Jekyll site whose _config.yml and _posts/ feeder reads
 
     @property
     def fingerprint(self) -> str:
@@ -145,8 +147,12 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     Every key is checked even after a mistake (see :mod:`feeder.config_values`); then any
     problems are raised together as one :class:`ConfigError`.
     """
+    jekyll, raw, jekyll_problems = _jekyll(raw, root)
     top = check.Section(raw, "")
     problems = top.problems
+    problems.extend(jekyll_problems)
+    if jekyll is not None:
+        top.seen.add("jekyll")
     s = top.section("site")
     author = None
     if s.raw.get("author") is not None:
@@ -226,23 +232,53 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     state_dir = check.path(top, "state_dir", ".feeder", root)
     if len(problems) == before and (state_dir == output_dir or output_dir in state_dir.parents):
         problems.append("state_dir: must not be inside output_dir (the state is private; the output is published)")
+    if jekyll is not None:
+        if "posts_dir" in raw:
+            problems.append("posts_dir: not used with jekyll: posts are read from the _posts folders of "
+                            f"{jekyll.root}; remove posts_dir")
+            top.seen.add("posts_dir")
+        who = (site.author.name, site.author.email) if site.author else None
+        jekyll = replace(jekyll, site_vars=overridden(jekyll.site_vars, site.title, site.url, site.description,
+                                                       site.language, site.timezone.key, who))
     config = Config(
         path=path,
         site=site,
-        posts_dir=check.path(top, "posts_dir", "posts", root),
+        posts_dir=jekyll.root if jekyll else check.path(top, "posts_dir", "posts", root),
         output_dir=output_dir,
         state_dir=state_dir,
-        permalink=check.permalink(top),
+        permalink=check.permalink(top, jekyll.permalink if jekyll and "permalink" not in raw else None),
         feeds=feeds,
         digest=digest,
         smtp=smtp,
         schedule=schedule,
+        jekyll=jekyll,
     )
     top.done()
     problems.extend(overwrites(config))
     if problems:
         raise ConfigError(*problems)
     return config
+
+
+def _jekyll(raw: Any, root: Path) -> tuple[JekyllSite | None, Any, list[str]]:
+    """The Jekyll site that ``jekyll: PATH`` names, *raw* with its settings under the file's own, and its problems.
+
+    ``_config.yml`` supplies what ``config.yaml`` leaves out (the site's title, address,
+    timezone, language, author, permalink): a key written in ``config.yaml`` wins.
+    """
+    if not isinstance(raw, dict) or raw.get("jekyll") is None:
+        return None, raw, []
+    where = raw["jekyll"]
+    if not isinstance(where, str) or not where.strip():
+        return None, {k: v for k, v in raw.items() if k != "jekyll"}, [
+            f"jekyll: must be the folder that holds _config.yml, relative to this file (e.g. '.'), got {where!r}"]
+    jekyll, defaults, problems = read_jekyll((root / Path(where).expanduser()).resolve())
+    merged = dict(raw)
+    site = raw.get("site") if isinstance(raw.get("site"), dict) else {}
+    merged["site"] = {**defaults.get("site", {}), **(site or {})} if isinstance(site, dict) else site
+    if raw.get("site") is not None and not isinstance(raw.get("site"), dict):
+        merged["site"] = raw["site"]  # not a mapping: the site section says so
+    return jekyll, merged, problems
 
 
 def _distinct_outputs(sec: check.Section, feeds: Feeds) -> None:

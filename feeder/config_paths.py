@@ -35,8 +35,17 @@ _FOLDERS = ("tags", "categories", "archive")  # the feeds keys that name a folde
 
 def _inputs(config: Config) -> list[tuple[str, Path, bool]]:
     """What feeder reads, as (what, resolved path, is a folder); a file also as where its name is (a symlink)."""
-    found = [("posts_dir", config.posts_dir, True), ("the config file", config.path.resolve(), False),
+    found = [("the config file", config.path.resolve(), False),
              ("the config file", _entry(config.path.absolute()), False)]
+    site = config.jekyll
+    if site is None:
+        found.insert(0, ("posts_dir", config.posts_dir, True))
+    else:  # a Jekyll site's root holds the output folder too: what feeder reads there is these
+        found[:0] = [("the Jekyll site's _posts", site.root / "_posts", True),
+                     ("the Jekyll site's _config.yml", site.config_file, False),
+                     ("the Jekyll site's data", Path(site.root, str(site.site_vars.get("data_dir") or "_data")), True),
+                     ("the Jekyll site's includes", site.includes_dir, True),
+                     ("the Jekyll site's layouts", site.layouts_dir, True)]
     if config.digest.recipients:
         found.append(("digest.recipients", config.digest.recipients, False))
     if config.digest.templates:

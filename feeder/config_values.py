@@ -248,17 +248,25 @@ _PERMALINK_STYLES = {
     "none": "/:categories/:title.html",
 }
 PLACEHOLDERS = ("year", "short_year", "month", "i_month", "day", "i_day", "y_day", "hour",
-                "minute", "second", "slug", "title", "categories")
+                "minute", "second", "slug", "title", "categories",
+                # Jekyll 4.3's others (Drops::UrlDrop)
+                "output_ext", "short_month", "long_month", "w_year", "week", "w_day", "short_day", "long_day",
+                "name", "slugified_categories", "collection", "path")
 
 
-@checked(lambda sec: "/:year/:month/:day/:slug/")
-def permalink(sec: Section) -> str:
-    value = sec.get("permalink", str, "/:year/:month/:day/:slug/")
-    value = _PERMALINK_STYLES.get(value, value)
+@checked(lambda sec, jekyll=None: jekyll or "/:year/:month/:day/:slug/")
+def permalink(sec: Section, jekyll: str | None = None) -> str:
+    """The posts' permalink template; *jekyll* is the Jekyll site's, when config.yaml sets none."""
+    if jekyll is not None:
+        value = jekyll
+        sec.seen.add("permalink")
+    else:
+        value = sec.get("permalink", str, "/:year/:month/:day/:slug/")
+        value = _PERMALINK_STYLES.get(value, value)
     if not value.startswith("/"):
         raise ConfigError(f"permalink: must start with '/', got {value!r}")
     for name in re.findall(r":([a-z_]+)", value):
-        if name not in PLACEHOLDERS:
+        if name not in PLACEHOLDERS and name.removesuffix("_") not in PLACEHOLDERS:
             known = ", ".join(":" + p for p in PLACEHOLDERS)
             raise ConfigError(f"permalink: unknown placeholder ':{name}'; known: {known}")
     return value

@@ -72,6 +72,14 @@ def sample_site(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def jekyll_site(tmp_path: Path) -> Path:
+    """A copy of tests/fixtures/jekyll-site (a Jekyll site with a four-line config.yaml); its folder."""
+    site = tmp_path / "jekyll-site"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "jekyll-site", site)
+    return site
+
+
+@pytest.fixture
 def sample_config(sample_site: Path) -> Config:
     return load_config(sample_site / "config.yaml")
 

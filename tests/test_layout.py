@@ -13,6 +13,7 @@ PACKAGE = Path(feeder.__file__).parent
 # Libraries a module may import inside a function: each costs milliseconds of start-up that a
 # warm `feeder publish` (which writes nothing) must not pay, and only some runs need it.
 HEAVY = {
+    "concurrent": "a thread pool for the fsyncs of a batch of writes (2.5 ms), only when a publish writes files",
     "ctypes": "asks the kernel to stop a worker with its parent; only worker processes load it",
     "difflib": "suggests a key's right spelling; only a config with a mistake needs it",
     "email": "parses addresses; socket and friends cost 5 ms for configs without one",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_POST
 
-from feeder.config import Author
+from feeder.config import Author, load_config
 from feeder.errors import PostError
 from feeder.posts.post import Post, parse_post
 
@@ -397,3 +397,23 @@ def test_posts_with_other_url_schemes_are_left_out_of_feeds_and_digest(site, cli
         assert "https://example.com/blog/2025/12/08/good/cover.png" in text or output.suffix == ".txt", output
         assert not any(scheme in text for scheme in ("vbscript:", "file:", "javascript:")), output
     assert [e.title for e in read_feed(site.root / "public" / "feed.xml").entries] == ["Good"]
+
+
+def test_a_jekyll_sites_post_is_published_with_warnings_jekyll_would_shrug_at(jekyll_site: Path) -> None:
+    config = load_config(jekyll_site / "config.yaml")
+    text = (b"---\ntitle: \"It's a -- test...\"\ndate: 2024-03-05 18:30:22 2024 -0800\npublished: ruby\n"
+            b"category: Site News\ntags: a b\n---\nBody\n")
+    post = parse_post("_posts/2024-03-05-x.md", text, config)
+    assert post.title == "It\u2019s a \u2013 test\u2026"  # as jekyll-feed writes it
+    assert post.draft is False and post.categories == ("Site News",) and post.tags == ("a", "b")
+    assert post.url == "https://blog.example.net/notes/site%20news/2024/03/05/x/"
+    assert post.id == "https://blog.example.net/notes/site%20news/2024/03/05/x"
+    assert [w.split(":")[0] for w in post.warnings] == ["line 3", "line 4"]
+    assert parse_post("_posts/2024-03-05-x.md", b"---\npublished: false\n---\n", config).draft is True
+    assert parse_post("_posts/2024-03-05-x.md", b"---\npublished:\n---\n", config).draft is True
+
+
+def test_a_jekyll_post_without_a_date_in_its_name_or_front_matter_is_invalid(jekyll_site: Path) -> None:
+    config = load_config(jekyll_site / "config.yaml")
+    with pytest.raises(PostError, match=r"name the file YYYY-MM-DD-slug\.md"):
+        parse_post("_posts/undated.md", b"---\ntitle: x\n---\n", config)

@@ -208,3 +208,19 @@ def test_the_scan_is_a_dict_of_signatures(site) -> None:
     st = (site.posts / "a.md").stat()
     assert found["a.md"] == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
     assert isinstance(found, dict) and Path(site.posts / "a.md").exists()
+
+
+def test_a_jekyll_site_is_scanned_for_its_posts_only(tmp_path: Path) -> None:
+    from feeder.posts.scan import JekyllRules
+
+    for name in ("_posts/2024-01-01-a.md", "_posts/deep/er/2024-01-02-b.markdown", "blog/news/_posts/2024-01-03-c.md",
+                 "_posts/notes.md", "_posts/_x/2024-01-04-d.md", "_posts/_2024-01-05-e.md", "_posts/2024-01-06-f.md~",
+                 "_posts/2024-01-07-g.html", "_drafts/2024-01-08-h.md", "_site/_posts/2024-01-09-i.md",
+                 "node_modules/p/_posts/2024-01-10-j.md", "scratch/_posts/2024-01-11-k.md", "about.md",
+                 ".git/_posts/2024-01-12-l.md", "blog/_other/_posts/2024-01-13-m.md", "_posts/2024-01-14-n.MD"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("---\n---\n", encoding="utf-8")
+    found = scan(tmp_path, JekyllRules(("scratch", "node_modules"), ("md", "markdown")))
+    assert sorted(found) == ["_posts/2024-01-01-a.md", "_posts/2024-01-14-n.MD", "_posts/deep/er/2024-01-02-b.markdown",
+                             "blog/news/_posts/2024-01-03-c.md"]
+    assert found.problems == []

@@ -60,6 +60,8 @@ def check(config: Config, now: datetime, ui: Output) -> int:
     collection = run(config, now, workers=cores())
     for problem in collection.problems:
         ui.problem(located(config, problem))
+    for notice in collection.warnings:
+        ui.problem(f"warning: {located(config, notice)}")
     ui.say(f"{len(collection.published)} published, {collection.drafts} drafts, "
            f"{collection.scheduled} scheduled, {len(collection.problems)} invalid")
     return 1 if collection.problems else 0

@@ -17,7 +17,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feeder.atomic import write_if_changed
+from feeder.atomic import BatchWriter
 from feeder.config import Config
 from feeder.config_paths import check_outputs
 from feeder.errors import PostError
@@ -152,18 +152,23 @@ def write_outputs(config: Config, cache: PostCache, stale: list[tuple[Output, st
     check_outputs(config, [config.output_dir / output.path for output, _ in stale])  # none lands on an input
     done = Written()
     renderer = Renderer(config, cache, workers, keep=keep)
-    with closing(_Renders(config, sources, renderer, [output for output, _ in stale])) as renders:
+    settled: list[tuple[str, str | None]] = []  # (output, fingerprint), or None: left stale to try again
+    with closing(_Renders(config, sources, renderer, [output for output, _ in stale])) as renders, \
+            BatchWriter() as files:  # synced and renamed a batch at a time; all of them before this returns
         for output, fingerprint in stale:
             data = build_output(config, output, renders.take(output.rows, done.problems) if output.rows else [])
             target = config.output_dir / output.path
-            if write_if_changed(target, data):
+            if files.write_if_changed(target, data):
                 done.files.append(target)
                 if output.subscribe and output.context:
                     done.changed.append(output.context.url)
-            if not any(row.path in renders.failed for row in output.rows):  # failed to render: try again next run
-                state.record(output.path, fingerprint)
-            else:
-                state.forget(output.path)
+            failed = any(row.path in renders.failed for row in output.rows)  # failed to render: try again next run
+            settled.append((output.path, None if failed else fingerprint))
+    for path, settled_as in settled:  # once the files are in place: the state records what is on disk
+        if settled_as is None:
+            state.forget(path)
+        else:
+            state.record(path, settled_as)
     return done
 
 

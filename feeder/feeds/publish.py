@@ -37,7 +37,7 @@ from feeder.feeds.state import Counts, OutputState
 from feeder.feeds.websub import PingReport, Poster, http_post, ping
 from feeder.posts import render
 from feeder.posts.cache import PostCache, recovering
-from feeder.posts.collection import Collection, collect, scan
+from feeder.posts.collection import Collection, collect, scan_site
 from feeder.posts.row import Signature
 from feeder.posts.scan import read_post
 from feeder.posts.source import decode
@@ -80,7 +80,7 @@ def publish(config: Config, now: datetime, *, strict: bool = False, wait: float 
 def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, poster: Poster | None,
              workers: int) -> PublishResult:
     """One publish with an open cache (see publish)."""
-    scanned = scan(config.posts_dir)
+    scanned = scan_site(config)
     state = OutputState(config.state_dir / STATE_FILE, config.output_dir)
     inputs = _inputs_key(config, scanned)
     # What the scan could not use is reported on every run, as an invalid post is: no shortcut then.
@@ -94,7 +94,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
                            problems=list(collection.problems))
     if strict and result.problems:
         raise InvalidPosts(result.problems)
-    result.warnings = over_the_cap(config, collection.published)
+    result.warnings = collection.warnings + over_the_cap(config, collection.published)
     outputs, stale, sources, unusable, clashes = read_plan(config, collection.published, state)
     result.problems.extend(unusable)
     result.problems.extend(_clash_problem(clash) for clash in clashes)
@@ -206,7 +206,7 @@ def check(config: Config, now: datetime, workers: int = 1) -> Collection:
     Unlike publish, it also decodes every body, so a bad byte in a post that no
     feed lists yet is reported now rather than when the post is first rendered.
     """
-    scanned = scan(config.posts_dir)
+    scanned = scan_site(config)
     with PostCache(None, config.fingerprint) as cache:
         collection = collect(config, now, cache, scanned, workers=workers)
     known = {problem.path for problem in collection.problems}

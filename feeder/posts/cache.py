@@ -35,7 +35,7 @@ _CORRUPT = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 # SQLite's primary result codes (the low byte of an extended one) for a file it cannot write, as an errno
 _STORAGE = {sqlite3.SQLITE_FULL: errno.ENOSPC, sqlite3.SQLITE_READONLY: errno.EROFS,
             sqlite3.SQLITE_CANTOPEN: errno.EACCES, sqlite3.SQLITE_PERM: errno.EACCES, sqlite3.SQLITE_IOERR: errno.EIO}
-_SCHEMA_VERSION = "5"  # 4: no records; rendered HTML. 5: no reading time (counted when shown)
+_SCHEMA_VERSION = "6"  # 4: no records; rendered HTML. 5: no reading time (counted when shown). 6: warnings
 _LABEL_SEPARATOR = "\x1f"  # between tags (and categories) in one column: a character no label can hold
 
 
@@ -94,7 +94,7 @@ class PostCache:
                 DELETE FROM meta;
                 CREATE TABLE posts (
                     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER,
-                    ts REAL, url TEXT, id TEXT, draft INTEGER, error TEXT, tags TEXT, categories TEXT
+                    ts REAL, url TEXT, id TEXT, draft INTEGER, error TEXT, tags TEXT, categories TEXT, warning TEXT
                 ) WITHOUT ROWID;
                 CREATE TABLE rendered (path TEXT PRIMARY KEY, digest BLOB, html BLOB, excerpt BLOB);
                 COMMIT;
@@ -124,11 +124,12 @@ class PostCache:
 
     def _rows(self, where: str, params: tuple[object, ...]) -> Iterator[Row]:
         # *where* is one of the fixed conditions above; every value is a bound parameter
-        query = ("SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error, tags, categories "
+        query = ("SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error, tags, categories, warning "
                  f"FROM posts {where}")
-        for path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats in self._db.execute(query, params):
+        for (path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats,
+             warning) in self._db.execute(query, params):
             yield Row(path, (size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error,
-                      _labels(tags), _labels(cats))
+                      _labels(tags), _labels(cats), warning)
 
     def synced(self) -> str | None:
         """The key of the scan the rows were last brought up to date with (see :func:`scan_key`)."""
@@ -162,10 +163,10 @@ class PostCache:
         """Store the rows of parsed posts, replacing what the cache had for their paths."""
         with self.transaction():
             self._db.executemany(
-                "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 # an id equal to the URL (the common case) is stored once: less disk, and one string in memory
                 ((r.path, *r.signature, r.timestamp, r.url, None if r.id == r.url else r.id, int(r.draft), r.error,
-                  _LABEL_SEPARATOR.join(r.tags), _LABEL_SEPARATOR.join(r.categories)) for r in rows),
+                  _LABEL_SEPARATOR.join(r.tags), _LABEL_SEPARATOR.join(r.categories), r.warning) for r in rows),
             )
 
     def delete(self, paths: Iterable[str]) -> None:

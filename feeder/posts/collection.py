@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
 
@@ -23,7 +23,7 @@ from feeder.pool import run_ordered
 from feeder.posts.cache import PostCache
 from feeder.posts.post import Post, parse_post
 from feeder.posts.row import Row, Signature
-from feeder.posts.scan import Scan, read_post, scan
+from feeder.posts.scan import JekyllRules, Scan, read_post, scan
 
 log = logging.getLogger(__name__)
 _HEAD = 4096  # bytes read to find a post's front matter (see _read_head)
@@ -42,11 +42,18 @@ class Collection:
     scheduled: int = 0
     parsed: int = 0  # files read and parsed this run (0 when the cache had them all)
     next_due: float | None = None  # when the earliest scheduled post is due (epoch seconds); None: none is
+    warnings: list[PostError] = field(default_factory=list)  # published posts with something worth a look
 
     def between(self, start: datetime, end: datetime) -> list[Row]:
         """Published rows dated in [start, end), newest first."""
         lo, hi = start.timestamp(), end.timestamp()
         return [r for r in self.published if lo <= r.timestamp < hi]
+
+
+def scan_site(config: Config) -> Scan:
+    """The post files of the site: below posts_dir, or a Jekyll site's ``_posts`` folders."""
+    site = config.jekyll
+    return scan(config.posts_dir, JekyllRules(site.exclude, site.markdown_ext) if site else None)
 
 
 def scan_key(scanned: dict[str, Signature]) -> str:
@@ -64,7 +71,7 @@ def collect(config: Config, now: datetime, cache: PostCache, scanned: Scan | Non
     (publish loads its renderer then), not called when no workers are needed.
     """
     known = {row.path: row for row in cache.rows()}
-    current = scan(config.posts_dir) if scanned is None else scanned
+    current = scan_site(config) if scanned is None else scanned
     gone = known.keys() - current.keys()
     changed = sorted(p for p, sig in current.items() if p not in known or known[p].signature != sig)
     if gone:
@@ -98,7 +105,7 @@ def collect_between(config: Config, now: datetime, cache: PostCache, start: date
     collection; the problems are every unusable post file and the URL and id
     clashes of the week's posts.
     """
-    scanned = scan(config.posts_dir)
+    scanned = scan_site(config)
     if cache.synced() != scan_key(scanned):
         collect(config, now, cache, scanned, workers=workers)
     lo, hi, at = start.timestamp(), end.timestamp(), now.timestamp()
@@ -130,6 +137,8 @@ def _select(rows: Iterable[Row], now: float, config: Config, parsed: int,
     URL): the feeds key entries on the one and link pages by the other.
     """
     problems = list(found)
+    warnings: list[PostError] = []
+    future = config.jekyll is not None and config.jekyll.future  # Jekyll's future: true publishes them now
     published: list[Row] = []
     drafts = scheduled = 0
     next_due = None
@@ -138,12 +147,14 @@ def _select(rows: Iterable[Row], now: float, config: Config, parsed: int,
             problems.append(PostError(row.path, **json.loads(row.error)))
         elif row.draft:
             drafts += 1
-        elif row.timestamp > now:
+        elif row.timestamp > now and not future:
             scheduled += 1
             if next_due is None or row.timestamp < next_due:
                 next_due = row.timestamp
         else:
             published.append(row)
+            if row.warning is not None:
+                warnings.extend(PostError(row.path, **found) for found in json.loads(row.warning))
     published.sort(key=_PATH)  # newest first; equal dates in path order (two stable sorts)
     published.sort(key=_TIMESTAMP, reverse=True)
     by_url: dict[str, list[str]] = {}
@@ -164,7 +175,8 @@ def _select(rows: Iterable[Row], now: float, config: Config, parsed: int,
         else:
             unique.append(row)
     problems.sort(key=lambda e: (e.path, e.line or 0))
-    return Collection(unique, problems, drafts, scheduled, parsed, next_due)
+    warnings.sort(key=lambda e: (e.path, e.line or 0))
+    return Collection(unique, problems, drafts, scheduled, parsed, next_due, warnings)
 
 
 def _parse_all(config: Config, files: list[tuple[str, Signature]], workers: int,
@@ -189,8 +201,8 @@ def _rows(batches: list[list[tuple[str, Signature]]], parsed: Iterable[list[_Fie
             yield Row(path, sig, *values)
 
 
-# A row's fields after path and signature: timestamp, url, id, draft, error, tags, categories
-_Fields = tuple[float, str, str, bool, "str | None", tuple[str, ...], tuple[str, ...]]
+# A row's fields after path and signature: timestamp, url, id, draft, error, tags, categories, warning
+_Fields = tuple[float, str, str, bool, "str | None", tuple[str, ...], tuple[str, ...], "str | None"]
 
 
 def _parse_batch(config: Config, files: list[tuple[str, Signature]]) -> list[_Fields]:
@@ -244,5 +256,15 @@ def _parse_one(config: Config, path: str, head: tuple[bytes, bool] | PostError) 
             raise head
         post = _parse_head(config, path, *head)
     except PostError as exc:
-        return 0.0, "", "", False, json.dumps({"message": exc.message, "line": exc.line}), (), ()
-    return post.date.timestamp(), post.url, post.id, post.draft, None, post.tags, post.categories
+        return 0.0, "", "", False, json.dumps({"message": exc.message, "line": exc.line}), (), (), None
+    warning = json.dumps([{"message": message, "line": line} for line, message in map(_located, post.warnings)]
+                         ) if post.warnings else None
+    return post.date.timestamp(), post.url, post.id, post.draft, None, post.tags, post.categories, warning
+
+
+def _located(warning: str) -> tuple[int | None, str]:
+    """A post's warning ("line 3: …" or "…") as its line and message."""
+    head, sep, rest = warning.partition(": ")
+    if sep and head.startswith("line ") and head[5:].isdigit():
+        return int(head[5:]), rest
+    return None, warning

@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from feeder.addresses import check_address
@@ -20,9 +19,11 @@ from feeder.config import Author, Config
 from feeder.dates import parse_date, to_utc
 from feeder.errors import PostError
 from feeder.posts.enclosures import Enclosure, enclosure
+from feeder.posts.jekyll_fields import JekyllFields, jekyll_fields
+from feeder.posts.permalink import absolute_url, expand_simple
 from feeder.posts.source import load_front_matter, read_front_matter
 from feeder.text import clean_text
-from feeder.urls import quote_url, web_url
+from feeder.urls import web_url
 
 _FILENAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
 _KNOWN = {"title", "date", "updated", "last_modified_at", "author", "excerpt", "summary", "description",
@@ -51,6 +52,9 @@ class Post:
     body_line: int  # 1-based line where the Markdown starts, for error messages
     enclosure: Enclosure | None = None  # front matter enclosure / audio / video
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, kept for templates
+    # A Jekyll site's post only (config.jekyll): see feeder.posts.jekyll_fields
+    jekyll: JekyllFields | None = None
+    warnings: tuple[str, ...] = ()  # published, but something in it deserves a look (a Jekyll site's leniency)
 
 
 def parse_post(path: str, data: bytes, config: Config) -> Post:
@@ -63,6 +67,9 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
     def fail(key: str, message: str) -> PostError:
         shown = key if len(key) <= 40 else key[:39] + "…"  # an unknown key is the author's: it may be long
         return PostError(path, f"{shown}: {message}", _line_of(front, key))
+
+    if config.jekyll is not None:
+        return _build_jekyll(path, meta, front, body_line, config, fail)
 
     stem = path.rpartition("/")[2].rpartition(".")[0]
     named = _FILENAME.match(stem)
@@ -103,7 +110,7 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
     permalink = _string(meta.get("permalink")) or config.permalink
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", permalink):  # it would be pasted after the site URL
         raise fail("permalink", f"must be a path on the site such as /notes/my-post/, got {brief(permalink)}")
-    url = config.site.url + _expand(permalink, local, slug, categories).lstrip("/")
+    url = config.site.url + expand_simple(permalink, local, slug, categories).lstrip("/")
     ident = _string(meta.get("id")) or _string(meta.get("guid"))
 
     return Post(
@@ -127,32 +134,57 @@ def _build(path: str, meta: dict[str, Any], front: str, body_line: int, config: 
     )
 
 
-def _expand(pattern: str, local: datetime, slug: str, categories: tuple[str, ...]) -> str:
-    """Fill Jekyll's permalink placeholders; dates are in the site's timezone, as Jekyll does."""
-    template, names = _permalink_template(pattern)
-    values = {name: _PLACEHOLDER_VALUES[name](local, slug, categories) for name in names}
-    filled = _SLASHES.sub("/", template.format_map(values))
-    return quote_url(filled)
+def _build_jekyll(path: str, raw: dict[str, Any], front: str, body_line: int, config: Config,
+                  fail: Callable[[str, str], PostError]) -> Post:
+    """A Jekyll site's post: Jekyll's rules for its defaults, date, categories, URL, id and title."""
+    assert config.jekyll is not None
+    j = jekyll_fields(path, raw, config, config.jekyll, fail)
+    meta = j.meta
+    updated = None
+    for key in ("last_modified_at", "updated"):
+        if meta.get(key) is not None:
+            try:
+                updated = to_utc(parse_date(meta[key], config.site.timezone))
+            except ValueError as exc:
+                raise fail(key, str(exc)) from None
+            break
+    return Post(
+        path=path, slug=j.slug, title=j.title, date=j.date,
+        updated=updated if updated and updated > j.date else None,
+        author=_author(_jekyll_author(meta, config.jekyll), fail), excerpt=j.excerpt, tags=j.tags,
+        categories=j.categories,
+        url=j.url, id=j.id,
+        image=_image(_site_path(meta.get("image"), config.site.url), j.url, fail),
+        reading_time=_minutes(meta.get("reading_time"), fail), draft=j.draft, body_line=body_line,
+        enclosure=enclosure(meta, j.url, fail), extra=_extra(meta, fail), jekyll=j,
+        warnings=tuple(f"{_where(front, w)}{w}" for w in j.warnings),
+    )
 
 
-_PLACEHOLDER_VALUES: dict[str, Callable[[datetime, str, tuple[str, ...]], str]] = {
-    "year": lambda d, s, c: f"{d.year:04d}", "short_year": lambda d, s, c: f"{d.year % 100:02d}",
-    "month": lambda d, s, c: f"{d.month:02d}", "i_month": lambda d, s, c: str(d.month),
-    "day": lambda d, s, c: f"{d.day:02d}", "i_day": lambda d, s, c: str(d.day),
-    "y_day": lambda d, s, c: f"{d.timetuple().tm_yday:03d}",
-    "hour": lambda d, s, c: f"{d.hour:02d}", "minute": lambda d, s, c: f"{d.minute:02d}",
-    "second": lambda d, s, c: f"{d.second:02d}", "slug": lambda d, s, c: s, "title": lambda d, s, c: s,
-    "categories": lambda d, s, c: "/".join(x.lower().replace(" ", "-") for x in c),
-}
-_PLACEHOLDER = re.compile(":(" + "|".join(sorted(_PLACEHOLDER_VALUES, key=len, reverse=True)) + ")")
-_SLASHES = re.compile("/{2,}")
+def _jekyll_author(meta: dict[str, Any], site: Any) -> Any:
+    """jekyll-feed's author: ``author`` (else the first of ``authors``), looked up in ``site.data.authors``."""
+    author = meta.get("author")
+    if author is None and isinstance(meta.get("authors"), (list, tuple)) and meta["authors"]:
+        author = meta["authors"][0]
+    known = site.data.get("authors")
+    if isinstance(author, (str, int)) and isinstance(known, dict) and isinstance(known.get(str(author)), dict):
+        return dict(known[str(author)])
+    return author
 
 
-@lru_cache(maxsize=64)
-def _permalink_template(pattern: str) -> tuple[str, frozenset[str]]:
-    """*pattern* as a str.format template, and the placeholders it uses (worked out once per pattern)."""
-    escaped = pattern.replace("{", "{{").replace("}", "}}")
-    return _PLACEHOLDER.sub(lambda m: "{" + m[1] + "}", escaped), frozenset(_PLACEHOLDER.findall(pattern))
+def _site_path(value: Any, site_url: str) -> Any:
+    """An image path as jekyll-feed makes it absolute (``absolute_url``: on the site's url and baseurl)."""
+    if isinstance(value, dict):  # jekyll-seo-tag style: image: {path: …}
+        value = value.get("path") or value.get("url")
+    if isinstance(value, str) and "://" not in value and value.strip() and not value.startswith("//"):
+        return absolute_url(site_url, value.strip())
+    return value
+
+
+def _where(front: str, warning: str) -> str:
+    """"line N: " for a warning about a top-level key (its text starts with the key)."""
+    line = _line_of(front, warning.partition(":")[0])
+    return f"line {line}: " if line else ""
 
 
 def _string(value: Any) -> str | None:

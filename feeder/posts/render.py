@@ -25,6 +25,7 @@ from feeder.pool import WorkerPool
 from feeder.posts import inline
 from feeder.posts.cache import PostCache
 from feeder.posts.excerpt import truncate_html
+from feeder.posts.jekyll_post import excerpt_source
 from feeder.posts.load import Source, load
 from feeder.posts.nesting import TooDeep, check_nesting
 from feeder.posts.plaintext import visible_text
@@ -224,6 +225,9 @@ class Renderer:
         full = self.markdown(body.replace(MORE, "\n\n" + MORE + "\n\n", 1), post.url)
         if post.excerpt:
             excerpt = self.markdown(post.excerpt, post.url)
+        elif post.jekyll is not None:  # Jekyll's excerpt: up to excerpt_separator (the first block by default)
+            head = excerpt_source(body, post.jekyll.excerpt_separator)
+            excerpt = self.markdown(head.rstrip(), post.url) if head else ""  # kramdown drops trailing blanks
         elif MORE in body:
             excerpt = self.markdown(body.split(MORE, 1)[0], post.url)
         else:

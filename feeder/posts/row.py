@@ -26,3 +26,4 @@ class Row(NamedTuple):
     error: str | None  # JSON of a PostError (message, line), when the file is unusable
     tags: tuple[str, ...] = ()  # per-tag and per-category feeds select from rows, without full posts
     categories: tuple[str, ...] = ()
+    warning: str | None = None  # JSON list of a usable post's warnings ([{message, line}]), shown on every run

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import unicodedata
 from pathlib import Path
@@ -45,8 +46,45 @@ class Scan(dict[str, Signature]):
         self.problems: list[PostError] = []
 
 
-def scan(posts_dir: Path) -> Scan:
-    """Every ``*.md`` / ``*.markdown`` below *posts_dir*, skipping hidden files and folders, with its signature."""
+class JekyllRules:
+    """Which files of a Jekyll site are posts: Jekyll's PostReader and EntryFilter, for the scan.
+
+    Posts live in ``_posts/`` folders (at the root, or under category folders,
+    ``a/b/_posts/``), named ``YYYY-MM-DD-slug.EXT`` with a Markdown extension; other
+    folders starting with ``_`` or ``.``, the site's ``exclude`` list and, inside
+    ``_posts``, names starting with ``_ . #`` or ending in ``~`` are not read.
+    """
+
+    def __init__(self, exclude: tuple[str, ...], extensions: tuple[str, ...]) -> None:
+        self.exclude = frozenset(exclude)
+        self.suffixes = tuple("." + ext for ext in extensions)
+
+    def folder(self, path: str, name: str) -> bool:
+        """Whether to look inside the folder at *path* (relative, no trailing slash) named *name*."""
+        if path in self.exclude:
+            return False
+        if _in_posts(path.rpartition("/")[0] + "/"):
+            return not name.startswith(("_", ".", "#")) and not name.endswith("~")
+        return not name.startswith((".", "#")) and (not name.startswith("_") or name == POSTS)
+
+    def post(self, prefix: str, name: str) -> bool:
+        return (_in_posts(prefix) and name.lower().endswith(self.suffixes) and _DATED.match(name) is not None
+                and not name.startswith(("_", ".", "#")) and not name.endswith("~"))
+
+
+POSTS = "_posts"
+_DATED = re.compile(r"\d{2,4}-\d{1,2}-\d{1,2}-[^/]*\.[^./]+$")  # Jekyll's DATE_FILENAME_MATCHER, for a name
+
+
+def _in_posts(prefix: str) -> bool:
+    return prefix.startswith(POSTS + "/") or f"/{POSTS}/" in prefix
+
+
+def scan(posts_dir: Path, jekyll: JekyllRules | None = None) -> Scan:
+    """Every ``*.md`` / ``*.markdown`` below *posts_dir*, skipping hidden files and folders, with its signature.
+
+    For a Jekyll site (*jekyll*), only its posts (see :class:`JekyllRules`).
+    """
     if not posts_dir.is_dir():
         raise ConfigError(f"posts_dir: {posts_dir} is not a folder; create it or fix posts_dir in the config")
     root = os.path.realpath(posts_dir)
@@ -57,7 +95,7 @@ def scan(posts_dir: Path) -> Scan:
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    _entry(entry, prefix, root, stack, found)
+                    _entry(entry, prefix, root, stack, found, jekyll)
         except OSError as exc:
             if not prefix:
                 raise ConfigError(f"posts_dir: cannot read {posts_dir}: {exc.strerror}; "
@@ -67,16 +105,18 @@ def scan(posts_dir: Path) -> Scan:
     return found
 
 
-def _entry(entry: os.DirEntry[str], prefix: str, root: str, stack: list[tuple[str, str]], found: Scan) -> None:
+def _entry(entry: os.DirEntry[str], prefix: str, root: str, stack: list[tuple[str, str]], found: Scan,
+           jekyll: JekyllRules | None = None) -> None:
     """Add one folder entry to the scan: to *stack* when it is a folder, to *found* when it is a post."""
     name = entry.name
     if name.startswith("."):
         return
     path = prefix + name
     if entry.is_dir(follow_symlinks=False):
-        stack.append((entry.path, path + "/"))
+        if jekyll is None or jekyll.folder(path, name):
+            stack.append((entry.path, path + "/"))
         return
-    if not name.endswith(SUFFIXES):
+    if not name.endswith(SUFFIXES) if jekyll is None else not jekyll.post(prefix, name):
         return
     shown = printable(path)
     if shown != path:
