@@ -14,7 +14,15 @@ import reprlib
 
 LIMIT = 80  # characters of a quoted value
 
-_REPR = reprlib.Repr()
+
+
+class _Repr(reprlib.Repr):
+    def repr_bytes(self, value: bytes, level: int) -> str:
+        """As for a string: only the first bytes are quoted (reprlib quotes all of a bytes value, then cuts it)."""
+        return self.repr_str(value, level)  # type: ignore[arg-type]  # slicing and repr() work alike on bytes
+
+
+_REPR = _Repr()
 _REPR.maxlevel = 2
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdict = 4
 _REPR.maxstring = _REPR.maxother = _REPR.maxlong = LIMIT
