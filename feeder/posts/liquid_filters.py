@@ -38,6 +38,10 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _URI_SAFE = "!#$&'()*+,/:;=?@[]~%-._"
 _TAG = re.compile(r"<[^<>]*>")
+_SLUG_DEFAULT = re.compile(r"[\W_]+")  # slugify's modes: what becomes a hyphen
+_SLUG_RAW = re.compile(r"\s+")
+_SLUG_PRETTY = re.compile(r"[^\w._~!$&'()+,;=@]+|_+")
+_SLUG_ASCII = re.compile(r"[^A-Za-z0-9]+")
 
 
 def register_filters(env: Environment) -> None:
@@ -144,9 +148,9 @@ def slugify(value: object, mode: object = "default", cased: object = False) -> s
         return text
     if mode == "latin":
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    patterns = {"raw": r"\s+", "pretty": r"[^\w._~!$&'()+,;=@]+|_+", "ascii": r"[^A-Za-z0-9]+",
-                "latin": r"[^A-Za-z0-9]+"}
-    slug = re.sub(patterns.get(mode, r"[\W_]+"), "-", text).strip("-")
+    pattern = {"raw": _SLUG_RAW, "pretty": _SLUG_PRETTY, "ascii": _SLUG_ASCII, "latin": _SLUG_ASCII}.get(
+        mode, _SLUG_DEFAULT)
+    slug = pattern.sub("-", text).strip("-")
     return slug if cased is True else slug.lower()
 
 

@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 
 NOTES = "feeder.notes"  # where a render context keeps its post's Notes (in its tag_namespace)
 POST_PATH = "feeder.path"  # and the post's path under posts_dir, for include_relative
-_FILE = re.compile(r"\s*((?:\{\{.*?\}\}|[^\s{}])+)\s*(.*)$", re.DOTALL)  # a name, maybe with {{ }}, then params
+_FILE = re.compile(r"\s*((?:\{\{[^}]*\}\}|[^\s{}])+)\s*(.*)$", re.DOTALL)  # a name, maybe with {{ }}, then params
 _PARAM = re.compile(r"""\s*([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([\w.\-\[\]]+))""")
-_LANG = re.compile(r"\s*([A-Za-z0-9.+#_-]+)\s*(.*?)\s*", re.DOTALL)
+_LANG = re.compile(r"([A-Za-z0-9.+#_-]+)(?:\s+(.*))?", re.DOTALL)  # fullmatch on the stripped options
 
 
 def notes_of(context: RenderContext) -> Notes | None:
@@ -176,9 +176,7 @@ class IncludeTag(Tag):
         params: list[tuple[str, Expression]] = []
         rest, start = match[2], expression.start_index + match.start(2)
         position = 0
-        for param in _PARAM.finditer(rest):
-            if rest[position:param.start()].strip():
-                break
+        while param := _PARAM.match(rest, position):  # anchored at each step: linear in the tag's length
             position = param.end()
             if param[4] is not None:  # a variable: evaluated where the include renders
                 inner = Token(TOKEN_EXPRESSION, param[4], start + param.start(4), expression.source)
@@ -254,11 +252,11 @@ class HighlightTag(Tag):
         options = stream.expect_peek(TOKEN_EXPRESSION).value if stream.peek.kind == TOKEN_EXPRESSION else ""
         if stream.peek.kind == TOKEN_EXPRESSION:
             next(stream)
-        match = _LANG.fullmatch(options)
+        match = _LANG.fullmatch(options.strip())
         if not match:
             raise LiquidSyntaxError("highlight: name a language, as in {% highlight ruby %} (add linenos for "
                                     "line numbers)", token=token)
-        linenos = "linenos" in match[2]
+        linenos = "linenos" in (match[2] or "")
         next(stream)
         block = get_parser(self.env).parse_block(stream, (self.end, TOKEN_EOF))
         stream.expect(TOKEN_TAG, value=self.end)
