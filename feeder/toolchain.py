@@ -20,8 +20,8 @@ from importlib.util import find_spec
 
 from feeder.version import __version__
 
-# What reads front matter, renders Markdown, sanitizes HTML, cuts excerpts and writes feeds and templates.
-_LIBRARIES = ("yaml", "frontmatter", "markdown", "nh3", "regex", "feedgen", "lxml", "jinja2")
+# What reads front matter, renders Liquid and Markdown, sanitizes HTML, cuts excerpts and writes feeds and templates.
+_LIBRARIES = ("yaml", "frontmatter", "markdown", "nh3", "regex", "feedgen", "lxml", "jinja2", "liquid")
 
 
 @cache

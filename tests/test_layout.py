@@ -67,3 +67,16 @@ def test_no_relative_imports() -> None:
 def test_the_public_api_resolves_every_name() -> None:
     for name in feeder.__all__:
         assert getattr(feeder, name) is not None
+
+
+def test_python_liquid_is_loaded_only_when_a_post_has_liquid() -> None:
+    """python-liquid costs ~180 ms to import (asyncio, babel): feeder.posts.liquid loads its engine module
+    (feeder.posts.liquid_env, which imports it at the top) with importlib on first use, never at import."""
+    import subprocess
+    import sys
+
+    script = ("import sys, feeder.feeds.publish, feeder.digest.issue, feeder.preview, feeder.posts.liquid_check; "
+              "print(sorted(m for m in sys.modules if m == 'liquid' or m.startswith(('liquid.', "
+              "'feeder.posts.liquid_'))))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['feeder.posts.liquid_check']"

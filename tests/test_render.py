@@ -44,7 +44,7 @@ def test_urls_become_absolute_against_the_post_url(source: str, expected: str) -
     ('<a href=" JaVaScRiPt:alert(1)">a</a>', ["javascript", "JaVaScRiPt", "alert"]),
     ('<a href="data:text/html,<script>x</script>">a</a>', ["data:", "script"]),
     ('<img src="x.png" srcset="javascript:alert(1) 2x">', ["javascript", "srcset"]),
-    ('<iframe src="https://evil.example/"></iframe>', ["iframe", "evil"]),
+    ('<iframe src="https://evil.example/"></iframe>', ["iframe"]),  # a plain link to it stays (see test_embeds)
     ('<form action="/steal"><input name="pw"><button>go</button></form>', ["form", "input", "steal"]),
     ("<style>body{display:none}</style><p>x</p>", ["style", "display"]),
     ('<object data="x.swf"></object><embed src="y.swf">', ["object", "embed", "swf"]),
@@ -260,3 +260,63 @@ def test_first_paragraph() -> None:
     assert _first_paragraph("<h2>a</h2><p>one</p><p>two</p>") == "<p>one</p>"
     assert _first_paragraph("<p>" * 100_000) == "<p>" * 100_000  # never closed: all of it, in one pass
     assert _first_paragraph("<ul><li>x</li></ul>") == "<ul><li>x</li></ul>"
+
+
+# Embeds (issue 10, item 7): what the sanitizer removes leaves a link to its source in its place.
+
+@pytest.mark.parametrize("embed, link", [
+    ('<iframe width="560" src="https://www.youtube.com/embed/dQw4w9WgXcQ?start=42" title="YouTube video player" '
+     "allowfullscreen></iframe>",
+     '<p><a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=42s">YouTube video</a></p>'),
+    ('<iframe src="https://www.youtube-nocookie.com/embed/videoseries?list=PL123"></iframe>',
+     '<p><a href="https://www.youtube.com/playlist?list=PL123">YouTube playlist</a></p>'),
+    ('<iframe src="//player.vimeo.com/video/76979871?h=8" title="A talk"></iframe>',
+     '<p><a href="https://vimeo.com/76979871">A talk</a></p>'),
+    ('<iframe src="https://www.google.com/maps/embed?pb=!1m18!2d139" width="600"></iframe>',
+     '<p><a href="https://www.google.com/maps/embed?pb=!1m18!2d139">Map</a></p>'),
+    ('<script src="https://gist.github.com/alice/0a1b2c.js"></script>',
+     '<p><a href="https://gist.github.com/alice/0a1b2c">Gist alice/0a1b2c</a></p>'),
+    ('<script src="https://gist.github.com/alice/0a1b2c.js?file=My%20App.rb"></script>',
+     '<p><a href="https://gist.github.com/alice/0a1b2c#file-my-app-rb">Gist alice/0a1b2c: My App.rb</a></p>'),
+    ('<iframe src="https://w.soundcloud.com/player/?url=x"></iframe>',
+     '<p><a href="https://w.soundcloud.com/player/?url=x">Embedded content (w.soundcloud.com)</a></p>'),
+    ('<iframe src="/demos/canvas.html"></iframe>',
+     '<p><a href="https://example.com/demos/canvas.html">Embedded content</a></p>'),
+])
+def test_an_embed_leaves_a_link_to_its_source(embed: str, link: str) -> None:
+    assert sanitize(f"<p>Before.</p>\n{embed}\n<p>After.</p>", BASE) == f"<p>Before.</p>\n{link}\n<p>After.</p>"
+
+
+def test_an_embed_inside_a_paragraph_leaves_an_inline_link() -> None:
+    cleaned = sanitize('<p>See <script src="https://gist.github.com/bob/ff.js"></script> here.</p>', BASE)
+    assert cleaned == '<p>See <a href="https://gist.github.com/bob/ff">Gist bob/ff</a> here.</p>'
+
+
+@pytest.mark.parametrize("embed", [
+    '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>',  # the tweet's
+    "<script>document.write('x')</script>",  # blockquote above it keeps its own link
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe src="data:text/html,<b>x</b>"></iframe>',
+    "<iframe srcdoc='<p>inline</p>'></iframe>",
+])
+def test_scripts_and_iframes_with_nothing_to_follow_leave_nothing(embed: str) -> None:
+    assert sanitize(f"<p>a</p>{embed}<p>b</p>", BASE) == "<p>a</p><p>b</p>"
+
+
+def test_embeds_are_links_in_the_feeds_and_the_digest(site, cli, read_feed) -> None:
+    """The digest shows the first paragraph: a post that opens with a video opens with its link there too."""
+    site.write_config("digest:\n  from: Test <digest@example.com>\n  unsubscribe_url: https://example.com/u?e={email}\n")
+    site.post("2025-12-09-video.md", "title: Video", body=(
+        '<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ" allowfullscreen></iframe>\n\n'
+        "The code:\n\n"
+        '<script src="https://gist.github.com/alice/0a1b2c.js"></script>\n'))
+    config, now = site.root / "config.yaml", "2025-12-20T00:00:00Z"
+    assert cli("publish", "--config", config, "--now", now).exit_code == 0
+    content = read_feed(site.root / "public" / "atom.xml").entries[0].content[0].value
+    youtube = '<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">YouTube video</a>'
+    gist = '<a href="https://gist.github.com/alice/0a1b2c">Gist alice/0a1b2c</a>'
+    assert youtube in content and gist in content and "<iframe" not in content and "<script" not in content
+    digest = cli("digest", "--config", config, "--now", now, "--week", "2025-W50", "--out", site.root / "digest")
+    assert digest.exit_code == 0, digest.output
+    email = (site.root / "digest" / "2025-W50.html").read_text(encoding="utf-8")
+    assert "https://www.youtube.com/watch?v=dQw4w9WgXcQ" in email

@@ -54,14 +54,20 @@ def publish(config: Config, now: datetime, ui: Output, strict: bool, wait: float
 @click.command(epilog=EXAMPLES)
 @site_command
 def check(config: Config, now: datetime, ui: Output) -> int:
-    """Check the config and every post; print each problem; write nothing."""
+    """Check the config and every post; print each problem; write nothing.
+
+    On a Jekyll site, also list what feeder renders differently from Jekyll with
+    plugins (unknown Liquid tags and filters, missing includes) as warnings: the
+    exit code stays 0 for those.
+    """
     from feeder.feeds.publish import check as run
 
     collection = run(config, now, workers=cores())
     for problem in collection.problems:
         ui.problem(located(config, problem))
-    for notice in collection.warnings:
+    for notice in collection.warnings:  # published, but not as Jekyll with plugins renders it
         ui.problem(f"warning: {located(config, notice)}")
+    warned = f", {len(collection.warnings)} warnings" if collection.warnings else ""
     ui.say(f"{len(collection.published)} published, {collection.drafts} drafts, "
-           f"{collection.scheduled} scheduled, {len(collection.problems)} invalid")
+           f"{collection.scheduled} scheduled, {len(collection.problems)} invalid{warned}")
     return 1 if collection.problems else 0

@@ -38,6 +38,7 @@ from feeder.feeds.websub import PingReport, Poster, http_post, ping
 from feeder.posts import render
 from feeder.posts.cache import PostCache, recovering
 from feeder.posts.collection import Collection, collect, scan_site
+from feeder.posts.liquid_check import check_liquid
 from feeder.posts.row import Signature
 from feeder.posts.scan import read_post
 from feeder.posts.source import decode
@@ -204,7 +205,9 @@ def check(config: Config, now: datetime, workers: int = 1) -> Collection:
     """Parse every post (no cache, nothing written) and return what publish would see.
 
     Unlike publish, it also decodes every body, so a bad byte in a post that no
-    feed lists yet is reported now rather than when the post is first rendered.
+    feed lists yet is reported now rather than when the post is first rendered, and
+    runs each Jekyll post's Liquid: its syntax errors are problems, and what only a
+    plugin knows (unknown tags and filters, missing includes) is in ``warnings``.
     """
     scanned = scan_site(config)
     with PostCache(None, config.fingerprint) as cache:
@@ -218,6 +221,12 @@ def check(config: Config, now: datetime, workers: int = 1) -> Collection:
             except PostError as exc:
                 collection.problems.append(exc)
                 unreadable.add(path)
-    collection.published = [row for row in collection.published if row.path not in unreadable]
+    liquid_problems, liquid_warnings = check_liquid(
+        config, [path for path in scanned if path not in known and path not in unreadable])
+    collection.problems.extend(liquid_problems)
+    collection.warnings.extend(liquid_warnings)
+    unusable = unreadable | {problem.path for problem in liquid_problems}
+    collection.published = [row for row in collection.published if row.path not in unusable]
     collection.problems.sort(key=lambda e: (e.path, e.line or 0))
+    collection.warnings.sort(key=lambda e: (e.path, e.line or 0))
     return collection

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,8 +24,10 @@ from feeder.errors import PostError
 from feeder.pool import WorkerPool
 from feeder.posts import inline
 from feeder.posts.cache import PostCache
+from feeder.posts.embeds import embed_links
 from feeder.posts.excerpt import truncate_html
 from feeder.posts.jekyll_post import excerpt_source
+from feeder.posts.liquid import Liquid, LiquidSite, liquid_site, wanted
 from feeder.posts.load import Source, load
 from feeder.posts.nesting import TooDeep, check_nesting
 from feeder.posts.plaintext import visible_text
@@ -118,15 +120,20 @@ class Renderer:
     """
 
     def __init__(self, config: Config, cache: PostCache | None = None, workers: int = 1,
-                 time_limit: float = RENDER_LIMIT, keep: Collection[str] | None = None) -> None:
+                 time_limit: float = RENDER_LIMIT, keep: Collection[str] | None = None,
+                 liquid: LiquidSite | None = None) -> None:
         """*keep*: the posts whose fresh HTML is worth keeping in *cache* (default: every post rendered).
 
         Publish keeps only the newest posts' (it prunes the rest afterwards), so a
         first publish does not compress and store thousands of pages to delete them.
+        *liquid*: what Liquid in posts may read; by default the Jekyll site's (see
+        :func:`~feeder.posts.liquid.liquid_site`), and none, so no Liquid, for other sites.
         """
         self._config, self._cache, self._workers, self._time_limit = config, cache, workers, time_limit
         self._keep = keep
         self._md: Any = None
+        self._liquid_site = liquid if liquid is not None else liquid_site(config)
+        self._liquid: Liquid | None = None
 
     def markdown(self, source: str, base_url: str) -> str:
         """Markdown to sanitized HTML with absolute URLs."""
@@ -174,6 +181,8 @@ class Renderer:
         fresh: Iterator[Rendered | PostError]
         if self._workers > 1 and len(todo) >= _PARALLEL_FROM:
             self.markdown("", self._config.site.url)  # built here once: the forked workers inherit it
+            if self._liquid_site is not None and any(wanted(post, body) for post, body in todo):
+                self.liquid()  # python-liquid loaded once here, not once per worker
             # The workers inherit *todo* too: each task is an index, each result two strings (no Post either way).
             pool = WorkerPool(self._workers, lambda index: _parts(self._render_or_report(*todo[index])))
             fresh = (_whole(todo[index][0], part) for index, part in enumerate(pool.ordered(range(len(todo)), ahead)))
@@ -201,6 +210,19 @@ class Renderer:
             self._cache.keep_rendered(unsaved)
         unsaved.clear()
 
+    def liquid(self) -> Liquid:
+        """The Liquid engine, made on first use (its markdownify filter is this renderer's Markdown)."""
+        assert self._liquid_site is not None
+        if self._liquid is None:
+            self._liquid = Liquid(replace(self._liquid_site, markdownify=self._markdownify))
+        return self._liquid
+
+    def _markdownify(self, text: str) -> str:
+        if self._md is None:
+            self._md = _converter()
+        self._md.reset()
+        return str(self._md.convert(clean_text(text)))
+
     def _render_or_report(self, post: Post, body: str) -> Rendered | PostError:
         try:
             return self.render_body(post, body)
@@ -222,6 +244,8 @@ class Renderer:
             raise PostError(post.path, f"cannot render: {exc}") from None
 
     def _render_body(self, post: Post, body: str) -> Rendered:
+        if self._liquid_site is not None and wanted(post, body):  # the fast path: most posts have no Liquid
+            body = self.liquid().render(post, body, post.body_line)[0]
         full = self.markdown(body.replace(MORE, "\n\n" + MORE + "\n\n", 1), post.url)
         if post.excerpt:
             excerpt = self.markdown(post.excerpt, post.url)
@@ -257,6 +281,7 @@ def sanitize(fragment: str, base_url: str) -> str:
     HTML that nests too deeply for the sanitizer is a :class:`TooDeep` (see :mod:`feeder.posts.nesting`).
     """
     check_nesting(fragment)
+    fragment = embed_links(fragment)  # before the sanitizer drops scripts and iframes: a link to each stays
 
     def rewrite(tag: str, attr: str, value: str) -> str | None:
         if attr in _URL_ATTRS:
