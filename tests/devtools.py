@@ -12,6 +12,7 @@ Nothing else: what the page does between two questions it does by itself.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -25,9 +26,10 @@ from typing import Any
 from browser import FLAGS, chromium
 from websockets.sync.client import connect
 
-# FLAGS without the virtual time budget (this browser runs in real time) and without the DNS cut-off
-# (the pages come from 127.0.0.1, which no rule can resolve away anyway, but keep the list honest).
+# FLAGS without the virtual time budget (this browser runs in real time), and with the network cut off but
+# for the server under test on 127.0.0.1: images elsewhere fail at once instead of waiting for DNS.
 _FLAGS = [f for f in FLAGS if not f.startswith(("--virtual-time-budget", "--host-resolver-rules"))]
+_FLAGS.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
 _LISTENING = re.compile(r"DevTools listening on (ws://[^\s]+)")
 
 
@@ -78,7 +80,8 @@ class Tab:
     """One page: ``call`` sends a DevTools command and returns its result; events are read and dropped."""
 
     def __init__(self, websocket_url: str) -> None:
-        self._ws = connect(websocket_url, max_size=64 * 1024 * 1024, open_timeout=30)
+        self._stack = contextlib.ExitStack()
+        self._ws = self._stack.enter_context(connect(websocket_url, max_size=64 * 1024 * 1024, open_timeout=30))
         self._ids = itertools.count(1)
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
@@ -109,17 +112,21 @@ class Tab:
             assert time.monotonic() < deadline, f"never true within {within} s: {expression}"
             time.sleep(0.05)
 
+    def size(self, width: int, height: int = 1000) -> None:
+        """Lay the page out in a viewport of *width* x *height* CSS px (device px: the scale is 1)."""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+
     def screenshot(self, png: Path, width: int, height: int | None = None) -> Path:
-        """A PNG of the page laid out *width* CSS px wide; its whole height unless *height* is given."""
-        if height is None:  # laid out at the width first: the height depends on it
-            self.call("Emulation.setDeviceMetricsOverride", width=width, height=600, deviceScaleFactor=1, mobile=False)
-            height = int(self.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)"))
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-                  mobile=False)
-        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+        """A PNG of the page laid out *width* CSS px wide: its whole height, or its top *height* px."""
+        self.size(width, 600)  # laid out at the width first: the height depends on it
+        whole = int(self.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)"))
+        self.size(width, whole)
+        self.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")  # painted
+        clip = {"x": 0, "y": 0, "width": width, "height": min(height or whole, whole), "scale": 1}
+        data = self.call("Page.captureScreenshot", format="png", clip=clip, captureBeyondViewport=True)["data"]
         png.parent.mkdir(parents=True, exist_ok=True)
         png.write_bytes(base64.b64decode(data))
         return png
 
     def close(self) -> None:
-        self._ws.close()
+        self._stack.close()

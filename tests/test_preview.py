@@ -10,8 +10,6 @@ are saved in the artifacts folder, and into docs/ for the README when
 
 from __future__ import annotations
 
-import email
-import email.policy
 import http.client
 import os
 import re
@@ -110,6 +108,45 @@ def by_id(page: str, name: str) -> list[str]:
     return found
 
 
+# The parts
+
+def test_the_preheader_is_read_without_its_padding():
+    from feeder.preview.facts import preheader
+
+    page = ('<body><div class="x preheader" style="display:none">今週 4本 — A &amp; B<span>!</span>'
+            + "&#8204;&#160;" * 60 + '</div><p class="preheader">not this</p></body>')
+    assert preheader(page) == "今週 4本 — A & B!" and preheader("<p>none</p>") == ""
+
+
+def test_the_size_as_sent_is_the_encoded_part():
+    from feeder.preview.facts import sent_size
+
+    short_lines, long_line = "<p>plain</p>\n" * 50, "<p>" + "plain " * 100 + "</p>"
+    japanese = "<p style=\"color:#333\">" + "日本語" * 1000 + "</p>"
+    assert sent_size(short_lines) == len(short_lines)  # 7bit: as it is
+    assert sent_size(long_line) > len(long_line)  # a line over 78 characters: quoted-printable, with soft breaks
+    assert sent_size(japanese) > 1.3 * len(japanese.encode())  # base64 or quoted-printable: a third more
+
+
+def test_the_signature_changes_with_every_file_and_only_then(sample_site):
+    from feeder.preview.watch import signature
+
+    config = load_config(sample_site / "config.yaml")
+    first = signature(config.path, config)
+    assert signature(config.path, config) == first  # nothing read, nothing changed
+    for changed in (sample_site / "posts" / LLAMA, sample_site / "templates" / "email" / "digest.txt",
+                    sample_site / "config.yaml"):
+        before = signature(config.path, config)
+        os.utime(changed, ns=(1, changed.stat().st_mtime_ns + 1_000_000))
+        assert signature(config.path, config) != before, changed.name
+    new = sample_site / "posts" / "2025-12-13-new.md"
+    before = signature(config.path, config)
+    new.write_text("---\ntitle: New\n---\n", encoding="utf-8")
+    assert signature(config.path, config) != before
+    (sample_site / "posts" / "notes.txt").write_text("not a post", encoding="utf-8")
+    assert signature(config.path, config) == signature(config.path, config)
+
+
 # The pages over HTTP
 
 def test_index_lists_every_week_with_its_posts_and_problems(desk):
@@ -121,7 +158,8 @@ def test_index_lists_every_week_with_its_posts_and_problems(desk):
     assert "next to send" in rows["2025-W50"] and "in progress" in rows["2025-W51"]
     assert by_id(rows["2025-W49"], "problems") == ["0"]
     assert '<a href="/feeds/feed.xml">feed.xml</a>' in page
-    assert headers["x-content-type-options"] == "nosniff" and "script-src 'sha256-" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "script-src 'sha256-" in headers["content-security-policy"]
 
 
 def test_the_week_page_shows_what_goes_out_and_what_is_wrong(desk, site_with_problem):
@@ -290,7 +328,7 @@ def test_stops_at_once_with_a_live_page_open(desk, signal_number):
 
 # Faults injected into a server run in this process (the same app and server, a Service that misbehaves)
 
-class in_process:  # noqa: N801 - used as a context manager, like open()
+class in_process:
     """The desk of *config* on a free port in a thread of this process; the port while it runs."""
 
     def __init__(self, config, service=None, idle_timeout: int = 10, **options) -> None:
@@ -328,8 +366,8 @@ def test_a_week_css_inline_crashed_on_is_shown_with_the_post_left_out(sample_sit
     try:
         status, _, page = running.get("/weeks/2025-W50")
         assert status == 200 and "Meta Llama 4" in running.get("/weeks/2025-W50/email")[2]
-        assert by_id(page, "problem") == ["<code>posts/2025-12-09-stars.md</code>: cannot render: the HTML nests deeper "
-                                      "than 512 levels; flatten it"]
+        assert by_id(page, "problem") == ["<code>posts/2025-12-09-stars.md</code>: cannot render: the HTML nests "
+                                          "deeper than 512 levels; flatten it"]
         assert running.get("/")[0] == 200 and running.process.poll() is None  # still serving
     finally:
         stop(running)
@@ -402,5 +440,216 @@ def test_a_post_dated_on_the_first_day_of_the_calendar(site):
         status, _, page = running.get("/weeks/0001-W01")
         assert status == 200 and by_id(page, "newer") == ["2025-W50 →"]
         assert "The first day" in running.get("/weeks/0001-W01/email")[2]
+    finally:
+        stop(running)
+
+
+# In a real browser: screenshots, live reload, send a test
+
+SHOTS = {"index": "preview-index.png", "week": "preview-week.png", "broken": "preview-broken-post.png"}
+
+
+@pytest.fixture
+def browser():
+    if not chromium():
+        missing_tool("chromium", "apt-get install chromium fonts-noto-cjk")
+    from devtools import Browser
+
+    with Browser() as running:
+        yield running
+
+
+def keep(png: Path) -> None:
+    """A screenshot into the artifacts folder; into docs/ too (for the README) with FEEDER_UPDATE_DOCS=1."""
+    folder = artifacts() / "preview"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(png, folder / png.name)
+    if os.environ.get("FEEDER_UPDATE_DOCS"):
+        shutil.copy(png, REPO / "docs" / png.name)
+
+
+def live(tab) -> None:
+    """Wait until the page is loaded and its live-reload stream is open."""
+    tab.wait_for("document.readyState === 'complete' && document.getElementById('live').className === 'live on'")
+
+
+def text_of(tab, name: str) -> list[str]:
+    return tab.evaluate(f"[...document.querySelectorAll('[data-testid={name}]')].map(e => e.textContent.trim())")
+
+
+def brightness(png: Path, rect: dict) -> float:
+    """Mean brightness (0-255) of the pixels of *png* inside *rect* (CSS px = device px here), every 4th."""
+    _w, _h, bpp, rows = read_png(png)
+    values = [sum(rows[y][x * bpp:x * bpp + 3]) / 3 for y in range(int(rect["top"]) + 40, int(rect["bottom"]) - 4, 4)
+              for x in range(int(rect["left"]) + 4, int(rect["right"]) - 4, 4)]
+    return sum(values) / len(values)
+
+
+def test_the_desk_in_chromium_screenshots(sample_site, browser, tmp_path):
+    """The index, a week (desktop, phone, dark) and a week with a broken post, as an editor sees them."""
+    running = start_desk(sample_site)
+    try:
+        tab = browser.tab(running.url + "/")
+        live(tab)
+        assert text_of(tab, "posts") == ["1", "4", "1", "1"] and text_of(tab, "problems") == ["0"] * 4
+        keep(tab.screenshot(tmp_path / SHOTS["index"], 1100))
+
+        tab.call("Page.navigate", url=running.url + "/weeks/2025-W50")
+        live(tab)  # loaded: its frames too (a document's load waits for its frames')
+        assert text_of(tab, "subject")[0].startswith("ALLFORCES 週刊ダイジェスト")
+        assert text_of(tab, "post-count") == ["4"]
+        assert text_of(tab, "from") == ["ALLFORCES編集部 <digest@allforces.example.com>"]
+        assert text_of(tab, "preheader")[0].startswith("今週の新着記事 4本")
+        assert text_of(tab, "size-bytes")[0].replace(",", "").isdigit() and text_of(tab, "problem") == []
+        tab.size(1440)
+        frames = tab.evaluate("Object.fromEntries([...document.querySelectorAll('iframe')].map(f => "
+                              "[f.dataset.testid, {width: f.clientWidth, rect: f.getBoundingClientRect().toJSON()}]))")
+        assert [frames[f"frame-{n}"]["width"] for n in ("desktop", "phone", "dark")] == [600, 375, 375]
+        assert len({frames[f"frame-{n}"]["rect"]["top"] for n in ("desktop", "phone", "dark")}) == 1  # side by side
+        inside = tab.evaluate("Object.fromEntries([...document.querySelectorAll('iframe')].map(f => [f.dataset.testid, "
+                              "{background: getComputedStyle(f.contentDocument.body).backgroundColor, "
+                              "scheme: getComputedStyle(f.contentDocument.documentElement).colorScheme, "
+                              "widest: Math.max(...[...f.contentDocument.querySelectorAll('body *')].map("
+                              "e => e.getBoundingClientRect().right)), text: f.contentDocument.body.innerText}]))")
+        assert inside["frame-dark"]["scheme"] == "dark" and inside["frame-phone"]["scheme"] == "light"
+        assert inside["frame-dark"]["background"] == "rgb(14, 17, 22)"  # the template's dark rule, applied
+        assert inside["frame-desktop"]["background"] != "rgb(14, 17, 22)"
+        assert inside["frame-phone"]["widest"] <= 375 and inside["frame-dark"]["widest"] <= 375  # no sideways scroll
+        assert all("Meta Llama 4" in frame["text"] for frame in inside.values())
+        png = keep_and_return(tab.screenshot(tmp_path / SHOTS["week"], 1440))
+        dark, light = (brightness(png, frames[f"frame-{n}"]["rect"]) for n in ("dark", "desktop"))
+        assert dark < 70 < 170 < light
+
+        (sample_site / "posts" / "2025-12-12-broken.md").write_text(BROKEN, encoding="utf-8")  # the page notices
+        tab.wait_for("document.readyState === 'complete' && document.querySelectorAll('[data-testid=problem]').length")
+        assert text_of(tab, "problem") == ["posts/2025-12-12-broken.md:2: invalid YAML in front matter: found "
+                                           "unexpected end of stream while scanning a quoted scalar"]
+        assert text_of(tab, "post-count") == ["4"]  # the other posts are all there
+        keep(tab.screenshot(tmp_path / SHOTS["broken"], 1440, height=620))
+        tab.call("Page.navigate", url=running.url + "/")
+        live(tab)
+        assert text_of(tab, "problems") == ["0", "1", "0", "0"]  # and the index counts it
+    finally:
+        stop(running)
+
+
+def keep_and_return(png: Path) -> Path:
+    keep(png)
+    return png
+
+
+def test_live_reload_in_a_real_browser(desk, site_with_problem, browser):
+    """A post, a template and the config change in turn: each time the open page loads itself again and
+    shows the change; the test only looks (it never reloads or navigates)."""
+    tab = browser.tab(desk.url + "/weeks/2025-W50")
+    live(tab)
+    post = site_with_problem / "posts" / LLAMA
+    template = site_with_problem / "templates" / "email" / "digest.html"
+    config = site_with_problem / "config.yaml"
+    size = text_of(tab, "size-bytes")[0]
+    edits = [
+        (post, lambda text: text.replace("title: ", "title: Edited live ", 1),
+         "document.querySelector('[data-testid=preheader]').textContent.includes('Edited live')"),
+        (template, lambda text: text.replace("</body>", "<p>" + "An added line. " * 40 + "</p></body>"),
+         f"document.querySelector('[data-testid=size-bytes]').textContent !== {size!r}"),
+        (config, lambda text: text.replace('subject: "{site}', 'subject: "Proof: {site}'),
+         "document.querySelector('[data-testid=subject]').textContent.startsWith('Proof: ALLFORCES')"),
+    ]
+    for path, edit, changed in edits:
+        tab.evaluate("window.unchanged = true")  # gone once the page has loaded itself again
+        began = time.time()
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+        tab.wait_for(f"!window.unchanged && document.readyState === 'complete' && {changed}")
+        started = tab.evaluate("performance.timeOrigin") / 1000 - began
+        shown = tab.evaluate("performance.timing.responseEnd") / 1000 - began
+        print(f"{path.name}: reload began {started:.2f} s after the write, new page received at {shown:.2f} s")
+    live(tab)  # and it listens again
+
+
+def with_smtp(root: Path, port: int) -> None:
+    """The site's config sending through the test's SMTP server on *port*, with two editors to proof to."""
+    config = root / "config.yaml"
+    text = config.read_text(encoding="utf-8").replace("host: localhost", "host: 127.0.0.1")
+    text = text.replace("port: 587", f"port: {port}").replace("security: starttls", "security: none")
+    text = text.replace("retries: 3", "retries: 0")
+    config.write_text(text + "\npreview:\n  test_to:\n    - me@example.com\n    - \"Editor Two <two@example.com>\"\n",
+                      encoding="utf-8")
+
+
+def test_send_a_test_from_the_page_in_a_browser(sample_site, server, browser):
+    smtp = server()
+    with_smtp(sample_site, smtp.port)
+    running = start_desk(sample_site, env={"FEEDER_SMTP_USERNAME": "", "FEEDER_SMTP_PASSWORD": ""})
+    try:
+        tab = browser.tab(running.url + "/weeks/2025-W50")
+        live(tab)
+        assert "me@example.com, Editor Two <two@example.com>" in text_of(tab, "send")[0]
+        tab.evaluate("document.querySelector('[data-testid=send-test]').click()")
+        tab.wait_for("document.readyState === 'complete' && !!document.querySelector('[data-testid=notice]')")
+        assert tab.evaluate("[...document.querySelectorAll('[data-testid=notice] li')].map(e => e.textContent)") == [
+            "test copy of 2025-W50 sent to me@example.com",
+            "test copy of 2025-W50 sent to Editor Two <two@example.com>"]
+        assert tab.evaluate("location.pathname") == "/weeks/2025-W50"  # back on the week (303 after the POST)
+    finally:
+        err = stop(running)
+    assert sorted(r.rcpt_tos[0] for r in smtp.handler.received) == ["me@example.com", "two@example.com"]
+    for received in smtp.handler.received:
+        message = received.message
+        assert message["Subject"].startswith("[TEST] ALLFORCES 週刊ダイジェスト")
+        assert "Meta Llama 4" in message.get_body(("html",)).get_content()
+    assert "test copy of 2025-W50 sent to Editor Two <two@example.com>" in err  # said on the terminal too
+
+
+def test_cross_site_requests_cannot_send(sample_site, server):
+    smtp = server()
+    with_smtp(sample_site, smtp.port)
+    running = start_desk(sample_site)
+    try:
+        _, _, page = running.get("/weeks/2025-W50")
+        token = re.search(r'name="token" value="([^"]+)"', page)[1]
+        form = "application/x-www-form-urlencoded"
+        own = {"Content_Type": form, "Origin": running.url, "Sec_Fetch_Site": "same-origin"}
+        refused = [
+            ("no token", b"", own),
+            ("a wrong token", b"token=" + token[::-1].encode(), own),
+            ("another site's page", f"token={token}".encode(), {**own, "Origin": "http://evil.example"}),
+            ("a sandboxed page", f"token={token}".encode(), {**own, "Origin": "null"}),
+            ("Sec-Fetch-Site", f"token={token}".encode(), {**own, "Sec_Fetch_Site": "cross-site"}),
+            ("same-site", f"token={token}".encode(), {**own, "Origin": None, "Sec_Fetch_Site": "same-site"}),
+        ]
+        for what, body, headers in refused:
+            status, _, answer = running.request("POST", "/weeks/2025-W50/send-test", body,
+                                                **{k: v for k, v in headers.items() if v is not None})
+            assert status == 403 and "Refused" in answer, what
+        assert running.get("/weeks/2025-W50/send-test")[0] == 405  # a link or an image cannot send either
+        assert running.request("POST", "/weeks/2025-W50/send-test", b"x" * 10_000, **own)[0] == 413
+        assert smtp.handler.received == [] and smtp.handler.rcpt_calls == {}  # nothing was sent
+        status, headers, _ = running.request("POST", "/weeks/2025-W50/send-test", f"token={token}".encode(), **own)
+        assert status == 303 and headers["location"].startswith("/weeks/2025-W50?notice=")
+        assert len(smtp.handler.received) == 2  # with the token, from the desk itself: sent
+    finally:
+        stop(running)
+
+
+def test_a_send_that_fails_says_why_on_the_page(sample_site, server):
+    from mailserver import Recorder
+
+    smtp = server(Recorder(rcpt=lambda address: "550 5.1.1 no such mailbox" if address.startswith("me@") else None))
+    with_smtp(sample_site, smtp.port)
+    running = start_desk(sample_site)
+    try:
+        _, _, page = running.get("/weeks/2025-W50")
+        token = re.search(r'name="token" value="([^"]+)"', page)[1]
+        _, headers, _ = running.request("POST", "/weeks/2025-W50/send-test", f"token={token}".encode(),
+                                        Content_Type="application/x-www-form-urlencoded", Origin=running.url)
+        _, _, page = running.get(headers["location"])
+        notice = by_id(page, "notice")[0]
+        assert 'class="box bad"' in page
+        assert "me@example.com: rejected: 550 5.1.1 no such mailbox" in notice
+        assert "test copy of 2025-W50 sent to Editor Two &lt;two@example.com&gt;" in notice
+        _, headers, _ = running.request("POST", "/weeks/2025-W48/send-test", f"token={token}".encode(),
+                                        Content_Type="application/x-www-form-urlencoded", Origin=running.url)
+        _, _, page = running.get(headers["location"])
+        assert "nothing to send for 2025-W48" in by_id(page, "notice")[0]
     finally:
         stop(running)

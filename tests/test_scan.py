@@ -18,8 +18,8 @@ from feeder.deadline import deadline
 from feeder.errors import ConfigError, PostError
 from feeder.posts import scan as scan_module
 from feeder.posts.load import load_one
-from feeder.posts.scan import printable, scan
 from feeder.posts.render import RENDER_LIMIT
+from feeder.posts.scan import printable, scan
 from feeder.preview import desk
 
 NOW = "2025-12-20T00:00:00Z"

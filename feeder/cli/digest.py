@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
@@ -75,10 +76,8 @@ def preview(config: Config, now: datetime, ui: Output, port: int) -> int:
         return datetime.now(timezone.utc) + offset
 
     sock = bind(port)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down, and raises it again for us
         serve(Service(config, clock, senders=smtp_sender, report=ui.problem), sock, ready=ui.say)
-    except KeyboardInterrupt:  # Ctrl-C: uvicorn has shut down, and raises it again for the caller
-        pass
     return 0
 
 

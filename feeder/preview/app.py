@@ -189,7 +189,11 @@ def _page(body: str, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 class LoopbackOnly:
-    """Refuse requests not addressed to this server's loopback address (421); add the headers every answer gets."""
+    """Refuse requests not addressed to this server's loopback address (421); add the headers every answer gets.
+
+    ``Referrer-Policy: same-origin``, not ``no-referrer``: under the latter a browser sends ``Origin: null`` with
+    the desk's own form, which then cannot be told from a sandboxed page of another site.
+    """
 
     def __init__(self, app: ASGIApp, port: Callable[[], int]) -> None:
         self.app, self.port = app, port
@@ -208,7 +212,7 @@ class LoopbackOnly:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"x-content-type-options", b"nosniff"),
-                                      (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store")]
+                                      (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store")]
             await send(message)
 
         await self.app(scope, receive, with_headers)
