@@ -39,7 +39,8 @@ class Browser:
     def __init__(self, width: int = 1440, height: int = 1000) -> None:
         executable = chromium()
         assert executable, "chromium is not installed"
-        self._profile = tempfile.TemporaryDirectory(prefix="feeder-devtools-")
+        # Chromium's helper processes may still write to the profile as it exits: a failed clean-up is no failure
+        self._profile = tempfile.TemporaryDirectory(prefix="feeder-devtools-", ignore_cleanup_errors=True)
         self.process = subprocess.Popen(
             [executable, *_FLAGS, "--remote-debugging-port=0", "--remote-allow-origins=*",
              f"--user-data-dir={self._profile.name}", f"--window-size={width},{height}", "about:blank"],

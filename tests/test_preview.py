@@ -28,7 +28,7 @@ from browser import artifacts, chromium, read_png
 from conftest import REPO, SAMPLE_NOW, missing_tool
 
 from feeder.config import load_config
-from feeder.digest.issue import PLACEHOLDER_RECIPIENT, SIZE_LIMIT, build_issue
+from feeder.digest.issue import PLACEHOLDER_RECIPIENT, build_issue
 from feeder.digest.message import build_message
 
 NOW = "2025-12-20T00:00:00Z"
@@ -173,7 +173,7 @@ def test_the_week_page_shows_what_goes_out_and_what_is_wrong(desk, site_with_pro
     assert by_id(page, "from") == ["ALLFORCES編集部 &lt;digest@allforces.example.com&gt;"]
     assert by_id(page, "preheader")[0].startswith("今週の新着記事 4本 — 週末メモ")
     assert by_id(page, "post-count") == ["4"]
-    assert by_id(page, "size-bytes") == [f"{sent:,}"] and f"of Gmail's {SIZE_LIMIT:,}-byte clip" in page
+    assert by_id(page, "size-bytes") == [f"{sent:,}"] and "of Gmail's 102,000-byte clip" in page
     assert sent > len(issue.personalize(PLACEHOLDER_RECIPIENT)[0].encode())  # more than the decoded HTML
     assert f'value="{sent}"' in by_id(page, "clip-meter")[0]
     assert by_id(page, "problem") == ["<code>posts/2025-12-12-broken.md:2</code>: invalid YAML in front matter: "

@@ -15,9 +15,9 @@ from email import policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
-from feeder.digest.issue import SIZE_LIMIT
-
-CLIP = SIZE_LIMIT  # bytes of the encoded HTML part above which Gmail shows "[Message clipped]"
+# Bytes of the encoded HTML part above which Gmail shows "[Message clipped]".  Not the digest's SIZE_LIMIT:
+# that is what the fitter aims at, and may be set below the clip to leave a margin.
+CLIP = 102 * 1000
 _PADDING = "\u200c\u00a0\u034f\u00ad\u2007\u200b\ufeff"  # what templates put after a preheader to keep body text out
 
 
