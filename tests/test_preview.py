@@ -227,6 +227,7 @@ def test_empty_impossible_and_unknown_weeks(desk):
     status, _, page = desk.get("/weeks/2025-W48")
     assert status == 404 and "nothing to send for 2025-W48" in by_id(page, "error")[0]
     assert by_id(page, "older") == ["← 2025-W47"]  # the desk still leads on
+    assert desk.get("/weeks/2025-W48.txt")[0] == 404 and desk.get("/weeks/2025-W48/email")[0] == 404
     assert desk.get("/weeks/2025-W60")[0] == 404 and desk.get("/weeks/2025-W60.txt")[0] == 404
 
 

@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from feeder.digest.weeks import canonical
 from feeder.errors import PageFailed, UsageError
 from feeder.preview import pages
+from feeder.preview.desk import Sheet
 from feeder.preview.service import Service
 from feeder.preview.watch import POLL
 
@@ -85,8 +86,7 @@ class Routes:
         version = await self._version()
         sheet = await self._run(lambda: self.service.sheet(label, version))
         if text:
-            if not sheet.has_issue:
-                raise PageFailed("No digest for this week", sheet.error or "")
+            _has_issue(sheet)
             return Response(sheet.text, media_type="text/plain; charset=utf-8")
         notice = self.service.notice(request.query_params.get("notice", ""))
         config = self.service.config()
@@ -101,8 +101,7 @@ class Routes:
             raise HTTPException(404)
         version = await self._version()
         sheet = await self._run(lambda: self.service.sheet(label, version))
-        if not sheet.has_issue:
-            raise PageFailed("No digest for this week", sheet.error or "")
+        _has_issue(sheet)
         body = sheet.html if scheme is None else pages.email_view(sheet.html, "dark" if scheme == "dark" else "light")
         return Response(body, media_type=_HTML, headers={"Content-Security-Policy": pages.EMAIL_CSP})
 
@@ -171,6 +170,14 @@ def _label(value: str) -> tuple[str, bool]:
         return canonical(match[1]), bool(match[2])
     except UsageError:  # 2025-W60
         raise HTTPException(404) from None
+
+
+def _has_issue(sheet: Sheet) -> None:
+    """Nothing but the desk page itself exists for a week with no issue: 404 when it has no posts, else 500."""
+    if sheet.empty:
+        raise HTTPException(404)
+    if not sheet.has_issue:
+        raise PageFailed("No digest for this week", sheet.error or "")
 
 
 def _cross_site(request: Request) -> str | None:
