@@ -370,8 +370,10 @@ def test_a_week_css_inline_crashed_on_is_shown_with_the_post_left_out(sample_sit
         assert by_id(page, "problem") == ["<code>posts/2025-12-09-stars.md</code>: cannot render: the HTML nests "
                                           "deeper than 512 levels; flatten it"]
         assert running.get("/")[0] == 200 and running.process.poll() is None  # still serving
+        assert running.get("/feeds/feed.xml")[0] == 200  # the feed without it, and the terminal says why
     finally:
-        stop(running)
+        err = stop(running)
+    assert "2025-12-09-stars.md: cannot render: the HTML nests deeper than 512 levels; flatten it" in err
 
 
 def test_a_crash_while_rendering_costs_that_request_only(sample_config):
