@@ -118,16 +118,6 @@ def test_the_preheader_is_read_without_its_padding():
     assert preheader(page) == "今週 4本 — A & B!" and preheader("<p>none</p>") == ""
 
 
-def test_the_size_as_sent_is_the_encoded_part():
-    from feeder.preview.facts import sent_size
-
-    short_lines, long_line = "<p>plain</p>\n" * 50, "<p>" + "plain " * 100 + "</p>"
-    japanese = "<p style=\"color:#333\">" + "日本語" * 1000 + "</p>"
-    assert sent_size(short_lines) == len(short_lines)  # 7bit: as it is
-    assert sent_size(long_line) > len(long_line)  # a line over 78 characters: quoted-printable, with soft breaks
-    assert sent_size(japanese) > 1.3 * len(japanese.encode())  # base64 or quoted-printable: a third more
-
-
 def test_the_signature_changes_with_every_file_and_only_then(sample_site):
     from feeder.preview.watch import signature
 
@@ -168,13 +158,14 @@ def test_the_week_page_shows_what_goes_out_and_what_is_wrong(desk, site_with_pro
     config = load_config(site_with_problem / "config.yaml")
     issue = build_issue(config, SAMPLE_NOW, "2025-W50")
     html_part = build_message(config, issue, PLACEHOLDER_RECIPIENT, now=SAMPLE_NOW).get_body(("html",))
-    sent = len(html_part.get_payload().encode())  # the part as it travels: quoted-printable
+    sent = issue.size.encoded  # the part as it travels (quoted-printable), for the longest unsubscribe URL
+    assert sent >= len(html_part.get_payload().encode()) > issue.size.decoded  # the sample recipient's is shorter
     assert by_id(page, "subject") == [issue.subject.replace("&", "&amp;")]
     assert by_id(page, "from") == ["ALLFORCES編集部 &lt;digest@allforces.example.com&gt;"]
     assert by_id(page, "preheader")[0].startswith("今週の新着記事 4本 — 週末メモ")
     assert by_id(page, "post-count") == ["4"]
     assert by_id(page, "size-bytes") == [f"{sent:,}"] and "of Gmail's 102,000-byte clip" in page
-    assert sent > len(issue.personalize(PLACEHOLDER_RECIPIENT)[0].encode())  # more than the decoded HTML
+    assert f"{issue.size.decoded:,} bytes before transfer encoding" in by_id(page, "size")[0]
     assert f'value="{sent}"' in by_id(page, "clip-meter")[0]
     assert by_id(page, "problem") == ["<code>posts/2025-12-12-broken.md:2</code>: invalid YAML in front matter: "
                                        "found unexpected end of stream while scanning a quoted scalar"]
@@ -247,7 +238,7 @@ def test_nothing_outside_the_routes(desk):
                  "/feeds/%2e%2e%2fconfig.yaml", "/posts/2025-12-11-meta-llama-4.md", "//etc/passwd", "/config.yaml",
                  "/weeks/2025-W50/../../../etc/passwd", "/weeks/2025-W50/email/../../config.yaml"]:
         status, _, body = desk.get(path)
-        assert status == 404 and "ALLFORCES 週刊" not in body and "root:" not in body and "smtp:" not in body, path
+        assert status == 404 and "Weekly 週刊ダイジェスト" not in body and "root:" not in body and "smtp:" not in body, path
 
 
 def test_only_the_loopback_address_is_served(desk):
@@ -500,7 +491,7 @@ def test_the_desk_in_chromium_screenshots(sample_site, browser, tmp_path):
 
         tab.call("Page.navigate", url=running.url + "/weeks/2025-W50")
         live(tab)  # loaded: its frames too (a document's load waits for its frames')
-        assert text_of(tab, "subject")[0].startswith("ALLFORCES 週刊ダイジェスト")
+        assert text_of(tab, "subject")[0].startswith("ALLFORCES Weekly 週刊ダイジェスト")
         assert text_of(tab, "post-count") == ["4"]
         assert text_of(tab, "from") == ["ALLFORCES編集部 <digest@allforces.example.com>"]
         assert text_of(tab, "preheader")[0].startswith("今週の新着記事 4本")
@@ -599,7 +590,7 @@ def test_send_a_test_from_the_page_in_a_browser(sample_site, server, browser):
     assert sorted(r.rcpt_tos[0] for r in smtp.handler.received) == ["me@example.com", "two@example.com"]
     for received in smtp.handler.received:
         message = received.message
-        assert message["Subject"].startswith("[TEST] ALLFORCES 週刊ダイジェスト")
+        assert message["Subject"].startswith("[TEST] ALLFORCES Weekly 週刊ダイジェスト")
         assert "Meta Llama 4" in message.get_body(("html",)).get_content()
     assert "test copy of 2025-W50 sent to Editor Two <two@example.com>" in err  # said on the terminal too
 

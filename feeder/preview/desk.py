@@ -146,15 +146,12 @@ def sheet(config: Config, now: datetime, label: str, time_limit: float) -> Sheet
 
 def _issue_sheet(config: Config, head: Sheet, issue: Issue, problems: tuple[Problem, ...]) -> Sheet:
     body_html, body_text, _url = issue.personalize(PLACEHOLDER_RECIPIENT)
-    size, warnings = facts.sent_size(body_html), list(issue.warnings)
-    if size > facts.CLIP:
-        warnings.append(f"the HTML is {size:,} bytes as sent, over Gmail's clip at {facts.CLIP:,}: "
-                        "Gmail shows the start and a \"[Message clipped]\" link")
+    (size, decoded), warnings = facts.sent_size(issue), list(issue.warnings)  # over the clip: the fitter warns
     if not config.digest.sender:
         warnings.append("digest.from is not set: feeder send refuses to send without a sender")
     return replace(head, problems=problems, warnings=tuple(warnings), subject=issue.subject,
                    sender=config.digest.sender or "", preheader=facts.preheader(body_html), posts=len(issue.posts),
-                   omitted=issue.omitted, size=size, decoded=len(body_html.encode()), html=body_html, text=body_text)
+                   omitted=issue.omitted, size=size, decoded=decoded, html=body_html, text=body_text)
 
 
 def feed(config: Config, now: datetime, name: str, time_limit: float) -> tuple[bytes, str, list[PostError]]:

@@ -1,33 +1,25 @@
 """What the desk says about an issue beyond the issue itself: its size as sent, its preheader.
 
-Gmail clips a message whose HTML part is over about 102 KB *as it travels*:
-the quoted-printable (or base64) text in the message, not the decoded HTML,
-and quoted-printable can add a third to a page full of ``=3D`` and non-ASCII
-text.  :func:`sent_size` measures exactly that part, built as
-:func:`feeder.digest.message.build_message` builds it, for the placeholder
-recipient.  These few functions are the one place the desk reads such facts,
-so that when the issue carries them itself the desk switches here.
+Gmail clips a message whose HTML part is over about 102 KB *as it travels*
+(transfer-encoded, see :mod:`feeder.digest.wire`); the issue measures that part
+itself (:attr:`Issue.size`), and the desk shows the issue's own figure, the one
+``feeder digest`` prints and the fitter holds under the clip.  These few
+functions are the one place the desk reads such facts off an issue.
 """
 
 from __future__ import annotations
 
-from email import policy
-from email.message import EmailMessage
 from html.parser import HTMLParser
 
-# Bytes of the encoded HTML part above which Gmail shows "[Message clipped]".  Not the digest's SIZE_LIMIT:
-# that is what the fitter aims at, and may be set below the clip to leave a margin.
-CLIP = 102 * 1000
+from feeder.digest.issue import GMAIL_CLIP, Issue
+
+CLIP = GMAIL_CLIP  # bytes of the encoded HTML part above which Gmail shows "[Message clipped]"
 _PADDING = "\u200c\u00a0\u034f\u00ad\u2007\u200b\ufeff"  # what templates put after a preheader to keep body text out
 
 
-def sent_size(body_html: str) -> int:
-    """Bytes of *body_html* as the HTML part of the digest message carries it (transfer-encoded)."""
-    part = EmailMessage(policy=policy.SMTP)
-    part.set_content(body_html, subtype="html", charset="utf-8")  # as build_message's add_alternative does
-    payload = part.get_payload()
-    assert isinstance(payload, str)  # a leaf part: its encoded body as text
-    return len(payload.encode("ascii"))
+def sent_size(issue: Issue) -> tuple[int, int]:
+    """(bytes as sent, bytes decoded) of *issue*'s HTML part, for the longest unsubscribe URL."""
+    return issue.size.encoded, issue.size.decoded
 
 
 def preheader(body_html: str) -> str:
