@@ -97,6 +97,11 @@ class Smtp:
 
 
 @dataclass(frozen=True)
+class Preview:
+    test_to: tuple[str, ...] = ()  # where the preview's "send a test to me" goes (address or Name <address>)
+
+
+@dataclass(frozen=True)
 class Schedule:
     publish_every_minutes: int
 
@@ -114,6 +119,7 @@ class Config:
     smtp: Smtp
     schedule: Schedule
     jekyll: JekyllSite | None = None  # `jekyll: PATH`: the Jekyll site whose _config.yml and _posts/ feeder reads
+    preview: Preview = Preview()
 
     @property
     def fingerprint(self) -> str:
@@ -223,6 +229,10 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     )
     m.done()
 
+    v = top.section("preview")
+    preview = Preview(test_to=check.mailboxes(v, "test_to"))
+    v.done()
+
     c = top.section("schedule")
     schedule = Schedule(publish_every_minutes=c.number("publish_every_minutes", int, 5, 1, 1440))
     c.done()
@@ -252,6 +262,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         smtp=smtp,
         schedule=schedule,
         jekyll=jekyll,
+        preview=preview,
     )
     top.done()
     problems.extend(overwrites(config))

@@ -194,6 +194,29 @@ def mailbox(sec: Section, name: str, default: str | None) -> str | None:
     return value
 
 
+@checked(lambda sec, name: ())
+def mailboxes(sec: Section, name: str) -> tuple[str, ...]:
+    """A list of ``address`` or ``Name <address>`` (``preview.test_to``); one string is a list of one.
+
+    Each is checked as ``digest.from`` is, and every bad one is reported, by its place in the list.
+    """
+    value = sec.get(name, (list, str), [])
+    items = [value] if isinstance(value, str) else value
+    problems = []
+    for index, entry in enumerate(items, 1):
+        where = f"{sec.key(name)}[{index}]" if isinstance(value, list) else sec.key(name)
+        if not isinstance(entry, str):
+            problems.append(f"{where}: expected an address, got {describe(entry)} {entry!r}")
+            continue
+        try:
+            parse_mailbox(entry)
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+    if problems:
+        raise ConfigError(*problems)
+    return tuple(items)
+
+
 @overload
 def path(sec: Section, name: str, default: str, root: Path) -> Path: ...
 @overload

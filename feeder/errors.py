@@ -152,3 +152,16 @@ class ChildFailed(Exception):
     Not a :class:`FeederError`: like :class:`Expired`, only the caller knows what the work was, so it
     catches this and says so in its own terms (the preview answers that request with a 500 page).
     """
+
+
+class PageFailed(Exception):
+    """The preview could not make a page: the title and the message that page shows the editor instead.
+
+    Not a :class:`FeederError`: it never reaches the CLI; the preview catches it and
+    answers the request with a page that says what went wrong (a config that no
+    longer loads, a template error, a render that crashed).
+    """
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(message)
+        self.title, self.message = title, message

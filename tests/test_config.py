@@ -307,3 +307,18 @@ def test_addresses_follow_the_one_address_rule(tmp_path: Path, key: str, value: 
 def test_a_named_sender_is_kept_as_written(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, GOOD_SITE + "digest: {from: '\"Site, Weekly\" <news@example.com>'}\n"))
     assert config.digest.sender == '"Site, Weekly" <news@example.com>'
+
+
+def test_preview_test_to_is_a_list_of_checked_addresses(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, GOOD_SITE)).preview.test_to == ()
+    text = GOOD_SITE + "preview:\n  test_to:\n    - me@example.com\n    - \"Editor <ed@example.com>\"\n"
+    assert load_config(write(tmp_path, text)).preview.test_to == ("me@example.com", "Editor <ed@example.com>")
+    one = GOOD_SITE + "preview:\n  test_to: me@example.com\n"
+    assert load_config(write(tmp_path, one)).preview.test_to == ("me@example.com",)
+    bad = GOOD_SITE + ("preview:\n  test_to:\n    - ok@example.com\n    - not an address\n    - 7\n"
+                       "    - \"a@x.com\\nBcc: v@evil.example\"\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, bad))
+    problems = [p.partition(": ")[2] for p in raised.value.problems]
+    assert [p.partition(":")[0] for p in problems] == ["preview.test_to[2]", "preview.test_to[3]", "preview.test_to[4]"]
+    assert "expected an address, got" in problems[1]

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from feeder.deadline import deadline
 from feeder.posts.plainyaml import load_plain
-from feeder.preview import Preview
+from feeder.posts.render import RENDER_LIMIT
+from feeder.preview import desk
 
 HOSTILE = Path(__file__).parent / "hostile"
 
@@ -101,8 +102,9 @@ def test_an_unclosed_quote_is_an_invalid_post_not_a_hang(site, cli, read_feed):
     with deadline(60):  # each took hours: fail here rather than hang the suite
         check = cli("check", "--config", config, "--now", now)
         publish = cli("publish", "--config", config, "--now", now)
-        week = Preview(site.config, lambda: datetime(2025, 12, 20, tzinfo=timezone.utc)).get("/weeks/2025-W50")
+        week = desk.sheet(site.config, datetime(2025, 12, 20, tzinfo=timezone.utc), "2025-W50", RENDER_LIMIT)
     assert check.exit_code == publish.exit_code == 1
     assert check.stderr.splitlines() == publish.stderr.splitlines() == [message]
     assert [e.title for e in read_feed(site.root / "public" / "feed.xml").entries] == ["Good"]
-    assert week.status == 200 and b"Good" in week.body
+    assert week.has_issue and "Good" in week.html
+    assert [(p.where, p.message) for p in week.problems] == [(f"posts/{typo.name}:2", message.partition(":2: ")[2])]

@@ -18,8 +18,9 @@ from feeder.deadline import deadline
 from feeder.errors import ConfigError, PostError
 from feeder.posts import scan as scan_module
 from feeder.posts.load import load_one
+from feeder.posts.render import RENDER_LIMIT
 from feeder.posts.scan import printable, scan
-from feeder.preview import Preview
+from feeder.preview import desk
 
 NOW = "2025-12-20T00:00:00Z"
 GOOD = {"2025-12-08-good.md": "Good one", "2025/2025-12-09-also-good.md": "Good two"}
@@ -46,10 +47,12 @@ def run_all(site, cli, read_feed) -> tuple[list[str], list[str]]:
     digest = cli("digest", "--config", config, "--now", NOW, "--week", "2025-W50", "--out", site.root / "digest")
     assert digest.exit_code == 1 and "digest 2025-W50: 2 posts" in digest.output
     assert sorted(result.stderr.splitlines()) == sorted(digest.stderr.splitlines())
-    preview = Preview(site.config, lambda: datetime(2025, 12, 20, tzinfo=timezone.utc))
-    index, week = preview.get("/"), preview.get("/weeks/2025-W50")
-    assert index.status == 200 and b"2025-W50" in index.body
-    assert week.status == 200 and all(title.encode() in week.body for title in GOOD.values())
+    now = datetime(2025, 12, 20, tzinfo=timezone.utc)  # the preview: the week, and each problem on the desk
+    index, week = desk.index(site.config, now), desk.sheet(site.config, now, "2025-W50", RENDER_LIMIT)
+    assert index.weeks[0].label == "2025-W50" and index.weeks[0].posts == 2
+    assert sum(w.problems for w in index.weeks) + len(index.undated) == len(problems)  # each one counted
+    assert week.has_issue and all(title in week.html for title in GOOD.values())
+    assert {f"{p.where}: {p.message}".removeprefix("posts/") for p in week.problems} <= set(problems)
     return problems, titles
 
 

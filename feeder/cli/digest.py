@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,26 +55,29 @@ def digest(config: Config, now: datetime, ui: Output, week: str | None, out: Pat
 Examples:
   feeder preview                         # http://127.0.0.1:8000/
   feeder preview --port 8080 --now 2025-12-20T00:00:00Z
+"Send a test to me" goes to preview.test_to, with the SMTP login from FEEDER_SMTP_USERNAME and
+FEEDER_SMTP_PASSWORD, as feeder send --to does.
 """)
 @site_command
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
 def preview(config: Config, now: datetime, ui: Output, port: int) -> int:
-    """Serve the digests on 127.0.0.1 for editors; posts and templates are re-read on every request.
+    """Serve the editor's desk on 127.0.0.1: every week's digest, its size, warnings and problems, live.
 
+    The open page reloads itself when a post, a template or the config changes.
     The clock runs on from --now when it is given.
     """
-    from feeder.preview import Preview, make_server
+    from feeder.preview.server import bind, serve
+    from feeder.preview.service import Service
 
-    offset = now - datetime.now(timezone.utc)
-    server = make_server(Preview(config, lambda: datetime.now(timezone.utc) + offset, report=ui.problem), port)
-    ui.say(f"preview at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops it)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    offset = now - datetime.now(timezone.utc)  # zero unless --now was given
+
+    def clock() -> datetime:
+        return datetime.now(timezone.utc) + offset
+
+    sock = bind(port)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down, and raises it again for us
+        serve(Service(config, clock, senders=smtp_sender, report=ui.problem), sock, ready=ui.say)
     return 0
 
 

@@ -34,6 +34,7 @@ from markupsafe import Markup
 
 from feeder.config import Config
 from feeder.digest.tables import mark_tables
+from feeder.digest.templating import Unknown, explain
 from feeder.errors import ConfigError, PostError
 from feeder.i18n import direction, format_date, primary, words
 from feeder.posts.excerpt import cut_text, nesting_depth, truncate_html
@@ -150,7 +151,7 @@ def environment(config: Config) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm"), default=False),
-        undefined=jinja2.StrictUndefined,
+        undefined=Unknown,  # an unknown value raises, naming itself (see feeder.digest.templating)
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -210,7 +211,7 @@ def _render(env: jinja2.Environment, name: str, context: dict) -> str:
     except jinja2.TemplateNotFound as exc:
         raise ConfigError(f"digest.templates: no template {exc.name!r}") from None
     except jinja2.UndefinedError as exc:
-        raise ConfigError(f"{name}: template uses an unknown value: {exc.message}") from None
+        raise ConfigError(explain(exc, name)) from None
 
 
 def inline_css(document: str) -> str:
