@@ -27,12 +27,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
+import corpus
 
-from feeder.posts.dialect import Dialect, converter  # noqa: E402
-from feeder.posts.dialect_lines import rewrite  # noqa: E402
-from feeder.posts.render import _converter, sanitize  # noqa: E402
-from feeder.text import clean_text  # noqa: E402
+from feeder.posts.dialect import Dialect, converter
+from feeder.posts.dialect_lines import rewrite
+from feeder.posts.render import _converter, sanitize
+from feeder.text import clean_text
 
 BASE = "https://example.com/post/"
 

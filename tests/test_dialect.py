@@ -9,11 +9,10 @@ Where feeder deliberately differs (task-list checkboxes), the test says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
 
+from feeder.jekyll_data import FrozenMap
+from feeder.jekyll_site import Kramdown
 from feeder.posts.dialect import Dialect, converter
 from feeder.posts.render import _converter, sanitize
 
@@ -99,37 +98,23 @@ def test_task_lists_keep_their_state_as_text() -> None:
         '<ul class="task-list">\n<li class="task-list-item">☐ todo</li>\n<li class="task-list-item">☑ done</li>\n</ul>')
 
 
-@dataclass(frozen=True)
-class Options:
-    """A site's kramdown options as ``config.jekyll.kramdown`` holds them (Jekyll 4's defaults)."""
-
-    input: str = "GFM"
-    auto_ids: bool = True
-    auto_id_prefix: str = ""
-    smart_quotes: str = "lsquo,rsquo,ldquo,rdquo"
-    hard_wrap: bool = False
-    gfm_quirks: tuple[str, ...] = ("paragraph_end",)
-    toc_levels: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
-    typographic_symbols: dict[str, Any] = field(default_factory=dict)
-
-
 @pytest.mark.parametrize("options, text, expected", [
-    (Options(input="kramdown"), "# Über ñ 日本語\n\n## 1. Intro & stuff!\n\n## Intro\n\n## Intro\n\n## !!!\n",
+    (Kramdown(input="kramdown"), "# Über ñ 日本語\n\n## 1. Intro & stuff!\n\n## Intro\n\n## Intro\n\n## !!!\n",
      '<h1 id="ber--">Über ñ 日本語</h1>\n<h2 id="intro--stuff">1. Intro &amp; stuff!</h2>\n<h2 id="intro">Intro</h2>\n'
      '<h2 id="intro-1">Intro</h2>\n<h2 id="section">!!!</h2>'),
-    (Options(auto_ids=False), "## Intro\n", "<h2>Intro</h2>"),
-    (Options(auto_id_prefix="p-"), "## Intro\n", '<h2 id="p-intro">Intro</h2>'),
-    (Options(smart_quotes="sbquo,lsquo,bdquo,ldquo"), "\"quoted\" and 'single'\n", "<p>„quoted“ and ‚single‘</p>"),
-    (Options(smart_quotes="not quotes"), '"q"\n', "<p>“q”</p>"),
-    (Options(gfm_quirks=("no_auto_typographic",)), "a -- b --- c...\n", "<p>a -- b --- c...</p>"),
-    (Options(typographic_symbols={"hellip": "...", "mdash": "---"}), "a --- b...\n", "<p>a --- b...</p>"),
-    (Options(hard_wrap=True), "a\nb\n", "<p>a<br>\nb</p>"),
-    (Options(toc_levels=(2,)), "* x\n{:toc}\n\n## A\n\n### B\n",
+    (Kramdown(auto_ids=False), "## Intro\n", "<h2>Intro</h2>"),
+    (Kramdown(auto_id_prefix="p-"), "## Intro\n", '<h2 id="p-intro">Intro</h2>'),
+    (Kramdown(smart_quotes="sbquo,lsquo,bdquo,ldquo"), "\"quoted\" and 'single'\n", "<p>„quoted“ and ‚single‘</p>"),
+    (Kramdown(smart_quotes="not quotes"), '"q"\n', "<p>“q”</p>"),
+    (Kramdown(gfm_quirks=("no_auto_typographic",)), "a -- b --- c...\n", "<p>a -- b --- c...</p>"),
+    (Kramdown(typographic_symbols=FrozenMap({"hellip": "...", "mdash": "---"})), "a --- b...\n", "<p>a --- b...</p>"),
+    (Kramdown(hard_wrap=True), "a\nb\n", "<p>a<br>\nb</p>"),
+    (Kramdown(toc_levels=(2,)), "* x\n{:toc}\n\n## A\n\n### B\n",
      '<ul id="markdown-toc"><li><a href="https://example.com/post/#a" id="markdown-toc-a">A</a></li></ul>\n'
      '<h2 id="a">A</h2>\n<h3 id="b">B</h3>'),
 ], ids=["input kramdown", "auto_ids false", "auto_id_prefix", "smart_quotes", "smart_quotes unreadable",
         "no_auto_typographic", "typographic_symbols", "hard_wrap", "toc_levels"])
-def test_the_sites_kramdown_options_change_the_html(options: Options, text: str, expected: str) -> None:
+def test_the_sites_kramdown_options_change_the_html(options: Kramdown, text: str, expected: str) -> None:
     assert render(text, Dialect.of(options)) == expected
 
 
@@ -157,3 +142,32 @@ def test_a_site_that_is_not_jekyll_keeps_python_markdowns_rules() -> None:
     """The dialect is for Jekyll sites only: the plain converter still reads these as it always did."""
     html = sanitize(_converter().convert("Steps:\n- one\n\n#tag\n"), BASE)
     assert html == "<p>Steps:\n- one</p>\n<h1>tag</h1>"
+
+
+def test_a_jekyll_site_is_published_in_its_dialect(tmp_path, cli, read_feed) -> None:
+    """From the CLI: `jekyll: .` and the site's kramdown options reach the feed; a plain site reads the same post
+    as Python-Markdown always did."""
+    (tmp_path / "_config.yml").write_text(
+        "title: Dialect\nurl: https://example.org\ntimezone: UTC\n"
+        "kramdown:\n  smart_quotes: sbquo,lsquo,bdquo,ldquo\n", encoding="utf-8")
+    post = ("---\ntitle: Lists\ndate: 2025-12-10 10:00:00 +0000\n---\n"
+            '## "Setup" steps\nDo this:\n- one\n  - nested\n\n| a |\n|---|\n| 1 |\n{: .wide}\n')
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2025-12-10-lists.md").write_text(post, encoding="utf-8")
+    (tmp_path / "config.yaml").write_text("jekyll: .\nfeeds:\n  atom: atom.xml\n  rss: null\n  content: full\n",
+                                          encoding="utf-8")
+    result = cli("publish", "--config", tmp_path / "config.yaml", "--now", "2025-12-20T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    content = read_feed(tmp_path / "public" / "atom.xml").entries[0].content[0].value
+    assert '<h2 id="setup-steps">„Setup“ steps</h2>' in content
+    assert "<p>Do this:</p>" in content and "<li>one<ul>\n<li>nested</li>" in content
+    assert '<table class="wide">' in content and "{:" not in content
+
+    plain = tmp_path / "plain"
+    (plain / "posts").mkdir(parents=True)
+    (plain / "posts" / "2025-12-10-lists.md").write_text(post, encoding="utf-8")
+    (plain / "config.yaml").write_text("site:\n  title: Plain\n  url: https://example.org/\n  timezone: UTC\n"
+                                       "feeds:\n  atom: atom.xml\n  rss: null\n  content: full\n", encoding="utf-8")
+    assert cli("publish", "--config", plain / "config.yaml", "--now", "2025-12-20T00:00:00Z").exit_code == 0
+    content = read_feed(plain / "public" / "atom.xml").entries[0].content[0].value
+    assert '<h2>"Setup" steps</h2>' in content and "<p>Do this:\n- one" in content and "<table" not in content

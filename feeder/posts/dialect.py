@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from xml.etree import ElementTree as etree
 
+from feeder.jekyll_site import Kramdown
 from feeder.posts.dialect_lines import MARKER, rewrite
 from feeder.posts.heading_ids import TOC_FLAG, assign_ids, build_tocs
 from feeder.posts.typography import Typography
@@ -38,19 +38,6 @@ _STASHED = re.compile("^\x02wzxhzdk:(\\d+)\x03$")  # Python-Markdown's placehold
 _STASHED_START = re.compile("\x02wzxhzdk:(\\d+)\x03")
 _FIRST_TAG = re.compile(r"^(\s*<[A-Za-z][\w-]*)([^>]*?)(/?>)")
 _BOXES = {True: "\u2611 ", False: "\u2610 "}  # ☑ ☐
-
-
-class KramdownOptions(Protocol):
-    """The kramdown options of a site's ``_config.yml`` (``config.jekyll.kramdown``) that this dialect reads."""
-
-    input: str
-    auto_ids: bool
-    auto_id_prefix: str
-    smart_quotes: str
-    hard_wrap: bool
-    gfm_quirks: tuple[str, ...]
-    toc_levels: tuple[int, ...]
-    typographic_symbols: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -67,7 +54,7 @@ class Dialect:
     toc_levels: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
 
     @classmethod
-    def of(cls, options: KramdownOptions) -> Dialect:
+    def of(cls, options: Kramdown) -> Dialect:
         """The dialect of a site's kramdown options; quotes that are not four entities keep kramdown's default."""
         names = tuple(name.strip() for name in options.smart_quotes.split(","))
         if len(names) != 4 or not all(re.fullmatch(r"[A-Za-z]\w*|\d+", name) for name in names):

@@ -138,8 +138,7 @@ class Renderer:
         self._md: Any = None
         self._liquid_site = liquid if liquid is not None else liquid_site(config)
         self._liquid: Liquid | None = None
-        jekyll = getattr(config, "jekyll", None)
-        self._dialect = Dialect.of(jekyll.kramdown) if jekyll is not None else None
+        self._dialect = Dialect.of(config.jekyll.kramdown) if config.jekyll is not None else None
 
     def markdown(self, source: str, base_url: str) -> str:
         """Markdown to sanitized HTML with absolute URLs; a Jekyll site's in kramdown's dialect."""
