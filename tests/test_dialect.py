@@ -39,6 +39,11 @@ CASES = [
     ("ATX heading needs a space after #", "#hashtag\n\n# Title\n", '<p>#hashtag</p>\n<h1 id="title">Title</h1>'),
     ("a blank line ends a blockquote", "> one\n  \n> two\n",
      "<blockquote>\n<p>one</p>\n</blockquote>\n<blockquote>\n<p>two</p>\n</blockquote>"),
+    ("^ ends a list: the code after it is not the item's", "* fix.diff\n^\n\n    --- a\n    +++ b\n{: .code}\n",
+     '<ul>\n<li>fix.diff</li>\n</ul>\n<pre class="code"><code>--- a\n+++ b</code></pre>'),
+    ("[[ref]] links the inner reference",
+     "see [[Feature #1]] and [[x]] and [[y]](http://z)\n\n[Feature #1]: http://a/1\n",
+     '<p>see [<a href="http://a/1">Feature #1</a>] and [[x]] and <a href="http://z">[y]</a></p>'),
     # Attribute lists: applied, never printed
     ("IAL after a table", '| a | b |\n|---|---|\n| 1 | 2 |\n{: .wide rules="groups"}\n',
      '<table class="wide">\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n'
@@ -61,6 +66,11 @@ CASES = [
      '<ul id="markdown-toc"><li><a href="https://example.com/post/#a" id="markdown-toc-a">A</a><ul><li>'
      '<a href="https://example.com/post/#b" id="markdown-toc-b">B</a></li></ul></li></ul>\n<h2 id="a">A</h2>\n'
      '<h3 id="b">B</h3>\n<h2 class="no_toc" id="c">C</h2>'),
+    ("{:toc} inside an HTML block, whose own headings get no id", '<nav class="toc" markdown="1">\n'
+     "<header><h4>On this page</h4></header>\n*  Contents\n{:toc .toc__menu}\n</nav>\n\n# One\n\n## Two\n",
+     '<nav class="toc">\n<header>\n<h4>On this page</h4>\n</header>\n<ul class="toc__menu" id="markdown-toc"><li>'
+     '<a href="https://example.com/post/#one" id="markdown-toc-one">One</a><ul><li><a href="https://example.com/post/#two" '
+     'id="markdown-toc-two">Two</a></li></ul></li></ul>\n</nav>\n<h1 id="one">One</h1>\n<h2 id="two">Two</h2>'),
     # Typography
     ("smart quotes and dashes", "He said \"hi\" -- it's --- 'done'... <<x>>\n",
      "<p>He said “hi” – it’s — ‘done’… «x»</p>"),

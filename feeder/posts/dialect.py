@@ -30,8 +30,8 @@ from typing import Any
 from xml.etree import ElementTree as etree
 
 from feeder.jekyll_site import Kramdown
-from feeder.posts.dialect_lines import MARKER, rewrite
-from feeder.posts.heading_ids import TOC_FLAG, assign_ids, build_tocs
+from feeder.posts.dialect_lines import MARK_OPEN, MARKER, rewrite
+from feeder.posts.heading_ids import HEADINGS, MARKDOWN_HEADING, TOC_FLAG, assign_ids, build_tocs
 from feeder.posts.typography import Typography
 
 _STASHED = re.compile("^\x02wzxhzdk:(\\d+)\x03$")  # Python-Markdown's placeholder for a stashed HTML block
@@ -96,10 +96,12 @@ def converter(dialect: Dialect) -> Any:
 
 def _kramdown_blocks(dialect: Dialect) -> Any:
     """The processors of this dialect that no extension provides, as one extension around Python-Markdown's own."""
+    from markdown.blockprocessors import HashHeaderProcessor, SetextHeaderProcessor
     from markdown.extensions import Extension
     from markdown.extensions.attr_list import AttrListTreeprocessor
     from markdown.extensions.toc import remove_fnrefs, render_inner_html, strip_tags
     from markdown.inlinepatterns import InlineProcessor
+    from markdown.postprocessors import Postprocessor
     from markdown.preprocessors import Preprocessor
     from markdown.treeprocessors import Treeprocessor
 
@@ -121,10 +123,9 @@ def _kramdown_blocks(dialect: Dialect) -> Any:
             _tick_boxes(root, self.md)
             _kramdown_footnotes(root)
             typography.apply(root)
-            if dialect.auto_ids:
-                def text_of(element: etree.Element) -> str:
-                    return str(strip_tags(render_inner_html(remove_fnrefs(element), self.md)))
-                assign_ids(root, text_of, dialect.gfm, dialect.auto_id_prefix)
+            def text_of(element: etree.Element) -> str:
+                return str(strip_tags(render_inner_html(remove_fnrefs(element), self.md)))
+            assign_ids(root, text_of, dialect.gfm, dialect.auto_id_prefix, dialect.auto_ids)
             build_tocs(root, dialect.toc_levels)
 
     class AngleQuotes(InlineProcessor):
@@ -133,8 +134,38 @@ def _kramdown_blocks(dialect: Dialect) -> Any:
         def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # type: ignore[override]
             return typography.text(m.group()) or m.group(), m.start(), m.end()
 
+    class NestedBrackets(InlineProcessor):
+        """``[[Feature #1]]``: kramdown links the inner reference; Python-Markdown tries the outer one only."""
+
+        def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # type: ignore[override]
+            return "[", m.start(), m.end()
+
+    class Leftovers(Postprocessor):
+        """A marker no block took (one inside raw HTML) is never printed."""
+
+        def run(self, text: str) -> str:
+            return MARKER.sub("", text) if MARK_OPEN in text else text
+
+    def marking(base: Any) -> Any:
+        class Marking(base):
+            """Headings written in Markdown are marked: kramdown gives ids to those, not to raw HTML ones."""
+
+            def run(self, parent: etree.Element, blocks: list[str]) -> Any:
+                before = len(parent)
+                result = super().run(parent, blocks)
+                for element in parent[before:]:
+                    if element.tag in HEADINGS:
+                        element.set(MARKDOWN_HEADING, "")
+                return result
+
+        return Marking
+
     class KramdownBlocks(Extension):
         def extendMarkdown(self, md: Any) -> None:
+            md.parser.blockprocessors.register(marking(HashHeaderProcessor)(md.parser), "hashheader", 70)
+            md.parser.blockprocessors.register(marking(SetextHeaderProcessor)(md.parser), "setextheader", 60)
+            md.inlinePatterns.register(NestedBrackets(r"\[(?=\[[^\[\]\n]+\]\](?![(\[]))", md), "kramdown_brackets", 175)
+            md.postprocessors.register(Leftovers(md), "kramdown_leftovers", 0)
             if dialect.typographic:
                 md.inlinePatterns.register(AngleQuotes(r"<<|>>", md), "kramdown_angle_quotes", 95)
             # After the whitespace normalizer (30), before fenced code (superfences, 25) and raw HTML (20).

@@ -15,6 +15,7 @@ Jekyll posts lean on.  One pass over the lines, outside fenced code and raw
   Definitions (``{:name: …}``) and extensions (``{::comment}``…``{:/comment}``,
   ``{::options …/}``) are never printed;
 - an ATX heading needs a space after its ``#``s: ``#hashtag`` stays text;
+- kramdown's end-of-block line ``^`` ends the list or quote before it, and is not printed;
 - fenced code is set apart from the lines around it by blank lines.
 """
 
@@ -35,6 +36,7 @@ _ALD = re.compile(r"^ {0,3}\{:\w[\w-]*:(?:\\\}|[^}])+\}\s*$")
 _EXTENSION = re.compile(r"^ {0,3}\{::(\w+)(?:\s(?:\\\}|[^}])*?)?(/)?\}\s*$")
 _EXTENSION_END = re.compile(r"^ {0,3}\{:/(\w+)?\}\s*$")
 _TABLE_RULE = re.compile(r"^ {0,3}\|[-=:|+ ]*[-=]{3}[-=:|+ ]*$")
+_END_OF_BLOCK = re.compile(r"^ {0,3}\^\s*$")  # kramdown's end-of-block marker
 _RAW_HTML = re.compile(r"^ {0,3}<(pre|script|style|textarea)[\s>]", re.IGNORECASE)
 
 
@@ -78,6 +80,8 @@ def rewrite(text: str) -> tuple[str, list[str]]:
             index = _extension(lines, index)
         elif _ALD.match(line):
             continue
+        elif _END_OF_BLOCK.match(line):
+            _separate(state)
         elif match := _IAL.match(line):
             _ial(state, match.group(1), lines[index] if index < len(lines) else "")
         else:
@@ -92,6 +96,14 @@ def _ial(state: _State, attributes: str, following: str) -> None:
         return  # kramdown keeps it for the next block; after a blank line there is none it can reach reliably
     state.ials.append(attributes)
     state.out.extend(["", f"{MARK_OPEN}ial{len(state.ials) - 1}{direction}{MARK_CLOSE}", ""])
+    state.items.clear()
+    state.blank, state.paragraph = True, False
+
+
+def _separate(state: _State) -> None:
+    """kramdown's ``^`` line: the block before ends there (a list does not take the code after it)."""
+    state.ials.append("")
+    state.out.extend(["", f"{MARK_OPEN}ial{len(state.ials) - 1}<{MARK_CLOSE}", ""])
     state.items.clear()
     state.blank, state.paragraph = True, False
 
@@ -198,7 +210,7 @@ def _line(state: _State, line: str) -> None:
         return
     code = state.blank and indent >= 4
     state.out.append(line if code else _atx(line))
-    state.paragraph = not code and not _HEADING.match(line) and not line.lstrip().startswith(("|", ">", "<"))
+    state.paragraph = not code and not _HEADING.match(line) and not line.lstrip().startswith(("|", ">"))
     state.blank = False
 
 

@@ -23,6 +23,7 @@ from xml.etree import ElementTree as etree
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 TOC_FLAG = "data-feeder-toc"  # set on the list that ``{:toc}`` replaces; never printed
+MARKDOWN_HEADING = "data-feeder-heading"  # set on headings written in Markdown (not raw HTML); never printed
 
 
 @cache
@@ -50,12 +51,15 @@ def kramdown_id(text: str, seen: Counter[str]) -> str:
     return f"{result}-{count}" if count else result
 
 
-def assign_ids(root: etree.Element, text_of: Any, gfm: bool, prefix: str) -> None:
-    """Every heading under *root* without an id gets kramdown's; *text_of* gives a heading's plain text."""
+def assign_ids(root: etree.Element, text_of: Any, gfm: bool, prefix: str, enabled: bool = True) -> None:
+    """Every Markdown heading under *root* without an id gets kramdown's (if *enabled*: ``auto_ids``).
+
+    *text_of* gives a heading's plain text.  Headings of raw HTML get none, as in kramdown.
+    """
     seen: Counter[str] = Counter()
     make = gfm_id if gfm else kramdown_id
     for element in _headings(root):
-        if element.get("id") is None:
+        if element.attrib.pop(MARKDOWN_HEADING, None) is not None and enabled and element.get("id") is None:
             found = make(html.unescape(text_of(element)), seen)
             if found:
                 element.set("id", prefix + found)
@@ -78,6 +82,8 @@ def build_tocs(root: etree.Element, levels: Collection[int]) -> None:
     for parent, old in marked:
         toc = _toc_list(headings)
         toc.tail = old.tail
+        if old.get("class"):
+            toc.set("class", old.get("class", ""))
         parent[list(parent).index(old)] = toc
 
 
