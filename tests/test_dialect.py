@@ -69,8 +69,8 @@ CASES = [
     ("{:toc} inside an HTML block, whose own headings get no id", '<nav class="toc" markdown="1">\n'
      "<header><h4>On this page</h4></header>\n*  Contents\n{:toc .toc__menu}\n</nav>\n\n# One\n\n## Two\n",
      '<nav class="toc">\n<header>\n<h4>On this page</h4>\n</header>\n<ul class="toc__menu" id="markdown-toc"><li>'
-     '<a href="https://example.com/post/#one" id="markdown-toc-one">One</a><ul><li><a href="https://example.com/post/#two" '
-     'id="markdown-toc-two">Two</a></li></ul></li></ul>\n</nav>\n<h1 id="one">One</h1>\n<h2 id="two">Two</h2>'),
+     '<a href="https://example.com/post/#one" id="markdown-toc-one">One</a><ul><li>'
+     '<a href="https://example.com/post/#two" id="markdown-toc-two">Two</a></li></ul></li></ul>\n</nav>\n<h1 id="one">One</h1>\n<h2 id="two">Two</h2>'),
     # Typography
     ("smart quotes and dashes", "He said \"hi\" -- it's --- 'done'... <<x>>\n",
      "<p>He said “hi” – it’s — ‘done’… «x»</p>"),
