@@ -8,7 +8,8 @@ site the script writes a config for feeder into ``WORK/NAME/`` (``jekyll: SITE``
 feed of up to 10,000 entries; for a checkout without ``jekyll:`` support, the config a user of that
 version would write: ``site`` from ``_config.yml``, ``posts_dir`` the ``_posts`` folder, the site's
 ``permalink``), runs ``feeder publish`` from the checkout as a subprocess with ``--now`` set to the
-time jekyll-feed's feed was built, and compares the two feeds entry by entry.
+time jekyll-feed's feed was built (from an empty state folder: nothing cached by an earlier run), and
+compares the two feeds entry by entry.
 
 Entries are paired by id, then URL, then (published date, title), then (date, last URL segment).  For
 each pair it checks the id, URL, published and updated instants, the title as a reader shows it (tags
@@ -29,6 +30,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -194,6 +196,8 @@ def compare(site: Path, checkout: Path, work: Path, mode: str) -> Report:
     reference = site / "_site" / "feed.xml"
     built = ET.parse(reference).getroot().findtext(f"{ATOM}updated") or ""
     report = Report(site.name, mode)
+    for stale in ("state", "public"):  # a cold publish: no HTML rendered by an earlier build of the checkout
+        shutil.rmtree(work / stale, ignore_errors=True)
     config = write_config(site, work, mode)
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     run = subprocess.run([sys.executable, "-m", "feeder.cli", "publish", "-q", "--config", str(config), "--now", built],

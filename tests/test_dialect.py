@@ -42,8 +42,9 @@ CASES = [
     ("^ ends a list: the code after it is not the item's", "* fix.diff\n^\n\n    --- a\n    +++ b\n{: .code}\n",
      '<ul>\n<li>fix.diff</li>\n</ul>\n<pre class="code"><code>--- a\n+++ b</code></pre>'),
     ("[[ref]] links the inner reference",
-     "see [[Feature #1]] and [[x]] and [[y]](http://z)\n\n[Feature #1]: http://a/1\n",
-     '<p>see [<a href="http://a/1">Feature #1</a>] and [[x]] and <a href="http://z">[y]</a></p>'),
+     "see [[Feature #1]][[Feature #1]] and [[x]] and [[y]](http://z)\n\n[Feature #1]: http://a/1\n",
+     '<p>see [<a href="http://a/1">Feature #1</a>][<a href="http://a/1">Feature #1</a>] and [[x]] and '
+     '<a href="http://z">[y]</a></p>'),
     # Attribute lists: applied, never printed
     ("IAL after a table", '| a | b |\n|---|---|\n| 1 | 2 |\n{: .wide rules="groups"}\n',
      '<table class="wide">\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n'
@@ -70,7 +71,12 @@ CASES = [
      "<header><h4>On this page</h4></header>\n*  Contents\n{:toc .toc__menu}\n</nav>\n\n# One\n\n## Two\n",
      '<nav class="toc">\n<header>\n<h4>On this page</h4>\n</header>\n<ul class="toc__menu" id="markdown-toc"><li>'
      '<a href="https://example.com/post/#one" id="markdown-toc-one">One</a><ul><li>'
-     '<a href="https://example.com/post/#two" id="markdown-toc-two">Two</a></li></ul></li></ul>\n</nav>\n<h1 id="one">One</h1>\n<h2 id="two">Two</h2>'),
+     '<a href="https://example.com/post/#two" id="markdown-toc-two">Two</a></li></ul></li></ul>\n</nav>\n'
+     '<h1 id="one">One</h1>\n<h2 id="two">Two</h2>'),
+    ("markdown=\"1\" inside a raw HTML element is read as Markdown",
+     '<aside class="s">\n<nav markdown="1">\n'
+     "* *item*\n</nav>\n</aside>\n\n<div>\n<p>*raw*</p>\n</div>\n",
+     '<aside class="s">\n<nav>\n<ul>\n<li><em>item</em></li>\n</ul>\n</nav>\n</aside>\n<div>\n<p>*raw*</p>\n</div>'),
     # Typography
     ("smart quotes and dashes", "He said \"hi\" -- it's --- 'done'... <<x>>\n",
      "<p>He said “hi” – it’s — ‘done’… «x»</p>"),

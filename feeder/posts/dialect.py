@@ -164,7 +164,7 @@ def _kramdown_blocks(dialect: Dialect) -> Any:
         def extendMarkdown(self, md: Any) -> None:
             md.parser.blockprocessors.register(marking(HashHeaderProcessor)(md.parser), "hashheader", 70)
             md.parser.blockprocessors.register(marking(SetextHeaderProcessor)(md.parser), "setextheader", 60)
-            md.inlinePatterns.register(NestedBrackets(r"\[(?=\[[^\[\]\n]+\]\](?![(\[]))", md), "kramdown_brackets", 175)
+            md.inlinePatterns.register(NestedBrackets(r"\[(?=\[[^\[\]\n]+\]\](?!\())", md), "kramdown_brackets", 175)
             md.postprocessors.register(Leftovers(md), "kramdown_leftovers", 0)
             if dialect.typographic:
                 md.inlinePatterns.register(AngleQuotes(r"<<|>>", md), "kramdown_angle_quotes", 95)

@@ -16,7 +16,8 @@ Jekyll posts lean on.  One pass over the lines, outside fenced code and raw
   ``{::options …/}``) are never printed;
 - an ATX heading needs a space after its ``#``s: ``#hashtag`` stays text;
 - kramdown's end-of-block line ``^`` ends the list or quote before it, and is not printed;
-- fenced code is set apart from the lines around it by blank lines.
+- fenced code is set apart from the lines around it by blank lines;
+- an HTML element that holds, tag in tag, one with ``markdown="1"`` gets it too (Python-Markdown's rule).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ _EXTENSION = re.compile(r"^ {0,3}\{::(\w+)(?:\s(?:\\\}|[^}])*?)?(/)?\}\s*$")
 _EXTENSION_END = re.compile(r"^ {0,3}\{:/(\w+)?\}\s*$")
 _TABLE_RULE = re.compile(r"^ {0,3}\|[-=:|+ ]*[-=]{3}[-=:|+ ]*$")
 _END_OF_BLOCK = re.compile(r"^ {0,3}\^\s*$")  # kramdown's end-of-block marker
+_LONE_TAG = re.compile(r"^<([a-z][a-z0-9]*)\b(?![^>]*\bmarkdown=)[^>]*>\s*$")  # <aside class="x"> on its own
+_MARKDOWN_TAG = re.compile(r"^\s*<[a-z][a-z0-9]*\b[^>]*\bmarkdown=[\"']?(?:1|block)\b[^>]*>\s*$")
 _RAW_HTML = re.compile(r"^ {0,3}<(pre|script|style|textarea)[\s>]", re.IGNORECASE)
 
 
@@ -76,6 +79,8 @@ def rewrite(text: str) -> tuple[str, list[str]]:
             index = _fenced(state, lines, index, fence)
         elif _RAW_HTML.match(line) and not state.items:
             index = _raw_html(state, lines, index)
+        elif _LONE_TAG.match(line) and not state.items and _holds_markdown(lines, index):
+            _line(state, line.rstrip()[:-1] + ' markdown="1">')
         elif _EXTENSION.match(line) or _EXTENSION_END.match(line):
             index = _extension(lines, index)
         elif _ALD.match(line):
@@ -87,6 +92,20 @@ def rewrite(text: str) -> tuple[str, list[str]]:
         else:
             _line(state, line)
     return "\n".join(state.out), state.ials
+
+
+def _holds_markdown(lines: list[str], index: int) -> bool:
+    """Do the lines from *index* open, tag on tag, an element with ``markdown="1"``?
+
+    kramdown reads Markdown in such an element wherever it sits; Python-Markdown only when every
+    element around it says so too (minimal-mistakes' ``toc`` include: ``<aside>`` around ``<nav markdown="1">``).
+    """
+    for line in lines[index:index + 8]:
+        if _MARKDOWN_TAG.match(line):
+            return True
+        if line.strip() and not _LONE_TAG.match(line):
+            return False
+    return False
 
 
 def _ial(state: _State, attributes: str, following: str) -> None:
