@@ -8,8 +8,9 @@ written to disk) and renders each, in this process, with the two converters that
 ``Renderer.markdown`` uses: the plain one (every site that is not a Jekyll site) and
 the kramdown dialect (``config.jekyll`` set), each followed by the sanitizer as in
 ``Renderer.markdown``.  Both converters are built once and reset per post, as in a
-publish.  Per post the best of ``--rounds`` is kept (the least disturbed by other
-processes on a shared machine); the table gives the median and 95th percentile of
+publish.  Times are this process's CPU time (``time.process_time``: other processes
+on a shared machine shift it far less than wall time), per post the best of ``--rounds``;
+the table gives the median and 95th percentile of
 those, their sum over the N posts, and the dialect's line rewriting alone.
 It also checks that the plain converter's output is what ``Renderer`` writes for a
 site without ``jekyll:``, so the plain path is the one measured.
@@ -42,13 +43,13 @@ def _bodies(count: int, seed: int) -> list[str]:
 
 
 def _best(work: Callable[[str], object], bodies: list[str], rounds: int) -> list[float]:
-    """Seconds per body: the best of *rounds* runs of *work* on it."""
+    """CPU seconds per body: the best of *rounds* runs of *work* on it."""
     best = [float("inf")] * len(bodies)
     for _ in range(rounds):
         for index, text in enumerate(bodies):
-            start = time.perf_counter()
+            start = time.process_time()
             work(text)
-            best[index] = min(best[index], time.perf_counter() - start)
+            best[index] = min(best[index], time.process_time() - start)
     return best
 
 
@@ -73,8 +74,9 @@ def main() -> None:
             ("Jekyll dialect", _best(render_jekyll, bodies, args.rounds)),
             ("  of which line rewriting", _best(rewrite, bodies, args.rounds))]
     size = statistics.mean(len(text.encode()) for text in bodies)
-    print(f"{args.posts} corpus posts (mean {size / 1024:.1f} KB of Markdown), best of {args.rounds} rounds per post\n")
-    print("| renderer | median ms/post | p95 ms/post | total s | vs plain |")
+    print(f"{args.posts} corpus posts (mean {size / 1024:.1f} KB of Markdown), CPU time, best of {args.rounds} "
+          "rounds per post\n")
+    print("| renderer | median CPU ms/post | p95 CPU ms/post | total CPU s | vs plain |")
     print("| --- | ---: | ---: | ---: | ---: |")
     base = sum(rows[0][1])
     for label, times in rows:

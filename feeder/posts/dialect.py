@@ -30,6 +30,7 @@ from typing import Any
 from xml.etree import ElementTree as etree
 
 from feeder.jekyll_site import Kramdown
+from feeder.posts import inline
 from feeder.posts.dialect_lines import MARK_OPEN, MARKER, rewrite
 from feeder.posts.heading_ids import HEADINGS, MARKDOWN_HEADING, TOC_FLAG, assign_ids, build_tocs
 from feeder.posts.typography import Typography
@@ -91,7 +92,11 @@ def converter(dialect: Dialect) -> Any:
     ]
     if dialect.hard_wrap:
         extensions.append(Nl2BrExtension())
-    return markdown.Markdown(extensions=extensions, output_format="html")
+    md: Any = markdown.Markdown(extensions=extensions, output_format="html")
+    inline.register(md)  # the plain renderer's faster inline pass: text goes only to patterns that can match it
+    if "delimiter" in md.inlinePatterns:
+        md.inlinePatterns["delimiter"].needs = ("~",)  # pymdownx.tilde's ~~deleted~~
+    return md
 
 
 def _kramdown_blocks(dialect: Dialect) -> Any:
@@ -124,6 +129,8 @@ def _kramdown_blocks(dialect: Dialect) -> Any:
             _kramdown_footnotes(root)
             typography.apply(root)
             def text_of(element: etree.Element) -> str:
+                if not len(element) and "\x02" not in (element.text or ""):  # plain text: no need to render
+                    return element.text or ""
                 return str(strip_tags(render_inner_html(remove_fnrefs(element), self.md)))
             assign_ids(root, text_of, dialect.gfm, dialect.auto_id_prefix, dialect.auto_ids)
             build_tocs(root, dialect.toc_levels)
@@ -131,11 +138,15 @@ def _kramdown_blocks(dialect: Dialect) -> Any:
     class AngleQuotes(InlineProcessor):
         """``<<`` and ``>>`` before Python-Markdown's raw HTML (90) reads ``<<x>>`` as a tag."""
 
+        needs = ("<<", ">>")
+
         def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # type: ignore[override]
             return typography.text(m.group()) or m.group(), m.start(), m.end()
 
     class NestedBrackets(InlineProcessor):
         """``[[Feature #1]]``: kramdown links the inner reference; Python-Markdown tries the outer one only."""
+
+        needs = ("[[",)
 
         def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # type: ignore[override]
             return "[", m.start(), m.end()
