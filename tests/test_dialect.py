@@ -10,6 +10,8 @@ Where feeder deliberately differs (task-list checkboxes), the test says why.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeder.jekyll_data import FrozenMap
 from feeder.jekyll_site import Kramdown
@@ -187,3 +189,20 @@ def test_a_jekyll_site_is_published_in_its_dialect(tmp_path, cli, read_feed) -> 
     assert cli("publish", "--config", plain / "config.yaml", "--now", "2025-12-20T00:00:00Z").exit_code == 0
     content = read_feed(plain / "public" / "atom.xml").entries[0].content[0].value
     assert '<h2>"Setup" steps</h2>' in content and "<p>Do this:\n- one" in content and "<table" not in content
+
+
+_PIECES = [*"ab c*_`\\[]()!<>&;#:/-+1.|~^\"'\n", "  \n", "~~", "[[", "]]", "<<", ">>", "--", "...", "[^1]",
+           "\n[^1]: note\n", "{: .c}", "\n```\n", "\n- ", "\n  - ", "[r]\n\n[r]: /x", "日本語"]
+_FAST, _STOCK = converter(Dialect()), converter(Dialect())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+def test_the_skipping_inline_pass_renders_what_markdowns_own_does(text: str) -> None:
+    """The dialect's patterns declare the characters they need (``needs``); skipping them changes nothing."""
+    from markdown.treeprocessors import InlineProcessor
+
+    _STOCK.treeprocessors.register(InlineProcessor(_STOCK), "inline", 20)
+    _FAST.reset()
+    _STOCK.reset()
+    assert _FAST.convert(text) == _STOCK.convert(text)
