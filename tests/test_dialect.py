@@ -10,7 +10,7 @@ Where feeder deliberately differs (task-list checkboxes), the test says why.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from feeder.jekyll_data import FrozenMap
@@ -192,11 +192,13 @@ def test_a_jekyll_site_is_published_in_its_dialect(tmp_path, cli, read_feed) -> 
 
 
 _PIECES = [*"ab c*_`\\[]()!<>&;#:/-+1.|~^\"'\n", "  \n", "~~", "[[", "]]", "<<", ">>", "--", "...", "[^1]",
-           "\n[^1]: note\n", "{: .c}", "\n```\n", "\n- ", "\n  - ", "[r]\n\n[r]: /x", "日本語"]
+           "\n[^1]: note\n", "[[r]]", "<<x>>", "~~d~~", "{: .c}", "\n```\n", "\n- ", "\n  - ",
+           "[r]\n\n[r]: /x", "日本語"]
 _FAST, _STOCK = converter(Dialect()), converter(Dialect())
 
 
 @settings(max_examples=300, deadline=None)
+@example("see [[r]] and <<x>> and ~~d~~\n\n[r]: /x\n")  # each dialect pattern at work
 @given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
 def test_the_skipping_inline_pass_renders_what_markdowns_own_does(text: str) -> None:
     """The dialect's patterns declare the characters they need (``needs``); skipping them changes nothing."""
