@@ -38,6 +38,7 @@ from feeder.posts.typography import Typography
 _STASHED = re.compile("^\x02wzxhzdk:(\\d+)\x03$")  # Python-Markdown's placeholder for a stashed HTML block
 _STASHED_START = re.compile("\x02wzxhzdk:(\\d+)\x03")
 _FIRST_TAG = re.compile(r"^(\s*<[A-Za-z][\w-]*)([^>]*?)(/?>)")
+_ATTRIBUTE = re.compile(r'\s([\w:-]+)="([^"]*)"')
 _BOXES = {True: "\u2611 ", False: "\u2610 "}  # ☑ ☐
 
 
@@ -238,11 +239,12 @@ def _assign(target: etree.Element, ial: str, md: Any, attributes: Any) -> None:
 def _merged(tag: re.Match[str], probe: etree.Element) -> str:
     """The opening tag *tag* with *probe*'s attributes added (classes first, as kramdown puts them)."""
     attrs = tag.group(2)
+    present = {match.group(1): match for match in _ATTRIBUTE.finditer(attrs)}
     for name, value in probe.attrib.items():
         value = value or ""
-        existing = re.search(rf'\s{re.escape(name)}="([^"]*)"', attrs)
+        existing = present.get(name)
         if name == "class" and existing:
-            attrs = attrs.replace(existing.group(0), f' class="{html.escape(value)} {existing.group(1)}"', 1)
+            attrs = attrs.replace(existing.group(0), f' class="{html.escape(value)} {existing.group(2)}"', 1)
         elif not existing:
             attrs += f' {name}="{html.escape(value)}"'
     return tag.group(1) + attrs + tag.group(3)

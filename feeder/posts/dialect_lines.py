@@ -166,12 +166,11 @@ def _fenced(state: _State, lines: list[str], index: int, fence: re.Match[str]) -
         return index
     if not state.blank:
         state.out.append("")
-    closing = re.compile(f"^ *{re.escape(marks[0])}{{{len(marks)},}}\\s*$")
     block = [line]
     while index < len(lines):
         block.append(lines[index])
         index += 1
-        if closing.match(block[-1]):
+        if _closes(block[-1], marks):
             break
     for text in block:
         if shift > 0:
@@ -181,6 +180,12 @@ def _fenced(state: _State, lines: list[str], index: int, fence: re.Match[str]) -
         state.out.append(text)
     state.blank, state.paragraph, state.fence_closed = False, False, True
     return index
+
+
+def _closes(line: str, marks: str) -> bool:
+    """Does *line* close a fence opened with *marks* (as many of the same character or more, nothing else)?"""
+    text = line.strip()
+    return len(text) >= len(marks) and text == marks[0] * len(text)
 
 
 def _owner(state: _State, indent: int, close: bool) -> _Item | None:
