@@ -61,6 +61,8 @@ CASES = [
      '<p><img alt="x" class="align-center" src="https://example.com/post/a.png"></p>'),
     ("ALDs, comments and options never printed", "{:note: .notice}\n{::options parse_block_html=\"true\" /}\n"
      "{::comment}\nhidden\n{:/comment}\nText\n", "<p>Text</p>"),
+    ("{::nomarkdown} keeps its HTML, not its tags", "{::nomarkdown}\n<p class=\"raw\">as is</p>\n{:/nomarkdown}\n",
+     '<p class="raw">as is</p>'),
     # Heading ids (auto_ids) and the table of contents
     ("heading ids, GFM input", "# Über ñ 日本語\n## 1. Intro & stuff!\n## Intro\n## Intro\n## !!!\n## Custom {#mine}\n",
      '<h1 id="über-ñ-日本語">Über ñ 日本語</h1>\n<h2 id="1-intro--stuff">1. Intro &amp; stuff!</h2>\n'

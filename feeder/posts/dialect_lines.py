@@ -128,9 +128,9 @@ def _separate(state: _State) -> None:
 
 
 def _extension(lines: list[str], index: int) -> int:
-    """``{::comment}`` and ``{::nomarkdown}`` blocks are dropped whole; other tags (``{::options …/}``) alone."""
+    """A ``{::comment}`` block is dropped whole; other tags (``{::nomarkdown}``, ``{::options …/}``) alone."""
     match = _EXTENSION.match(lines[index - 1])
-    if match and not match.group(2) and match.group(1) in ("comment", "nomarkdown"):
+    if match and not match.group(2) and match.group(1) == "comment":
         while index < len(lines) and not _EXTENSION_END.match(lines[index]):
             index += 1
         index += 1
