@@ -24,8 +24,8 @@ from feeder.errors import PostError
 from feeder.pool import WorkerPool
 from feeder.posts import inline
 from feeder.posts.cache import PostCache
-from feeder.posts.embeds import embed_links
 from feeder.posts.dialect import Dialect, converter
+from feeder.posts.embeds import embed_links
 from feeder.posts.excerpt import truncate_html
 from feeder.posts.jekyll_post import excerpt_source
 from feeder.posts.liquid import Liquid, LiquidSite, liquid_site, wanted
