@@ -22,6 +22,7 @@ HEAVY = {
     "jinja2": "templates: 90 ms, for the digest and the feed stylesheet only",
     "lxml": "feedgen's tree, used by feed extensions",
     "markdown": "Python-Markdown and its extensions: 30 ms, only when a post is rendered",
+    "pymdownx": "the extensions of a Jekyll site's Markdown dialect: 30 ms (urllib), only for such a site's posts",
     "multiprocessing": "worker pools, only for batches large enough to pay for them",
     "regex": "grapheme clusters and scripts: 15 ms, only when excerpts are cut or reading time counted",
     "socket": "loaded with http.client, only when a WebSub hub is pinged",

@@ -37,7 +37,13 @@ _HTML_START = "(<("  # raw inline HTML: every alternative of Markdown's expressi
 
 
 def _needs(pattern: Any) -> tuple[str, ...] | None:
-    """What a match of *pattern* must contain, or None when this module does not know the pattern."""
+    """What a match of *pattern* must contain, or None when this module does not know the pattern.
+
+    A pattern may say it itself, in a ``needs`` attribute (the Jekyll dialect's patterns do).
+    """
+    declared = getattr(pattern, "needs", None)
+    if declared is not None:
+        return tuple(declared)
     source = pattern.getCompiledRegExp().pattern
     if source.startswith(_HTML_START) and source.endswith(">)") and type(pattern).__name__ == "HtmlInlineProcessor":
         return ("<",)

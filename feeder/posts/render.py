@@ -24,6 +24,7 @@ from feeder.errors import PostError
 from feeder.pool import WorkerPool
 from feeder.posts import inline
 from feeder.posts.cache import PostCache
+from feeder.posts.dialect import Dialect, converter
 from feeder.posts.embeds import embed_links
 from feeder.posts.excerpt import truncate_html
 from feeder.posts.jekyll_post import excerpt_source
@@ -54,6 +55,9 @@ for _tag, _extra in {
     "th": {"style"}, "td": {"style"},
 }.items():
     _ATTRIBUTES.setdefault(_tag, set()).update(_extra)
+# A Jekyll site's HTML keeps the ids that links into it use: kramdown's heading ids, footnotes, {:toc}.
+_WITH_IDS = _ATTRIBUTES | {tag: _ATTRIBUTES.get(tag, set()) | {"id"}
+                           for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "li", "sup", "ul", "a")}
 
 
 @dataclass(frozen=True)
@@ -134,13 +138,14 @@ class Renderer:
         self._md: Any = None
         self._liquid_site = liquid if liquid is not None else liquid_site(config)
         self._liquid: Liquid | None = None
+        self._dialect = Dialect.of(config.jekyll.kramdown) if config.jekyll is not None else None
 
     def markdown(self, source: str, base_url: str) -> str:
-        """Markdown to sanitized HTML with absolute URLs."""
+        """Markdown to sanitized HTML with absolute URLs; a Jekyll site's in kramdown's dialect."""
         if self._md is None:
-            self._md = _converter()
+            self._md = _converter() if self._dialect is None else converter(self._dialect)
         self._md.reset()
-        return sanitize(self._md.convert(clean_text(source)), base_url)
+        return sanitize(self._md.convert(clean_text(source)), base_url, ids=self._dialect is not None)
 
     def render(self, source: Source) -> Rendered:
         """One post rendered (or as the cache kept it); a :class:`PostError` if it cannot be."""
@@ -275,8 +280,10 @@ def _first_paragraph(fragment: str) -> str:
     return fragment[start:end + 4] if end >= 0 else fragment
 
 
-def sanitize(fragment: str, base_url: str) -> str:
+def sanitize(fragment: str, base_url: str, ids: bool = False) -> str:
     """Strip active content, make URLs absolute against *base_url*, drop XML-forbidden characters.
+
+    With *ids*, headings, list items, footnote marks and links keep their ``id`` (links into the post use them).
 
     HTML that nests too deeply for the sanitizer is a :class:`TooDeep` (see :mod:`feeder.posts.nesting`).
     """
@@ -294,7 +301,7 @@ def sanitize(fragment: str, base_url: str) -> str:
         clean_text(fragment),
         tags=_TAGS,
         clean_content_tags={"script", "style"},
-        attributes=_ATTRIBUTES,
+        attributes=_WITH_IDS if ids else _ATTRIBUTES,
         attribute_filter=rewrite,
         url_schemes=_SCHEMES,
         link_rel=None,

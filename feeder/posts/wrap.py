@@ -18,7 +18,7 @@ from typing import Any
 HARD_BREAK = "\u2028"  # LINE SEPARATOR: a <br> in the text, kept through whitespace collapsing
 # Never first on a line: closing punctuation, iteration marks, small kana, the prolonged sound mark.
 NO_START = set("、。，．・：；？！ー—…‥」』）］｝〉》】〕〙〗々ゝゞヽヾぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"  # noqa: RUF001
-               "%％,.;:!?)]}”’")  # noqa: RUF001
+               "%％,.;:!?)]}”’")
 NO_END = set("「『（［｛〈《【〔〘〖“‘([{")  # noqa: RUF001  never last on a line: opening brackets and quotes
 
 
