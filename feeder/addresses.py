@@ -44,6 +44,10 @@ _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')  # the two alternatives never start alike: linear
 _SPECIALS = frozenset('()<>[]:;@\\,"')  # RFC 5322 specials but "."; a name holding one must be quoted
 _ENCODED_WORD = re.compile(r"=\?[^?]*\?[^?]*\?[^?]*\?=")
+# The common case, which needs no cross-check: a plain dot-atom address of letters, digits and . _ + -, alone
+# or after a name of plain words; email.utils.parseaddr reads these exactly as we do (it is 60% of the time
+# of reading a 100,000-line list otherwise).
+_PLAIN = re.compile(r"(?:[A-Za-z0-9 ]* <)?[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+>?")
 MAX_LENGTH = 998  # RFC 5322's longest line: no mailbox a person means is longer
 
 
@@ -97,6 +101,8 @@ def parse_mailbox(value: str) -> tuple[str, str]:
             raise ValueError(f"cannot read {shown(value)}; expected 'address' or 'Name <address>'")
         name, spec = _display_name(parts[0], value), parts[1]
     address = check_address(spec)
+    if _PLAIN.fullmatch(text) and text.endswith(">") == ("<" in text):
+        return name, address
     from email.utils import parseaddr  # with socket, 5 ms of start-up for configs without addresses otherwise
 
     if parseaddr(text)[1] != spec:

@@ -11,7 +11,7 @@ lists every mistake in it, one line each.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from feeder import config_values as check
+from feeder.config_list import Serve, postal_address, read_serve
 from feeder.config_paths import DIGESTS, overwrites
 from feeder.errors import ConfigError
 from feeder.jekyll_site import JekyllSite, overridden, read_jekyll
@@ -82,6 +83,8 @@ class Digest:
     recipients: Path | None
     send_day: int  # 0 = Monday … 6 = Sunday
     send_time: time
+    postal_address: str | None = None  # printed in every message's footer (CAN-SPAM asks for one)
+    soft_bounce_weeks: int = 3  # a 4xx in this many weeks in a row, no delivery between: a bounce
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class Config:
     schedule: Schedule
     jekyll: JekyllSite | None = None  # `jekyll: PATH`: the Jekyll site whose _config.yml and _posts/ feeder reads
     preview: Preview = Preview()
+    serve: Serve = field(default_factory=Serve)  # the list's web service; absent: no public URL
 
     @property
     def fingerprint(self) -> str:
@@ -213,6 +217,8 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         recipients=check.path(d, "recipients", None, root),
         send_day=WEEKDAYS.index(d.choice("send_day", WEEKDAYS, "monday")),
         send_time=check.clock_time(d, "send_time", "09:00"),
+        postal_address=postal_address(d),
+        soft_bounce_weeks=d.number("soft_bounce_weeks", int, 3, 1, 52),
     )
     d.done()
 
@@ -236,6 +242,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     c = top.section("schedule")
     schedule = Schedule(publish_every_minutes=c.number("publish_every_minutes", int, 5, 1, 1440))
     c.done()
+    serve = read_serve(top)
 
     before = len(problems)
     output_dir = check.path(top, "output_dir", "public", root)
@@ -263,6 +270,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         schedule=schedule,
         jekyll=jekyll,
         preview=preview,
+        serve=serve,
     )
     top.done()
     problems.extend(overwrites(config))
