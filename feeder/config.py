@@ -242,7 +242,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     c = top.section("schedule")
     schedule = Schedule(publish_every_minutes=c.number("publish_every_minutes", int, 5, 1, 1440))
     c.done()
-    serve = read_serve(top)
+    serve = read_serve(top, root)
 
     before = len(problems)
     output_dir = check.path(top, "output_dir", "public", root)

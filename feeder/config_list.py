@@ -10,7 +10,9 @@ environment (``FEEDER_SECRET_KEY``), read by the CLI.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from feeder import config_values as check
@@ -25,6 +27,8 @@ class Serve:
     subscribe_limit: int = 10  # POST /subscribe requests one IP may make …
     subscribe_window: int = 600  # … per this many seconds
     confirm_interval: int = 3600  # seconds: at most one confirmation email per address in this time
+    templates: Path | None = None  # a folder whose files override the pages feeder serve shows
+    trusted_proxies: tuple[str, ...] = ()  # networks whose X-Forwarded-For is believed (the reverse proxy)
 
 
 @check.checked(lambda sec, name: None)
@@ -55,8 +59,24 @@ def redirect_url(sec: check.Section, name: str) -> str | None:
     return url
 
 
-def read_serve(top: check.Section) -> Serve:
-    """The ``serve:`` section (absent: no public URL, every other value its default)."""
+@check.checked(lambda sec, name: ())
+def networks(sec: check.Section, name: str) -> tuple[str, ...]:
+    """A list of IP addresses or CIDR networks, each normalised (``10.0.0.0/8``, ``::1/128``)."""
+    value = sec.get(name, list, [])
+    found, bad = [], []
+    for item in value:
+        try:
+            found.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
+        except ValueError:
+            bad.append(repr(item))
+    if bad:
+        raise ConfigError(f"{sec.key(name)}: not an IP address or network: {', '.join(bad)} "
+                          "(write e.g. ['127.0.0.1', '::1', '10.0.0.0/8'])")
+    return tuple(found)
+
+
+def read_serve(top: check.Section, root: Path) -> Serve:
+    """The ``serve:`` section (absent: no public URL, every other value its default); paths against *root*."""
     s = top.section("serve")
     serve = Serve(
         public_url=absolute_url(s, "public_url"),
@@ -65,6 +85,8 @@ def read_serve(top: check.Section) -> Serve:
         subscribe_limit=s.number("subscribe_limit", int, 10, 1, 100_000),
         subscribe_window=s.number("subscribe_window", int, 600, 1, 86_400),
         confirm_interval=s.number("confirm_interval", int, 3600, 0, 7 * 86_400),
+        templates=check.path(s, "templates", None, root),
+        trusted_proxies=networks(s, "trusted_proxies"),
     )
     s.done()
     return serve

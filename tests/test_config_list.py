@@ -35,6 +35,8 @@ def test_values_are_read_and_the_public_url_ends_in_a_slash(tmp_path: Path) -> N
           subscribe_limit: 5
           subscribe_window: 60
           confirm_interval: 600
+          templates: serve-pages
+          trusted_proxies: [127.0.0.1, "::1", 10.0.0.0/8]
         digest:
           postal_address: |
             Example Ltd
@@ -45,6 +47,8 @@ def test_values_are_read_and_the_public_url_ends_in_a_slash(tmp_path: Path) -> N
     assert config.serve.thanks_url == "https://example.com/thanks/?from=list"
     assert (config.serve.confirm_expiry_days, config.serve.subscribe_limit, config.serve.subscribe_window,
             config.serve.confirm_interval) == (3, 5, 60, 600)
+    assert config.serve.templates == (tmp_path / "serve-pages").resolve()
+    assert config.serve.trusted_proxies == ("127.0.0.1/32", "::1/128", "10.0.0.0/8")
     assert config.digest.postal_address == "Example Ltd\n1 Main Street, Springfield"
     assert config.digest.soft_bounce_weeks == 2
 
@@ -57,15 +61,17 @@ def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
               thanks_url: "javascript:alert(1)"
               confirm_expiry_days: 0
               confrim_interval: 5
+              trusted_proxies: [127.0.0.1, proxy.local]
             digest:
               soft_bounce_weeks: 0
               postal_address: "   "
         """))
     text = str(caught.value)
     for key in ("serve.public_url", "serve.thanks_url", "serve.confirm_expiry_days", "serve.confrim_interval",
-                "did you mean 'confirm_interval'", "digest.soft_bounce_weeks", "digest.postal_address"):
+                "did you mean 'confirm_interval'", "'proxy.local'",
+                "digest.soft_bounce_weeks", "digest.postal_address"):
         assert key in text
-    assert len(caught.value.problems) == 6
+    assert len(caught.value.problems) == 7
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/", "https://example.com/?a=1", "https://exa mple.com/",

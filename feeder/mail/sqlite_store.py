@@ -75,12 +75,12 @@ class SqliteStore(Database):
         assert found is not None
         return found
 
-    def confirm(self, subscriber_id: int, now: datetime) -> Subscriber | None:
+    def confirm(self, subscriber_id: int, now: datetime, detail: str = "") -> Subscriber | None:
         """pending → active; any other status is left alone (an old link never undoes an unsubscribe)."""
         with self.transaction() as db:
             old = self.get_by_id(subscriber_id)
             if old is not None and old.status == Status.PENDING:
-                self._status(db, old, Status.ACTIVE, now, "confirmed", "")
+                self._status(db, old, Status.ACTIVE, now, "confirmed", detail)
         return self.get_by_id(subscriber_id)
 
     def unsubscribe(self, subscriber_id: int, now: datetime, detail: str = "") -> Subscriber | None:
