@@ -41,7 +41,7 @@ from feeder.digest.message import build_message, sender_of
 from feeder.digest.weeks import iso_week_bounds, resolve
 from feeder.errors import PostError, StorageError, UsageError
 from feeder.mail.ledger import open_ledger, read_ledger
-from feeder.mail.outbox import Compose, Job, messages
+from feeder.mail.outbox import Compose, Job, messages, wire_bytes
 from feeder.mail.recipients import Recipient, RecipientProblem, load_recipients, parse_line
 from feeder.mail.smtp import Outcome
 
@@ -179,7 +179,7 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
         todo = [r for r in listed.recipients if r.key not in done]
         result.already, result.pending, result.round = len(listed.recipients) - len(todo), len(todo), state.round
         if todo:
-            result.size = len(compose(config, issue, todo[0].formatted, now=now).as_bytes())
+            result.size = len(wire_bytes(compose(config, issue, todo[0].formatted, now=now), config))
         return result
 
     result.web_version = write_web_version(config, issue)  # before any message links to it
@@ -237,12 +237,13 @@ def _test_send(config: Config, issue: Issue, now: datetime, result: SendResult, 
         raise UsageError(f"--to: {exc}") from None
     recipient = Recipient(address, name)
     message = compose(config, issue, recipient.formatted, now=now, test=True)
+    data = wire_bytes(message, config)
     result.recipients = result.pending = 1
-    result.size = len(message.as_bytes())
+    result.size = len(data)
     result.subject = str(message["Subject"])
     if result.dry_run:
         return result
-    outcome = sender.deliver(message, envelope_from, recipient.address)
+    outcome = sender.deliver(data, envelope_from, recipient.address)
     if outcome.accepted:
         result.sent = 1
     else:
