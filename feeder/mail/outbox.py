@@ -48,7 +48,8 @@ class Job:
     def build(self, recipient: Recipient) -> tuple[str, bytes]:
         """(Message-ID, wire bytes with CRLF line ends, DKIM-signed if configured) for one recipient."""
         message = self.compose(self.config, self.issue, recipient.formatted, now=self.now,
-                               message_id=message_id(self.week, self.round, recipient, self.envelope_from))
+                               message_id=message_id(self.week, self.round, recipient, self.envelope_from),
+                               unsubscribe_url=recipient.unsubscribe_url)
         return str(message["Message-ID"]), wire_bytes(message, self.config)
 
 

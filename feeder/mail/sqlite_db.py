@@ -118,6 +118,7 @@ class Database:
         except sqlite3.Error as exc:
             raise StorageError(f"{path}: cannot open the subscriber database: {exc}") from None
         self._lock = threading.RLock()
+        self._rehearsing = False
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -139,14 +140,45 @@ class Database:
             raise
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, holding the write lock from its start; committed when the block ends."""
+    def rehearsal(self) -> Iterator[None]:
+        """Everything written inside is rolled back at the end: a dry run does it all, and leaves no trace.
+
+        Holds the write lock (and this object's lock) throughout, so keep it short.
+        """
         with self._lock:
+            self._begin()
+            self._rehearsing = True
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StorageError(f"{self.path}: the subscriber database is busy or read-only ({exc}); "
-                                   "try again, or check the folder's permissions") from None
+                yield
+            finally:
+                self._rehearsing = False
+                self._db.execute("ROLLBACK")
+
+    def _begin(self) -> None:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"{self.path}: the subscriber database is busy or read-only ({exc}); "
+                               "try again, or check the folder's permissions") from None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, holding the write lock from its start; committed when the block ends.
+
+        Inside a :meth:`rehearsal`, a savepoint instead, undone with the rehearsal.
+        """
+        with self._lock:
+            if self._rehearsing:
+                self._db.execute("SAVEPOINT step")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK TO step")
+                    raise
+                finally:
+                    self._db.execute("RELEASE step")
+                return
+            self._begin()
             try:
                 yield self._db
             except BaseException:

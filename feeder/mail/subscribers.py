@@ -21,6 +21,7 @@ would be another.  Times are always passed in: the store never reads a clock.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -186,4 +187,8 @@ class SubscriberStore(Protocol):
     def audience_size(self, week: str) -> int: ...
     def finish_week(self, week: str, now: datetime) -> None: ...
     def unfinished_weeks(self) -> list[str]: ...
+    def rehearsal(self) -> contextlib.AbstractContextManager[None]:
+        """A block whose writes are all undone at its end (``feeder send --dry-run``)."""
+        ...
+
     def close(self) -> None: ...
