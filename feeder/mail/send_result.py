@@ -29,8 +29,12 @@ class Failure:
     marked: str = ""  # what the subscriber store now says: "bounced" (a 5xx, or a 4xx too many weeks in a row)
 
     def __str__(self) -> str:
-        marked = f"; marked {self.marked}, not mailed again" if self.marked else ""
-        return f"{self.recipient}: {self.outcome}{marked}"
+        if not self.marked:
+            return f"{self.recipient}: {self.outcome}"
+        o = self.outcome
+        said = o.reason if o.code is None or o.reason.startswith(str(o.code)) else f"{o.code} {o.reason}"
+        kind = "rejected" if o.permanent else "deferred again (too many weeks in a row)"
+        return f"{self.recipient}: {kind}: {said}; marked {self.marked}, not mailed again"
 
 
 @dataclass
