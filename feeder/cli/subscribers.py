@@ -155,7 +155,7 @@ def import_command(config: Config, now: datetime, ui: Output, path: Path) -> int
         ui.detail(f"{path}:{line}: {address} refused: {reason}")
     ui.say(f"{path}: added {report.added}, kept {report.kept} already on the list, "
            f"marked {report.suppressed} as the file says, refused {len(report.refused)} "
-           f"(unsubscribed, bounced, complained or forgotten; -v lists them), {len(report.problems)} problems")
+           f"(unsubscribed, bounced, complained or forgotten; -v lists them), {len(report.problems)} not read")
     return 1 if report.problems else 0
 
 

@@ -57,7 +57,6 @@ CREATE TABLE IF NOT EXISTS subscribers (
     soft_bounce_week TEXT,
     listed INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS subscribers_status ON subscribers (status, id);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     subscriber_id INTEGER NOT NULL,
