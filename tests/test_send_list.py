@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -208,3 +212,46 @@ def test_a_5xx_at_rcpt_is_a_bounce_and_never_retried(cli, sample_site, server, c
     assert person.status == Status.BOUNCED and code in store.events(person.id)[-1].detail
     store.close()
     assert copies(srv)["ichiro@example.org"] == 0
+
+
+def test_sigkill_mid_send_keeps_the_bounce_it_recorded_and_the_next_run_finishes(sample_site, server):
+    handler = Recorder(stall_after=3, rcpt=lambda a: "550 5.1.1 No such user" if a == "ichiro@example.org" else None)
+    srv = server(handler)
+    config_path = configure(sample_site, srv.port)  # taro, editors, hanako, ichiro, reader: in that order
+    cmd = [sys.executable, "-m", "feeder.cli", "send", "--config", str(config_path), "--now", NOW, "--week", WEEK]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while "reader@example.jp" not in handler.rcpt_calls and time.monotonic() < deadline:  # its DATA is held
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    store = store_of(config_path)
+    ichiro = store.get("ichiro@example.org")
+    assert ichiro.status == Status.BOUNCED and [e.kind for e in store.events(ichiro.id)][-1] == "bounced"
+    assert store.unfinished_weeks() == [WEEK]
+    store.close()
+
+    handler.stall_after = None
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "sent 1 of 1 (3 already had it" in again.stdout
+    assert copies(srv) == Counter({p: 1 for p in PEOPLE if p != "ichiro@example.org"})
+    assert handler.rcpt_calls["ichiro@example.org"] == 1
+
+
+def test_an_unfinished_week_that_cannot_be_built_now_does_not_hold_up_the_next(cli, sample_site, server):
+    busy = {"hanako@example.net"}
+    srv = server(Recorder(rcpt=lambda a: "451 4.3.0 Try later" if a in busy else None))
+    config_path = configure(sample_site, srv.port)
+    assert send(cli, config_path, "--week", "2025-W49").exit_code == 1
+    post = next((sample_site / "posts").glob("2025-12-05-*.md"))
+    head = post.read_text(encoding="utf-8").split("---\n", 2)[1]
+    post.write_text(f"---\n{head}---\n{'*' * 25_000}x{'*' * 25_000}\n", encoding="utf-8")  # cannot go in an email
+    busy.clear()
+    result = send(cli, config_path)
+    assert result.exit_code == 1
+    assert "2025-W49 is not finished and cannot be sent now" in result.output
+    assert f"{WEEK}: sent 5 of 5" in result.output
+    store = store_of(config_path)
+    assert store.unfinished_weeks() == ["2025-W49"]
+    store.close()

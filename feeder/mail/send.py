@@ -48,7 +48,7 @@ from feeder.digest.files import write_web_version
 from feeder.digest.issue import Issue, build_issue
 from feeder.digest.message import build_message, sender_of
 from feeder.digest.weeks import iso_week_bounds, resolve
-from feeder.errors import StorageError, UsageError
+from feeder.errors import NothingUsable, StorageError, UsageError
 from feeder.mail.ledger import Ledger, open_ledger, read_ledger
 from feeder.mail.outbox import Compose, Job, messages, wire_bytes
 from feeder.mail.recipients import Recipient, load_recipients, parse_line
@@ -92,9 +92,14 @@ def send(config: Config, now: datetime, *, sender: Sender, store: SubscriberStor
     with store.rehearsal() if dry_run else contextlib.nullcontext():
         _import_recipients(config, store, now, run)
         for earlier in [w for w in store.unfinished_weeks() if w < label]:
-            result = send_issue(config, build_issue(config, now, earlier), now, week=earlier, sender=sender,
-                                store=store, tokens=tokens, compose=compose, dry_run=dry_run, wait=wait,
-                                workers=workers, earlier=True)
+            try:
+                issue = build_issue(config, now, earlier)
+            except NothingUsable as exc:  # its posts are broken now: report it, and do not hold up later weeks
+                run.weeks.append(SendResult(earlier, dry_run=dry_run, earlier=True, post_problems=exc.problems,
+                                            unbuilt=str(exc)))
+                continue
+            result = send_issue(config, issue, now, week=earlier, sender=sender, store=store, tokens=tokens,
+                                compose=compose, dry_run=dry_run, wait=wait, workers=workers, earlier=True)
             run.weeks.append(result)
             if result.stopped:  # the server is not working: the week asked for waits for the next run
                 return run

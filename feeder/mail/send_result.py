@@ -52,6 +52,7 @@ class SendResult:
     rejected: list[Failure] = field(default_factory=list)  # permanent (5xx): marked bounced
     deferred: list[Failure] = field(default_factory=list)  # transient, retries used up: the next send tries again
     stopped: str | None = None  # why the run stopped early
+    unbuilt: str | None = None  # an unfinished earlier week whose issue cannot be built now: why
     unattempted: int = 0
     size: int = 0  # bytes of one message, for --dry-run
     round: int = 0  # --force rounds so far
@@ -62,7 +63,7 @@ class SendResult:
     @property
     def incomplete(self) -> bool:
         """Someone in the audience did not get it (refused, to retry, not attempted)."""
-        return bool(self.rejected or self.deferred or self.stopped)
+        return bool(self.rejected or self.deferred or self.stopped or self.unbuilt)
 
     def report(self) -> Iterator[tuple[Level, str]]:
         """What this week's send did: ("say" | "detail" | "problem", text) pairs; the CLI prints them."""
@@ -70,6 +71,10 @@ class SendResult:
             yield "problem", str(post)
         for warning in self.warnings:
             yield "problem", f"warning: {warning}"
+        if self.unbuilt:
+            yield "problem", (f"{self.week} is not finished and cannot be sent now: {self.unbuilt}; fix its posts, "
+                              "and the next feeder send finishes it")
+            return
         if self.empty:
             yield "say", f"{self.week}: no posts that week; nothing to send"
             return
