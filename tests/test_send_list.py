@@ -255,3 +255,20 @@ def test_an_unfinished_week_that_cannot_be_built_now_does_not_hold_up_the_next(c
     store = store_of(config_path)
     assert store.unfinished_weeks() == ["2025-W49"]
     store.close()
+
+
+def test_forget_removes_the_address_from_the_send_journals_and_nobody_gets_a_second_copy(cli, sample_site,
+                                                                                         server):
+    srv = server()
+    config_path = configure(sample_site, srv.port)
+    assert send(cli, config_path).exit_code == 0
+    journal = ledger_path(load_config(config_path).state_dir, WEEK)
+    assert b"hanako@example.net" in journal.read_bytes()
+    result = cli("subscribers", "forget", "Hanako@Example.NET", "--config", config_path)
+    assert result.exit_code == 0 and "1 line(s) removed from the send journals" in result.output
+    assert b"hanako" not in journal.read_bytes() and journal.stat().st_mode & 0o777 == 0o600
+    lines = (sample_site / "recipients.txt").read_text(encoding="utf-8")
+    assert "hanako@example.net" in lines  # still listed in the old file: refused, not mailed
+    again = send(cli, config_path)
+    assert again.exit_code == 0 and "already sent to all 4 recipients" in again.output
+    assert copies(srv) == Counter({p: 1 for p in PEOPLE})

@@ -219,9 +219,16 @@ Examples:
 @site_command
 @click.argument("address")
 def forget(config: Config, now: datetime, ui: Output, address: str) -> int:
-    """Erase ADDRESS's data (GDPR); keep only a keyed hash so that no later import mails them again."""
+    """Erase ADDRESS's data (GDPR); keep only a keyed hash so that no later import mails them again.
+
+    The subscriber, their consent and history go, and so do the lines naming them in the
+    send journals (<state_dir>/sent/).
+    """
+    from feeder.mail.erasure import forget as erase
+
     with _store(config) as store:
-        known = store.forget(address, now)
-    ui.say(f"{address}: " + ("erased; a hash of the address is kept so no import adds it again" if known else
-                             "was not on the list; its hash is kept so no import adds it"))
+        erased = erase(config, store, address, now)
+    what = "erased" if erased.known else "was not on the list"
+    ui.say(f"{address}: {what}; {erased.journal_lines} line(s) removed from the send journals; a hash of the "
+           "address is kept so that no import adds it again")
     return 0
