@@ -227,6 +227,13 @@ def _refused(config: Config, store: SubscriberStore, job: Job, recipient: Recipi
     return Failure(recipient.address, outcome, "bounced" if after and after.status == Status.BOUNCED else "")
 
 
+def send_test(config: Config, issue: Issue | None, now: datetime, *, week: str, sender: Sender, to: str,
+              compose: Compose = build_message, dry_run: bool = False) -> SendResult:
+    """One ``[TEST]`` copy of an already built *issue* to *to* (``feeder send --to``, the preview's proof)."""
+    return _test_send(config, issue, now, SendResult(week, dry_run=dry_run, test_to=to), sender, compose,
+                      _envelope_from(config), to)
+
+
 def _test_send(config: Config, issue: Issue | None, now: datetime, result: SendResult, sender: Sender,
                compose: Compose, envelope_from: str, to: str) -> SendResult:
     """``--to``: one copy marked [TEST] to one address; neither the ledger nor the store is read or written."""
