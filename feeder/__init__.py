@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from feeder.digest.issue import Issue, build_issue
     from feeder.errors import ConfigError, FeederError, PostError, UsageError
     from feeder.feeds.publish import PublishResult, check, publish
-    from feeder.mail.send import SendResult, send
+    from feeder.mail.send import send
+    from feeder.mail.send_result import SendResult, SendRun
 
 # A library prints nothing on its own: the application (feeder's CLI, or yours) configures logging.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -39,7 +40,7 @@ _API = {
     "UsageError": "feeder.errors",
     "publish": "feeder.feeds.publish", "check": "feeder.feeds.publish", "PublishResult": "feeder.feeds.publish",
     "build_issue": "feeder.digest.issue", "Issue": "feeder.digest.issue", "write_digest": "feeder.digest.files",
-    "send": "feeder.mail.send", "SendResult": "feeder.mail.send",
+    "send": "feeder.mail.send", "SendResult": "feeder.mail.send_result", "SendRun": "feeder.mail.send_result",
 }
 __all__ = ["__version__", *_API]
 

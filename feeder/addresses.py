@@ -43,7 +43,18 @@ _LOCAL = re.compile(rf'{_ATOM}(?:\.{_ATOM})*|"(?:[!#-?A-\[\]-~]|\\[!-?A-~])+"') 
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')  # the two alternatives never start alike: linear
 _SPECIALS = frozenset('()<>[]:;@\\,"')  # RFC 5322 specials but "."; a name holding one must be quoted
+_ADDRESS_MARKS = frozenset("<>@")  # a name holding one could pass for an address
 _ENCODED_WORD = re.compile(r"=\?[^?]*\?[^?]*\?[^?]*\?=")
+# The common case, which needs no cross-check: a plain dot-atom address of letters, digits and . _ + -, alone
+# or after a name of plain words; email.utils.parseaddr reads these exactly as we do (it is 60% of the time
+# of reading a 100,000-line list otherwise).
+_PLAIN = re.compile(r"(?:[A-Za-z0-9 ]* <)?[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+>?")
+# The common case of check_address, which it returns unchanged: a dot-atom local part of letters, digits and
+# _ + - (at most 64 characters) and an ASCII host name; 60% of reading a long list otherwise.  Linear: the
+# caller bounds the length, and no two repeats can match the same text.
+_PLAIN_ADDRESS = re.compile(r"(?=[^@]{1,64}@)[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@"
+                            r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+                            r"(?![0-9]+\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 MAX_LENGTH = 998  # RFC 5322's longest line: no mailbox a person means is longer
 
 
@@ -60,6 +71,8 @@ def check_address(value: str) -> str:
     The returned form is what feeder compares and delivers to; callers that
     print the address back (feeds, ``From:``) keep the value as written.
     """
+    if len(value) <= 253 and _PLAIN_ADDRESS.fullmatch(value):
+        return value
     bad = next((char for char in value if char.isspace() or not char.isprintable()), None)
     if bad is not None:
         raise ValueError(f"not an email address: {shown(value)} holds a space, control or invisible character "
@@ -97,6 +110,8 @@ def parse_mailbox(value: str) -> tuple[str, str]:
             raise ValueError(f"cannot read {shown(value)}; expected 'address' or 'Name <address>'")
         name, spec = _display_name(parts[0], value), parts[1]
     address = check_address(spec)
+    if _PLAIN.fullmatch(text) and text.endswith(">") == ("<" in text):
+        return name, address
     from email.utils import parseaddr  # with socket, 5 ms of start-up for configs without addresses otherwise
 
     if parseaddr(text)[1] != spec:
@@ -158,7 +173,7 @@ def _display_name(raw: str, value: str) -> str:
     """The name of ``Name <address>`` as a reader sees it; refused if it could pass for an address."""
     if raw.startswith('"'):
         name = re.sub(r"\\(.)", r"\1", raw[1:-1])
-    elif raw.startswith(".") or any(char in _SPECIALS for char in raw):  # a leading "." crashes the header parser
+    elif raw.startswith(".") or not _SPECIALS.isdisjoint(raw):  # a leading "." crashes the header parser
         raise ValueError(f"the name in {shown(value)} must be in double quotes: it starts with '.' or holds one of "
                          "( ) < > [ ] : ; @ \\ , \"")
     else:
@@ -174,6 +189,6 @@ def _display_name(raw: str, value: str) -> str:
         bad = find_control(name, one_line=True)
         if bad is not None:
             raise ValueError(f"the name in {shown(value)} hides a control character or line break ({bad!r})")
-    if any(char in "<>@" for char in name):
+    if not _ADDRESS_MARKS.isdisjoint(name):
         raise ValueError(f"the name in {shown(value)} must not look like an address (it holds '<', '>' or '@')")
     return name.strip()

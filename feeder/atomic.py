@@ -60,8 +60,10 @@ def _obstacle(path: Path) -> str:
     return "something"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Replace *path* with *data* so that readers see the old bytes or the new, never a mix.
+
+    *mode*: the new file's permissions (0o600 for personal data, such as a subscriber export).
 
     A failure (a full disk, a read-only folder) is a :class:`StorageError` and leaves
     *path* as it was, with no temporary file.
@@ -76,7 +78,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
         fsync_dir(path.parent)
     except BaseException as exc:

@@ -11,7 +11,7 @@ lists every mistake in it, one line each.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from feeder import config_values as check
+from feeder.config_list import Serve, postal_address, read_serve
 from feeder.config_paths import DIGESTS, overwrites
 from feeder.errors import ConfigError
 from feeder.jekyll_site import JekyllSite, overridden, read_jekyll
@@ -82,6 +83,19 @@ class Digest:
     recipients: Path | None
     send_day: int  # 0 = Monday … 6 = Sunday
     send_time: time
+    postal_address: str | None = None  # printed in every message's footer (CAN-SPAM asks for one)
+    soft_bounce_weeks: int = 3  # a 4xx in this many weeks in a row, no delivery between: a bounce
+    list_id: str = "digest.localhost"  # RFC 2919 list-label.namespace: `digest.list_id`, or digest.<site host>
+
+
+@dataclass(frozen=True)
+class Dkim:
+    """smtp.dkim: sign every message for *domain* with the key published at ``<selector>._domainkey.<domain>``."""
+
+    domain: str
+    selector: str
+    private_key_file: Path
+    private_key: bytes = field(repr=False)  # the PEM, read and checked at start; never in a repr or a log
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,7 @@ class Smtp:
     retries: int
     max_consecutive_failures: int
     allow_plaintext_auth: bool = False  # with security "none": may the login cross the network unencrypted?
+    dkim: Dkim | None = None  # DKIM signing, when configured
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,7 @@ class Config:
     schedule: Schedule
     jekyll: JekyllSite | None = None  # `jekyll: PATH`: the Jekyll site whose _config.yml and _posts/ feeder reads
     preview: Preview = Preview()
+    serve: Serve = field(default_factory=Serve)  # the list's web service; absent: no public URL
 
     @property
     def fingerprint(self) -> str:
@@ -213,6 +229,9 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         recipients=check.path(d, "recipients", None, root),
         send_day=WEEKDAYS.index(d.choice("send_day", WEEKDAYS, "monday")),
         send_time=check.clock_time(d, "send_time", "09:00"),
+        postal_address=postal_address(d),
+        soft_bounce_weeks=d.number("soft_bounce_weeks", int, 3, 1, 52),
+        list_id=check.list_id(d, "list_id", site.url),
     )
     d.done()
 
@@ -226,6 +245,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         retries=m.number("retries", int, 3, 0, 20),
         max_consecutive_failures=m.number("max_consecutive_failures", int, 10, 1),
         allow_plaintext_auth=m.get("allow_plaintext_auth", bool, False),
+        dkim=_dkim(m, root),
     )
     m.done()
 
@@ -236,6 +256,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
     c = top.section("schedule")
     schedule = Schedule(publish_every_minutes=c.number("publish_every_minutes", int, 5, 1, 1440))
     c.done()
+    serve = read_serve(top, root)
 
     before = len(problems)
     output_dir = check.path(top, "output_dir", "public", root)
@@ -263,6 +284,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         schedule=schedule,
         jekyll=jekyll,
         preview=preview,
+        serve=serve,
     )
     top.done()
     problems.extend(overwrites(config))
@@ -290,6 +312,20 @@ def _jekyll(raw: Any, root: Path) -> tuple[JekyllSite | None, Any, list[str]]:
     if raw.get("site") is not None and not isinstance(raw.get("site"), dict):
         merged["site"] = raw["site"]  # not a mapping: the site section says so
     return jekyll, merged, problems
+
+
+def _dkim(smtp: check.Section, root: Path) -> Dkim | None:
+    """``smtp.dkim``, its key read and parsed now: a bad key stops the start, never a send halfway."""
+    if smtp.raw.get("dkim") is None:
+        smtp.seen.add("dkim")
+        return None
+    k = smtp.section("dkim")
+    domain, selector = check.domain(k, "domain"), check.domain(k, "selector")
+    name = k.get("private_key_file", str)  # None when missing, which is recorded
+    key_file = (root / Path(name).expanduser()).resolve() if name else None
+    key = check.dkim_key(k, "private_key_file", key_file) if key_file is not None else b""
+    k.done()
+    return Dkim(domain=domain, selector=selector, private_key_file=key_file or root, private_key=key)
 
 
 def _distinct_outputs(sec: check.Section, feeds: Feeds) -> None:

@@ -165,3 +165,23 @@ class PageFailed(Exception):
     def __init__(self, title: str, message: str) -> None:
         super().__init__(message)
         self.title, self.message = title, message
+
+
+class SubscriberError(FeederError):
+    """The subscriber store cannot do what was asked: an invalid address, an unknown subscriber, a damaged database."""
+
+
+class TokenError(FeederError):
+    """A link's token (``/confirm/TOKEN``, ``/unsubscribe/TOKEN``) cannot be used; nothing was changed.
+
+    The subclasses say why, so that a page can say "this link has expired, subscribe again"
+    to the one and "this link is not valid" to the other.
+    """
+
+
+class BadToken(TokenError):
+    """Not a token feeder signed with any of its keys: tampered, cut short, for another purpose, or a foreign key."""
+
+
+class ExpiredToken(TokenError):
+    """A genuine confirmation token, older than ``serve.confirm_expiry_days``."""

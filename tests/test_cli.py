@@ -5,12 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import click
 import pytest
 
 from feeder import __version__
 from feeder.cli import main
 
 COMMANDS = sorted(main.commands)
+# A group's commands are what take the options (feeder subscribers list --config …)
+LEAVES = sorted(f"{name} {sub}" if isinstance(command, click.Group) else name
+                for name, command in main.commands.items()
+                for sub in (command.commands if isinstance(command, click.Group) else [""]))
 
 
 def test_main_help_lists_commands_and_examples(cli) -> None:
@@ -24,15 +29,22 @@ def test_main_help_lists_commands_and_examples(cli) -> None:
     assert cli("-h").stdout == result.stdout
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", LEAVES)
 def test_each_command_help_shows_its_options_and_examples(cli, command: str) -> None:
-    result = cli(command, "--help")
+    result = cli(*command.split(), "--help")
     assert result.exit_code == 0, result.output
     assert f"Usage: feeder {command}" in result.stdout
     assert "--config PATH" in result.stdout and "--now TIME" in result.stdout
     examples = result.stdout.split("Examples:", 1)
     assert len(examples) == 2, f"feeder {command} --help has no examples"
     assert f"feeder {command}" in examples[1]
+
+
+@pytest.mark.parametrize("group", [n for n in COMMANDS if isinstance(main.commands[n], click.Group)])
+def test_each_command_group_help_lists_its_commands_with_examples(cli, group: str) -> None:
+    result = cli(group, "--help")
+    assert result.exit_code == 0 and "Examples:" in result.stdout
+    assert all(name in result.stdout for name in main.commands[group].commands)
 
 
 def test_publish_help_documents_strict_wait_and_exit_codes(cli) -> None:

@@ -148,3 +148,97 @@ def test_spamassassin_finds_nothing_feeder_could_fix(week, sample_site, cli, tmp
     assert set(report.rules) <= allowed, f"rules feeder could fix: {sorted(set(report.rules) - allowed)} {report}"
     assert {"HTML_FONT_LOW_CONTRAST", "SUBJ_ALL_CAPS"}.isdisjoint(report.rules)  # the two issue 13 fixed
     assert report.score <= 1.0  # GB_CUSTOM_HTM_URI's 1.0 until issue 11; ~0 after
+
+
+LONG_PUBLIC_URL = "https://newsletter-subscriptions.allforces.example.com/" + "very-long-path-segment/" * 4 + "list/"
+TOKEN = "eyJzIjoxMjM0NX0.Z3-1dA." + "q" * 43  # the shape of a signed token: letters, digits, '.', '-', '_'
+
+
+def _smtp(port):
+    from feeder.config import Security, Smtp
+
+    return Smtp(host="127.0.0.1", port=port, security=Security.NONE, timeout=10, rate_limit=0, retries=0,
+                max_consecutive_failures=3)
+
+
+def header_lines(data: bytes, name: bytes) -> list[bytes]:
+    """The physical lines of header *name* in the raw header block (the first line and its continuations)."""
+    head = data.split(b"\r\n\r\n")[0].split(b"\r\n")
+    start = next(i for i, line in enumerate(head) if line.lower().startswith(name.lower() + b":"))
+    end = start + 1
+    while end < len(head) and head[end][:1] in (b" ", b"\t"):
+        end += 1
+    return head[start:end]
+
+
+def test_a_long_list_unsubscribe_goes_on_the_wire_verbatim(sample_config, issue, server):
+    """Python's email package would fold this URL into =?utf-8?q?…?= words; the bytes aiosmtpd got must not."""
+    from feeder.mail.outbox import wire_bytes
+    from feeder.mail.smtp import SmtpSender
+
+    url = f"{LONG_PUBLIC_URL}unsubscribe/{TOKEN}"
+    assert len(LONG_PUBLIC_URL) > 100 and len(url) > 78 * 2
+    srv = server()
+    message = build_message(sample_config, issue, "山田 太郎 <taro@example.jp>", now=SAMPLE_NOW, unsubscribe_url=url)
+    with SmtpSender(_smtp(srv.port)) as sender:
+        assert sender.deliver(wire_bytes(message), "digest@allforces.example.com", "taro@example.jp").accepted
+    data = srv.handler.received[0].data
+    assert header_lines(data, b"List-Unsubscribe") == [b"List-Unsubscribe: <" + url.encode() + b">"]
+    assert header_lines(data, b"List-Unsubscribe-Post") == [b"List-Unsubscribe-Post: List-Unsubscribe=One-Click"]
+    head = data.split(b"\r\n\r\n")[0]
+    assert head.isascii() and b"=?utf-8?q?=3Chttps" not in head.lower()
+    parsed = srv.handler.received[0].message
+    assert parsed["List-Unsubscribe"] == f"<{url}>"
+    text, body_html = (part.get_content() for part in parsed.iter_parts())
+    assert url in text and f'href="{url}"' in body_html  # the same URL in both bodies
+    assert "allforces.example.com/unsubscribe?email=" not in text + body_html  # not the address-bearing one
+
+
+def test_the_given_unsubscribe_url_replaces_the_configured_one(sample_config, issue):
+    msg = parse(build_message(sample_config, issue, "a@example.com", now=SAMPLE_NOW,
+                              unsubscribe_url="https://list.example.com/unsubscribe/abc"))
+    assert msg["List-Unsubscribe"] == "<https://list.example.com/unsubscribe/abc>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.parametrize("url", ["https://example.com/u/a\r\nBcc: victim@example.com",
+                                 "https://example.com/u/a b", "https://例え.jp/u/a"])
+def test_an_unsubscribe_url_that_could_break_the_header_is_refused(sample_config, issue, url):
+    with pytest.raises(ConfigError, match="unsubscribe URL"):
+        build_message(sample_config, issue, "a@example.com", now=SAMPLE_NOW, unsubscribe_url=url)
+
+
+def test_list_id_is_derived_from_the_site_host(sample_config, issue):
+    data = build_message(sample_config, issue, "a@example.com", now=SAMPLE_NOW).as_bytes()
+    lines = header_lines(data, b"List-Id")
+    assert lines[-1].endswith(b" <digest.allforces.example.com>")  # the identifier whole, never encoded
+    assert all(len(line) <= 78 for line in lines) and b"\r\n".join(lines).isascii()
+    assert str(parse_bytes(data)["List-Id"]) == "ALLFORCES <digest.allforces.example.com>"
+
+
+def test_a_long_non_ascii_title_is_encoded_in_the_phrase_only(site):
+    title = "週刊ダイジェスト、とても長いタイトルのサイトでございます。本当に長いのです"
+    site.write_config("digest:\n  from: s@example.com\n", title=title)
+    site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
+    config = site.config
+    data = build_message(config, build_issue(config, SAMPLE_NOW), "a@example.com", now=SAMPLE_NOW).as_bytes()
+    lines = header_lines(data, b"List-Id")
+    assert len(lines) > 1 and all(len(line) <= 78 for line in lines)  # folded between encoded-words
+    assert lines[-1].endswith(b" <digest.example.com>")
+    assert str(parse_bytes(data)["List-Id"]) == f"{title} <digest.example.com>"
+
+
+def test_list_id_can_be_configured_and_a_bad_one_is_a_config_error(site):
+    site.write_config('digest:\n  from: s@example.com\n  list_id: weekly.example.org\n', title='Acme, "Inc"')
+    site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
+    config = site.config
+    msg = parse(build_message(config, build_issue(config, SAMPLE_NOW), "a@example.com", now=SAMPLE_NOW))
+    assert msg["List-Id"] == '"Acme, \\"Inc\\"" <weekly.example.org>'
+    for bad in ("<weekly.example.org>", "weekly", "weekly.example.org\\nBcc: x@y", "週刊.example.org"):
+        site.write_config(f'digest:\n  from: s@example.com\n  list_id: "{bad}"\n')
+        with pytest.raises(ConfigError, match=r"digest\.list_id"):
+            site.config  # noqa: B018  # the property loads and checks the config
+
+
+def parse_bytes(data):
+    return BytesParser(policy=policy.default).parsebytes(data)

@@ -97,7 +97,8 @@ def test_each_recipient_gets_one_message_of_their_own(cli, sample_site, server):
     assert copies(srv) == Counter({p: 1 for p in PEOPLE})
 
 
-def test_refusals_are_reported_and_the_next_run_sends_only_what_is_missing(cli, sample_site, server):
+def test_refusals_are_reported_a_5xx_is_a_bounce_and_the_next_run_sends_only_what_is_missing(cli, sample_site,
+                                                                                                server):
     busy = {"hanako@example.net", "reader@example.jp"}
     handler = Recorder(rcpt=lambda a: "451 4.3.0 Try later" if a in busy else
                        "550 5.1.1 No such user" if a == "ichiro@example.org" else None)
@@ -106,17 +107,18 @@ def test_refusals_are_reported_and_the_next_run_sends_only_what_is_missing(cli, 
     first = send(cli, config_path)
     assert first.exit_code == 1
     assert "sent 2 of 5" in first.output and "1 rejected, 2 to retry" in first.output
-    assert "ichiro@example.org: rejected: 550 5.1.1 No such user" in first.output
+    assert "ichiro@example.org: rejected: 550 5.1.1 No such user; marked bounced, not mailed again" in first.output
     # the code once: "451 4.3.0 …", never "451 451 4.3.0 …" (issue 13)
-    assert "hanako@example.net: failed (will be retried by the next send): 451 4.3.0 Try later\n" in first.output
+    assert "hanako@example.net: failed (will be retried by the next send): 451 4.3.0 Try later" in first.output
     assert copies(srv) == Counter({"editors@allforces.example.com": 1, "taro.yamada@example.com": 1})
 
-    busy.clear()  # the server has recovered; the unknown user is still unknown
+    busy.clear()  # the server has recovered; the unknown user is still unknown, and bounced
     second = send(cli, config_path)
-    assert second.exit_code == 1
-    assert "sent 2 of 3 (2 already had it, 1 rejected, 0 to retry)" in second.output
+    assert second.exit_code == 0, second.output
+    assert "sent 2 of 2 (2 already had it, 0 rejected, 0 to retry)" in second.output
     assert copies(srv) == Counter({p: 1 for p in PEOPLE if p != "ichiro@example.org"})
     assert handler.rcpt_calls["editors@allforces.example.com"] == 1  # never even tried again
+    assert handler.rcpt_calls["ichiro@example.org"] == 1  # bounced: not tried again, this week or any other
 
 
 def children(pid: int) -> set[int]:
@@ -322,7 +324,7 @@ def test_a_list_without_valid_addresses_says_so(cli, sample_site, server):
     srv = server()
     config_path = configure(sample_site, srv.port, "# nobody yet\n")
     result = send(cli, config_path)
-    assert result.exit_code == 0 and "no valid address in the digest.recipients file" in result.output
+    assert result.exit_code == 0 and "no active subscribers; nothing sent" in result.output
     assert srv.handler.received == []
 
 

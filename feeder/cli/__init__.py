@@ -10,7 +10,8 @@ and logs only at INFO and below, for ``-v`` and ``-vv``; so each message is
 printed here exactly once, and the log shows what happened on the way.
 
 One module per group of commands: :mod:`~feeder.cli.feeds` (publish, check),
-:mod:`~feeder.cli.digest` (digest, preview, send, run); :mod:`~feeder.cli.site`
+:mod:`~feeder.cli.digest` (digest, preview, send, run), :mod:`~feeder.cli.subscribers`
+(the subscriber list); :mod:`~feeder.cli.site`
 holds what they share.
 """
 
@@ -21,6 +22,7 @@ import click
 from feeder.cli.digest import digest, preview, run_command, send
 from feeder.cli.feeds import check, publish
 from feeder.cli.site import EXAMPLES
+from feeder.cli.subscribers import subscribers
 from feeder.version import __version__
 
 
@@ -30,5 +32,5 @@ def main() -> None:
     """Turn a folder of Markdown posts into RSS and Atom feeds and a weekly email digest."""
 
 
-for command in (publish, check, digest, preview, send, run_command):
+for command in (publish, check, digest, preview, send, run_command, subscribers):
     main.add_command(command)

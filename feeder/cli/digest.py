@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from feeder.cli.site import Output, listed, located, report_send, shown, site_command, smtp_sender
+from feeder.cli.site import Output, list_tokens, listed, located, report_send, shown, site_command, smtp_sender
 from feeder.pool import cores
 
 if TYPE_CHECKING:
     from feeder.config import Config
-    from feeder.mail.send import SendResult
+    from feeder.mail.send_result import SendRun
 
 
 @click.command(epilog="""
@@ -88,7 +88,11 @@ Examples:
   feeder send --to me@example.com        # one [TEST] copy; the ledger is untouched
   feeder send                            # the last complete week, to everyone not yet sent
   feeder send --week 2025-W50 --force    # the whole list again
-The SMTP login comes from FEEDER_SMTP_USERNAME and FEEDER_SMTP_PASSWORD.
+It mails the active subscribers (feeder subscribers list), after importing
+digest.recipients if the config names it, and first finishes any earlier week
+that some did not get yet. The SMTP login comes from FEEDER_SMTP_USERNAME and
+FEEDER_SMTP_PASSWORD; with serve.public_url set, the unsubscribe links are
+signed with FEEDER_SECRET_KEY.
 """)
 @site_command
 @click.option("--week", metavar="YYYY-Www", help="The week to send (default: the last complete week).")
@@ -100,18 +104,20 @@ The SMTP login comes from FEEDER_SMTP_USERNAME and FEEDER_SMTP_PASSWORD.
               help="Seconds to wait for another send of the same week to finish.")
 def send(config: Config, now: datetime, ui: Output, week: str | None, dry_run: bool, to: str | None, force: bool,
          wait: float) -> int:
-    """Send a week's digest by email, exactly once per recipient, even across crashes.
+    """Send a week's digest by email, exactly once per subscriber, even across crashes.
 
     Exit code 0 when done (or nothing was left to send), 1 when some recipients
-    failed (the next run retries them) or a post of the week was left out (the
-    rest was sent), 2 on a configuration or usage error.
+    failed (a 5xx is marked bounced; a 4xx is retried by the next run) or a post
+    of the week was left out (the rest was sent), 2 on a configuration or usage error.
     """
     from feeder.mail.send import send as run
+    from feeder.mail.sqlite_store import open_store
 
+    tokens = list_tokens(config)
     try:
-        with smtp_sender(config) as sender:
-            result = run(config, now, sender=sender, week=week, dry_run=dry_run, to=to, force=force, wait=wait,
-                         workers=cores())
+        with smtp_sender(config) as sender, contextlib.closing(open_store(config.state_dir)) as store:
+            result = run(config, now, sender=sender, store=store, tokens=tokens, week=week, dry_run=dry_run, to=to,
+                         force=force, wait=wait, workers=cores())
     except KeyboardInterrupt:
         ui.problem("interrupted: everyone the server accepted so far is in the ledger; "
                    "run the same feeder send again to send to the rest")
@@ -139,10 +145,12 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
     from feeder.errors import FeederError
     from feeder.feeds.publish import publish
     from feeder.mail.send import send as run_send
+    from feeder.mail.sqlite_store import open_store
     from feeder.scheduler import Runner
 
     offset = now - datetime.now(timezone.utc)  # zero unless --now was given
     smtp_sender(config)  # checks the login settings without connecting: a ConfigError stops run at start
+    tokens = list_tokens(config)  # and so does a missing FEEDER_SECRET_KEY
 
     def clock() -> datetime:
         return datetime.now(timezone.utc) + offset
@@ -158,9 +166,9 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
         for warning in result.websub.problems if result.websub else ():
             ui.problem(f"warning: {warning}")
 
-    def send_job(at: datetime, week: str) -> SendResult:
-        with smtp_sender(config) as sender:
-            result = run_send(config, at, sender=sender, week=week, wait=60.0)
+    def send_job(at: datetime, week: str) -> SendRun:
+        with smtp_sender(config) as sender, contextlib.closing(open_store(config.state_dir)) as store:
+            result = run_send(config, at, sender=sender, store=store, tokens=tokens, week=week, wait=60.0)
         report_send(ui, result)
         return result
 

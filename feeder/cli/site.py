@@ -22,8 +22,9 @@ import click
 if TYPE_CHECKING:  # for annotations only: the commands import what they run
     from feeder.config import Config
     from feeder.errors import PostError
-    from feeder.mail.send import SendResult
+    from feeder.mail.send_result import SendRun
     from feeder.mail.smtp import SmtpSender
+    from feeder.mail.tokens import Tokens
 
 EXAMPLES = """
 \b
@@ -158,7 +159,21 @@ def smtp_sender(config: Config) -> SmtpSender:
                       password=os.environ.get("FEEDER_SMTP_PASSWORD"))
 
 
-def report_send(ui: Output, result: SendResult) -> None:
+def list_tokens(config: Config, required: bool = False) -> Tokens | None:
+    """The signer of the list's links, keyed from FEEDER_SECRET_KEY (and FEEDER_OLD_SECRET_KEYS), never logged.
+
+    None when the site has no ``serve.public_url`` (no signed links to make) and *required* is false;
+    otherwise a missing key is a ConfigError that says to set it.
+    """
+    from feeder.mail.tokens import Tokens
+
+    if config.serve.public_url is None and not required:
+        return None
+    return Tokens.from_environment_values(os.environ.get("FEEDER_SECRET_KEY"),
+                                          os.environ.get("FEEDER_OLD_SECRET_KEYS"))
+
+
+def report_send(ui: Output, result: SendRun) -> None:
     for level, text in result.report():
         match level:
             case "say":

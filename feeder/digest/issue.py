@@ -58,9 +58,13 @@ class Issue:
             return ""
         return self.unsubscribe_url.replace("{email}", quote(email.strip(), safe=""))
 
-    def personalize(self, email: str) -> tuple[str, str, str]:
-        """(html, text, unsubscribe_url) for one recipient, by substitution (no re-render)."""
-        url = self.unsubscribe_for(email)
+    def personalize(self, email: str, unsubscribe_url: str | None = None) -> tuple[str, str, str]:
+        """(html, text, unsubscribe_url) for one recipient, by substitution (no re-render).
+
+        *unsubscribe_url* is the recipient's own link (the subscriber store's signed one-click
+        URL); without it, ``digest.unsubscribe_url`` with the address filled in, if set.
+        """
+        url = self.unsubscribe_for(email) if unsubscribe_url is None else unsubscribe_url
         return self.html.replace(UNSUBSCRIBE_TOKEN, html.escape(url)), self.text.replace(UNSUBSCRIBE_TOKEN, url), url
 
     def public(self) -> tuple[str, str]:

@@ -5,26 +5,35 @@ SMTP policy, which RFC 2047-encodes non-ASCII headers, folds long ones, writes
 CRLF line ends and picks quoted-printable or base64 for the UTF-8 text body, so no
 line of the message exceeds 998 characters however long an HTML line is.  The HTML
 body goes in the encoding the issue was fitted in (:attr:`Issue.size`): the
-smaller of the two, which is what Gmail's clip counts.
+smaller of the two, which is what Gmail's clip counts.  The
+list headers are the exception (see :mod:`feeder.digest.headers`): they go out
+exactly as written, because an encoded ``List-Unsubscribe`` is no
+``List-Unsubscribe`` to a mailbox provider.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from feeder.addresses import parse_mailbox
 from feeder.config import Config
+from feeder.digest.headers import POLICY, list_id
 from feeder.digest.issue import Issue
 from feeder.errors import ConfigError, RecipientError
+from feeder.text import find_control
 
 
 def build_message(config: Config, issue: Issue, to: str, *, now: datetime, message_id: str | None = None,
-                  test: bool = False) -> EmailMessage:
+                  test: bool = False, unsubscribe_url: str | None = None) -> EmailMessage:
     """The multipart/alternative message of *issue* for *to* (``addr`` or ``Name <addr>``).
+
+    *unsubscribe_url* is this recipient's own one-click link (from the subscriber store); without
+    it, ``digest.unsubscribe_url`` with the address filled in, if that is set.  The same URL goes
+    in ``List-Unsubscribe`` and in both bodies; ``List-Unsubscribe-Post`` (RFC 8058 one-click) is
+    only offered for https, as the RFC requires.
 
     *message_id* defaults to one derived from the week, the recipient and the sender's
     domain: a resend after a crash reuses it, so a receiving server can drop the copy.
@@ -32,13 +41,17 @@ def build_message(config: Config, issue: Issue, to: str, *, now: datetime, messa
     """
     sender = sender_of(config)
     address = _address(to)
-    body_html, body_text, unsubscribe = issue.personalize(address)
-    msg = EmailMessage(policy=policy.SMTP)
+    body_html, body_text, unsubscribe = issue.personalize(address, unsubscribe_url)
+    if unsubscribe and (not unsubscribe.isascii() or find_control(unsubscribe, one_line=True) or " " in unsubscribe):
+        raise ConfigError(f"unsubscribe URL {unsubscribe[:200]!r}: must be ASCII with no spaces or line breaks "
+                          "(check serve.public_url or digest.unsubscribe_url)")
+    msg = EmailMessage(policy=POLICY)
     msg["Subject"] = ("[TEST] " if test else "") + issue.subject
     msg["From"] = sender
     msg["To"] = to.strip()
     msg["Date"] = format_datetime(now.astimezone(config.site.timezone))
     msg["Message-ID"] = message_id or _message_id(issue.week, address, sender, now if test else None)
+    msg["List-Id"] = list_id(config.site.title, config.digest.list_id)
     if unsubscribe:
         msg["List-Unsubscribe"] = f"<{unsubscribe}>"
         if unsubscribe.lower().startswith("https://"):

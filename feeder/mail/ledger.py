@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from feeder.atomic import cannot_write, fsync_dir, locked
+from feeder.atomic import cannot_write, fsync_dir, locked, write_atomic
 from feeder.errors import LedgerError, UsageError
 
 log = logging.getLogger(__name__)
@@ -227,3 +227,26 @@ def open_ledger(state_dir: Path, week: str, wait: float = 0.0) -> Iterator[Ledge
             yield ledger
         finally:
             ledger.close()
+
+
+def scrub(state_dir: Path, key: str, wait: float = 30.0) -> int:
+    """Remove the lines naming *key* from every week's journal (a GDPR erasure); how many were removed.
+
+    Safe for exactly-once: a forgotten person is in no week's audience any more, so no send
+    needs to know that they had a week.  Each journal is rewritten atomically under its
+    week's lock, so a send of that week is never running meanwhile.
+    """
+    needle = f"sent\t{key}\t".encode()
+    removed = 0
+    for path in sorted((state_dir / "sent").glob("*.log")):
+        if not _WEEK.match(path.stem):
+            continue
+        with locked(path.with_suffix(".lock"), wait, f"send of {path.stem}"):
+            data = path.read_bytes()
+            if needle not in data:
+                continue
+            lines = data.split(b"\n")  # a torn tail, or zeros allocated ahead, stay as they are
+            kept = [line for line in lines if not line.startswith(needle)]
+            removed += len(lines) - len(kept)
+            write_atomic(path, b"\n".join(kept), mode=0o600)
+    return removed

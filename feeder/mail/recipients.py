@@ -36,6 +36,8 @@ class Recipient:
     address: str  # local@domain, domain in ASCII (IDNA)
     name: str = ""
     line: int = 0
+    subscriber_id: int = 0  # in the subscriber store; 0 for a --to test address
+    unsubscribe_url: str | None = None  # this person's own signed link; None: digest.unsubscribe_url's
 
     @property
     def key(self) -> str:

@@ -49,6 +49,7 @@ class Outcome:
     permanent: bool = False
     code: int | None = None
     reason: str = ""
+    at_rcpt: bool = False  # the server refused this recipient (RCPT TO), not the sender or the message
 
     def __str__(self) -> str:
         if self.accepted:
@@ -71,6 +72,7 @@ class _Retry:
     code: int | None
     reason: str  # the server's text without the code (``4.7.1 Greylisted``), or what went wrong
     reconnect: bool  # the connection is no longer usable: drop it and open a new one
+    at_rcpt: bool = False
 
     def __str__(self) -> str:
         return f"{self.code} {self.reason}" if self.code is not None else self.reason
@@ -124,7 +126,7 @@ class SmtpSender:
                 log.debug("connection to %s dropped (%s); reconnecting", self.smtp.host, tried)
                 continue
             if attempt >= self.smtp.retries:
-                return Outcome(False, False, tried.code, tried.reason)
+                return Outcome(False, False, tried.code, tried.reason, tried.at_rcpt)
             delay = min(self.backoff * 2**attempt, self.max_backoff)
             attempt += 1
             log.info("%s: %s; retry %d/%d in %gs", recipient, tried, attempt, self.smtp.retries, delay)
@@ -141,7 +143,7 @@ class SmtpSender:
             return ACCEPTED
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = exc.recipients.get(recipient, (None, b"refused"))
-            return self._response(code, text)
+            return self._response(code, text, at_rcpt=True)
         except smtplib.SMTPServerDisconnected as exc:
             return _Retry(None, f"connection closed ({exc or 'by the server'})", True)
         except (smtplib.SMTPConnectError, smtplib.SMTPHeloError) as exc:  # the greeting or EHLO/HELO: about us
@@ -161,11 +163,11 @@ class SmtpSender:
         except (TimeoutError, OSError) as exc:  # after the SMTP ones: they subclass OSError
             return _Retry(None, f"{type(exc).__name__}: {exc}", True)
 
-    def _response(self, code: int | None, text: bytes | str) -> Outcome | _Retry:
+    def _response(self, code: int | None, text: bytes | str, at_rcpt: bool = False) -> Outcome | _Retry:
         reason = _reason(text)
         if code is not None and 500 <= code < 600:
-            return Outcome(False, True, code, reason)
-        return _Retry(code, reason, code == 421)
+            return Outcome(False, True, code, reason, at_rcpt)
+        return _Retry(code, reason, code == 421, at_rcpt)
 
     def _pace(self) -> None:
         """``smtp.rate_limit`` messages per second at most, evenly spaced (0 means as fast as possible)."""

@@ -1,7 +1,7 @@
 """"Send a test to me": the week's digest to the addresses in ``preview.test_to``.
 
 Exactly what ``feeder send --to ADDRESS`` does for each address (the same
-library path, :func:`feeder.mail.send.send_issue`): one copy, subject marked
+library path, :func:`feeder.mail.send.send_test`): one copy, subject marked
 ``[TEST]``, its own Message-ID, no ledger read or written, and any week, over
 or not.  The issue is built once for all the addresses; the SMTP sender is the
 caller's (the CLI makes it with the login from the environment), opened once.
@@ -15,9 +15,8 @@ from datetime import datetime
 
 from feeder.config import Config
 from feeder.digest.issue import build_issue
-from feeder.digest.message import build_message
 from feeder.errors import UsageError
-from feeder.mail.send import Sender, send_issue
+from feeder.mail.send import Sender, send_test
 
 SenderFactory = Callable[[Config], AbstractContextManager[Sender]]
 
@@ -36,7 +35,7 @@ def send_tests(config: Config, now: datetime, label: str, senders: SenderFactory
     said: list[tuple[bool, str]] = []
     with senders(config) as sender:
         for to in config.preview.test_to:
-            result = send_issue(config, issue, now, week=label, sender=sender, compose=build_message, to=to)
+            result = send_test(config, issue, now, week=label, sender=sender, to=to)
             failures = result.rejected + result.deferred
             said.append((bool(result.sent), f"test copy of {label} sent to {to}" if result.sent
                          else "; ".join(map(str, failures)) or f"{to}: not sent"))
