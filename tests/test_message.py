@@ -242,3 +242,20 @@ def test_list_id_can_be_configured_and_a_bad_one_is_a_config_error(site):
 
 def parse_bytes(data):
     return BytesParser(policy=policy.default).parsebytes(data)
+
+
+def test_the_postal_address_is_in_both_footers(site):
+    site.write_config('digest:\n  from: s@example.com\n'
+                      '  postal_address: "Acme <Inc.>\\n1-2-3 Shibuya\\nTokyo 150-0002"\n'
+                      "serve:\n  public_url: https://list.example.com/\n")
+    site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
+    config = site.config
+    issue = build_issue(config, SAMPLE_NOW)
+    assert not [w for w in issue.warnings if "unsubscribe" in w]  # serve.public_url gives everyone a link
+    msg = parse(build_message(config, issue, "a@example.com", now=SAMPLE_NOW,
+                              unsubscribe_url="https://list.example.com/unsubscribe/tok"))
+    text, body_html = (part.get_content() for part in msg.iter_parts())
+    assert "Acme <Inc.>\r\n1-2-3 Shibuya\r\nTokyo 150-0002\r\n" in text  # CRLF: as the text part goes out
+    assert "Acme &lt;Inc.&gt;<br>1-2-3 Shibuya<br>Tokyo 150-0002</p>" in body_html  # escaped, one line each
+    assert "https://list.example.com/unsubscribe/tok" in text and 'href="https://list.example.com/unsubscribe/tok"' \
+        in body_html

@@ -21,7 +21,8 @@ from mailserver import Recorder
 
 NOW = "2025-12-22T00:00:00Z"
 WEEK = "2025-W50"
-NO_UNSUBSCRIBE = "digest.unsubscribe_url is not set: the email has no unsubscribe link or List-Unsubscribe"
+NO_UNSUBSCRIBE = ("neither serve.public_url nor digest.unsubscribe_url is set: the email has no unsubscribe "
+                  "link or List-Unsubscribe")
 REJECTED = "ichiro@example.org: rejected: 550 5.1.1 No such user"
 
 

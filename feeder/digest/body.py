@@ -183,7 +183,9 @@ class Bodies:
             "week": week, "start": format_date(start, lang, site.timezone),
             "end": format_date(end.astimezone(site.timezone).date() - timedelta(days=1), lang),
             "week_of": t["week_of"],
-            "unsubscribe_url": UNSUBSCRIBE_TOKEN if config.digest.unsubscribe_url else None,
+            "unsubscribe_url": UNSUBSCRIBE_TOKEN if config.digest.unsubscribe_url or config.serve.public_url else None,
+            # CAN-SPAM asks for the sender's postal address in every message: one line each
+            "postal_address": config.digest.postal_address.splitlines() if config.digest.postal_address else [],
             "web_url": web_url, "why": t["why"].format(site=site.title),
         }
 

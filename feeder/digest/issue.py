@@ -150,8 +150,9 @@ def compose(config: Config, week: str, start: datetime, end: datetime, posts: li
         warnings.append(f"{week}: would not fit Gmail's {GMAIL_CLIP // 1000} KB clip; excerpts cut to "
                         f"{fitted.length} characters, {len(fitted.shown)} of {total} posts shown; "
                         f"HTML {fitted.size}")
-    if d.unsubscribe_url is None:
-        warnings.append("digest.unsubscribe_url is not set: the email has no unsubscribe link or List-Unsubscribe")
+    if d.unsubscribe_url is None and config.serve.public_url is None:
+        warnings.append("neither serve.public_url nor digest.unsubscribe_url is set: the email has no unsubscribe "
+                        "link or List-Unsubscribe")
     return Issue(week=week, start=start, end=end, subject=fitted.subject, posts=fitted.shown, html=fitted.html,
                  text=fitted.text, unsubscribe_url=d.unsubscribe_url, web_url=web_url, excerpt_length=fitted.length,
                  size=fitted.size, omitted=total - len(fitted.shown), warnings=tuple(warnings), problems=problems)
