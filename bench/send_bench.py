@@ -1,6 +1,6 @@
 """Measure ``feeder send`` to a long list on a local SMTP server: messages per second and memory.
 
-    python3 bench/send_bench.py [--sizes 1000,10000] [--work DIR]
+    python3 bench/send_bench.py [--sizes 1000,10000] [--work DIR] [--dkim]
 
 For each size N it copies the bundled sample site to DIR/sendN, writes a recipients
 file of N distinct addresses, starts an aiosmtpd server on 127.0.0.1 (a free port) in a
@@ -19,6 +19,11 @@ as a subprocess, exactly as cron would.  It reports:
 
 Then it checks that the server got every address exactly once and that the ledger
 lists all N.  The server keeps only a count and timestamps, never the messages.
+
+With ``--dkim`` each size is run twice, without and with ``smtp.dkim`` (a fresh 2048-bit
+RSA key), alternating, and the cost of one signature is timed alone first: DKIM signing
+(dkimpy's canonicalization, OpenSSL's RSA) runs where the messages are built, on the
+worker processes.
 """
 
 from __future__ import annotations
@@ -84,7 +89,44 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_site(root: Path, n: int, port: int) -> Path:
+def make_key(folder: Path) -> Path:
+    """A 2048-bit RSA private key (PKCS#1 PEM), as `openssl genrsa 2048` writes one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = folder / "dkim.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                       serialization.NoEncryption()))
+    return path
+
+
+def sign_cost(work: Path, count: int = 200) -> tuple[float, float]:
+    """(ms to build one message's wire bytes, ms to DKIM-sign them), each the mean of *count*, in-process."""
+    sys.path.insert(0, str(REPO))
+    from feeder.config import Dkim, load_config
+    from feeder.dates import parse_now
+    from feeder.digest.issue import build_issue
+    from feeder.digest.message import build_message
+    from feeder.mail.dkim import Signer
+    from feeder.mail.outbox import wire_bytes
+
+    config_path = make_site(work / "sign", 1, free_port())
+    key_file = make_key(config_path.parent)
+    config = load_config(config_path)
+    issue = build_issue(config, parse_now(NOW), WEEK)
+    now = parse_now(NOW)
+    signer = Signer(Dkim("example.com", "bench", key_file, key_file.read_bytes()), now)
+    start = time.perf_counter()
+    built = [wire_bytes(build_message(config, issue, f"reader{i}@example.com", now=now)) for i in range(count)]
+    middle = time.perf_counter()
+    for data in built:
+        signer.sign(data)
+    end = time.perf_counter()
+    return (middle - start) * 1000 / count, (end - middle) * 1000 / count
+
+
+def make_site(root: Path, n: int, port: int, dkim: bool = False) -> Path:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -95,6 +137,9 @@ def make_site(root: Path, n: int, port: int) -> Path:
     raw["smtp"] = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 30, "retries": 3,
                    "max_consecutive_failures": 10, "rate_limit": 0}
     raw["digest"]["recipients"] = "recipients.txt"
+    if dkim:
+        raw["smtp"]["dkim"] = {"domain": "allforces.example.com", "selector": "bench",
+                               "private_key_file": str(make_key(root))}
     (root / "config.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (root / "recipients.txt").write_text("".join(f"Reader {i} <reader{i:06d}@example.com>\n" for i in range(n)))
     return root / "config.yaml"
@@ -110,9 +155,9 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
-def run(n: int, work: Path) -> dict:
+def run(n: int, work: Path, dkim: bool = False) -> dict:
     port = free_port()
-    config = make_site(work / f"send{n}", n, port)
+    config = make_site(work / f"send{n}{'-dkim' if dkim else ''}", n, port, dkim)
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     assert server.stdout.readline().strip() == "ready"
@@ -155,22 +200,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--dkim", action="store_true", help="each size without and with DKIM signing")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="feeder-send-bench-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; work folder {work}")
-    print("| recipients | exit | wall s | msg/s (send loop) | peak RSS MiB | RSS at 25/50/75/100 % MiB | "
-          "received | duplicates | ledger |")
-    print("|---:|---:|---:|---:|---:|---|---:|---:|---:|")
+    if args.dkim:
+        build_ms, sign_ms = sign_cost(work)
+        print(f"one message, in-process, mean of 200: built in {build_ms:.2f} ms, DKIM-signed in {sign_ms:.2f} ms "
+              "(2048-bit RSA)\n")
+    print(("| recipients | DKIM " if args.dkim else "| recipients ")
+          + "| exit | wall s | msg/s (send loop) | peak RSS MiB | RSS at 25/50/75/100 % MiB | received | duplicates "
+          "| ledger |")
+    print("|---:" + ("|---" if args.dkim else "") + "|---:|---:|---:|---:|---|---:|---:|---:|")
     ok = True
     notes: list[str] = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        r = run(n, work)
+    for n, dkim in ((int(s), d) for s in args.sizes.split(",") for d in ((False, True) if args.dkim else (False,))):
+        r = run(n, work, dkim)
         good = r["exit"] == 0 and r["received"] == r["distinct"] == r["ledger"] == n and r["dupes"] == 0
         ok &= good
-        print(f"| {n} | {r['exit']} | {r['wall']:.2f} | {r['rate']:.0f} | {r['peak_mib']:.1f} | "
+        print(f"| {n} " + (f"| {'yes' if dkim else 'no'} " if args.dkim else "")
+              + f"| {r['exit']} | {r['wall']:.2f} | {r['rate']:.0f} | {r['peak_mib']:.1f} | "
               + " / ".join(f"{m:.1f}" for m in r["rss_mib"])
               + f" | {r['received']} | {r['dupes']} | {r['ledger']} |" + ("" if good else " **MISMATCH**"))
-        notes.append(f"N={n}: msg/s per 1000 messages: {r['per_thousand']}; CPU s: feeder {r['cpu']:.2f} "
+        notes.append(f"N={n}{' DKIM' if dkim else ''}: msg/s per 1000 messages: {r['per_thousand']}; "
+                     f"CPU s: feeder {r['cpu']:.2f} "
                      f"(with its workers), SMTP server {r['server_cpu']}")
     print()
     print("\n".join(notes))

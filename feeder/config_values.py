@@ -328,24 +328,29 @@ def domain(sec: Section, name: str) -> str:
 
 @checked(lambda sec, name, file: b"")
 def dkim_key(sec: Section, name: str, file: Path) -> bytes:
-    """The PEM of an RSA private key of at least 1024 bits that dkimpy can sign with, read from *file*."""
-    import dkim.crypto  # 120 ms of start-up (dnspython); only a config with smtp.dkim pays it
+    """The PEM of an RSA private key of at least 1024 bits (PKCS#1 or PKCS#8, unencrypted), read from *file*."""
+    from cryptography.exceptions import UnsupportedAlgorithm  # 40 ms; only a config with smtp.dkim pays it
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+    make = "make one with 'openssl genrsa -out dkim.pem 2048'"
     try:
-        data = file.read_bytes().replace(b"\r\n", b"\n")
+        data = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{sec.key(name)}: cannot read {file}: {exc.strerror or exc}; check the path and that "
                           "feeder's user may read it") from None
     try:
-        key = dkim.crypto.parse_pem_private_key(data)
-    except (dkim.crypto.UnparsableKeyError, ValueError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"{sec.key(name)}: {file} is not a PEM RSA private key ({first}); make one with "
-                          "'openssl genrsa -out dkim.pem 2048'") from None
-    bits = key["modulus"].bit_length()
-    if bits < 1024:
-        raise ConfigError(f"{sec.key(name)}: {file} holds a {bits}-bit RSA key; receivers ignore DKIM keys under "
-                          "1024 bits: make a 2048-bit one with 'openssl genrsa -out dkim.pem 2048'")
+        key = load_pem_private_key(data, password=None)
+    except TypeError:
+        raise ConfigError(f"{sec.key(name)}: {file} is protected by a passphrase; feeder needs it without one "
+                          "(openssl rsa -in dkim.pem -out dkim-plain.pem), readable by feeder's user only") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise ConfigError(f"{sec.key(name)}: {file} is not a PEM private key; {make}") from None
+    if not isinstance(key, RSAPrivateKey):
+        raise ConfigError(f"{sec.key(name)}: {file} is not an RSA key (feeder signs with rsa-sha256); {make}")
+    if key.key_size < 1024:
+        raise ConfigError(f"{sec.key(name)}: {file} holds a {key.key_size}-bit RSA key; receivers ignore DKIM keys "
+                          f"under 1024 bits: {make}")
     return data
 
 

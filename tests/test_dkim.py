@@ -76,6 +76,8 @@ def test_every_message_sent_verifies_against_the_published_key(cli, sample_site,
         assert received.message["List-Unsubscribe"]  # the signed header is there to be checked
         tampered = re.sub(rb"(List-Unsubscribe: <https://)", rb"\1evil.example.net/", received.data)
         assert tampered != received.data and not dkim.verify(tampered, dnsfunc=lookup)
+        head, body = received.data.split(b"\r\n\r\n", 1)
+        assert not dkim.verify(head + b"\r\n\r\n" + body.replace(b"https://", b"https://x", 1), dnsfunc=lookup)
     other = dns({b"feeder2026._domainkey.allforces.example.com": make_key(sample_site / "posts")[1]})
     assert not dkim.verify(srv.handler.received[0].data, dnsfunc=other)  # a foreign key does not verify it
 
@@ -88,6 +90,7 @@ def test_messages_built_by_worker_processes_are_signed(sample_config, tmp_path):
     from feeder.dates import parse_now
     from feeder.digest.issue import build_issue
     from feeder.digest.message import build_message
+    from feeder.mail.dkim import Signer
     from feeder.mail.outbox import PARALLEL_FROM, Job, messages
     from feeder.mail.recipients import Recipient
 
@@ -95,12 +98,14 @@ def test_messages_built_by_worker_processes_are_signed(sample_config, tmp_path):
     key = Dkim("allforces.example.com", "s1", key_file, key_file.read_bytes())
     config = replace(sample_config, smtp=replace(sample_config.smtp, dkim=key))
     now = parse_now(NOW)
-    job = Job(config, build_issue(config, now, WEEK), now, WEEK, 0, "digest@allforces.example.com", build_message)
+    job = Job(config, build_issue(config, now, WEEK), now, WEEK, 0, "digest@allforces.example.com", build_message,
+              Signer(key, now))
     todo = [Recipient(f"r{i}@example.com", "") for i in range(PARALLEL_FROM)]
     lookup = dns({b"s1._domainkey.allforces.example.com": record})
     built = list(messages(job, todo, workers=2))
     assert len(built) == PARALLEL_FROM
     assert all(dkim.verify(data, dnsfunc=lookup) for _r, _mid, data in built[:: PARALLEL_FROM // 8])
+    assert b" t=1766361600;" in built[0][2]  # the signature time is the run's clock (--now), not the machine's
 
 
 def test_a_test_send_is_signed_too(cli, sample_site, server):
@@ -125,7 +130,7 @@ def test_every_dkim_problem_is_reported_at_start_and_nothing_is_sent(cli, sample
     out = result.output
     assert "smtp.dkim.domain: must be a DNS name" in out
     assert "smtp.dkim.selector: must be a DNS name" in out or "smtp.dkim.selector: required" in out
-    assert "smtp.dkim.private_key_file:" in out and "junk.pem is not a PEM RSA private key" in out
+    assert "smtp.dkim.private_key_file:" in out and "junk.pem is not a PEM private key" in out
     assert "smtp.dkim.algorithm: unknown key" in out
     assert srv.handler.received == []
 
@@ -139,6 +144,24 @@ def test_a_missing_or_unreadable_key_is_a_config_error(sample_site, name, expect
     config = configure(sample_site, 2525, dkim_config)
     with pytest.raises(ConfigError, match=rf"smtp\.dkim\.private_key_file: .*{expected}"):
         load_config(config)
+
+
+def test_a_key_of_another_kind_or_with_a_passphrase_is_refused(sample_site):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ec_key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    (sample_site / "ec.pem").write_bytes(ec_key)
+    with pytest.raises(ConfigError, match=r"ec\.pem is not an RSA key"):
+        load_config(configure(sample_site, 2525, {"domain": "example.com", "selector": "s1",
+                                                  "private_key_file": "ec.pem"}))
+    locked = rsa.generate_private_key(public_exponent=65537, key_size=1024).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"secret"))
+    (sample_site / "locked.pem").write_bytes(locked)
+    with pytest.raises(ConfigError, match=r"locked\.pem is protected by a passphrase"):
+        load_config(configure(sample_site, 2525, {"domain": "example.com", "selector": "s1",
+                                                  "private_key_file": "locked.pem"}))
 
 
 def test_a_good_key_is_read_once_and_never_shown(sample_site):

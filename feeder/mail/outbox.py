@@ -21,7 +21,7 @@ from email.message import EmailMessage
 
 from feeder.config import Config
 from feeder.digest.issue import Issue
-from feeder.mail.dkim import sign
+from feeder.mail.dkim import Signer
 from feeder.mail.recipients import Recipient
 from feeder.pool import run_ordered
 
@@ -44,23 +44,23 @@ class Job:
     round: int  # --force rounds so far: each round gets fresh Message-IDs
     envelope_from: str
     compose: Compose
+    signer: Signer | None = None  # smtp.dkim's, when the site signs
 
     def build(self, recipient: Recipient) -> tuple[str, bytes]:
         """(Message-ID, wire bytes with CRLF line ends, DKIM-signed if configured) for one recipient."""
         message = self.compose(self.config, self.issue, recipient.formatted, now=self.now,
                                message_id=message_id(self.week, self.round, recipient, self.envelope_from),
                                unsubscribe_url=recipient.unsubscribe_url)
-        return str(message["Message-ID"]), wire_bytes(message, self.config)
+        return str(message["Message-ID"]), wire_bytes(message, self.signer)
 
 
-def wire_bytes(message: EmailMessage, config: Config | None = None) -> bytes:
+def wire_bytes(message: EmailMessage, signer: Signer | None = None) -> bytes:
     """What smtplib's ``send_message`` would send, made once (and off the sending process when parallel).
 
-    With *config*'s ``smtp.dkim``, signed: the signature is over these exact bytes.
+    With a *signer* (``smtp.dkim``), DKIM-signed: the signature is over these exact bytes.
     """
     data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-    dkim = config.smtp.dkim if config is not None else None
-    return sign(data, dkim) if dkim is not None else data
+    return signer.sign(data) if signer is not None else data
 
 
 def message_id(week: str, round_: int, recipient: Recipient, envelope_from: str) -> str | None:

@@ -49,6 +49,7 @@ from feeder.digest.issue import Issue, build_issue
 from feeder.digest.message import build_message, sender_of
 from feeder.digest.weeks import iso_week_bounds, resolve
 from feeder.errors import NothingUsable, StorageError, UsageError
+from feeder.mail.dkim import Signer
 from feeder.mail.ledger import Ledger, open_ledger, read_ledger
 from feeder.mail.outbox import Compose, Job, messages, wire_bytes
 from feeder.mail.recipients import Recipient, load_recipients, parse_line
@@ -132,6 +133,7 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
         return result
     result.subject, result.warnings, result.post_problems = issue.subject, issue.warnings, list(issue.problems)
     envelope_from = _envelope_from(config)
+    signer = _signer(config, now)  # the DKIM key loaded once, for every message
     if dry_run:
         state = read_ledger(config.state_dir, week)
         store.open_week(week, now, again=force)
@@ -140,7 +142,7 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
         result.already, result.pending, result.round = result.recipients - len(todo), len(todo), state.round
         if todo:
             message = compose(config, issue, todo[0].formatted, now=now, unsubscribe_url=todo[0].unsubscribe_url)
-            result.size = len(wire_bytes(message, config))
+            result.size = len(wire_bytes(message, signer))
         return result
 
     result.web_version = write_web_version(config, issue)  # before any message links to it
@@ -153,7 +155,7 @@ def send_issue(config: Config, issue: Issue | None, now: datetime, *, week: str,
         result.recipients = store.audience_size(week)
         result.already, result.pending = result.recipients - len(todo), len(todo)
         log.info("%s: %d recipients, %d already sent, %d to send", week, result.recipients, result.already, len(todo))
-        job = Job(config, issue, now, week, ledger.state.round, envelope_from, compose)
+        job = Job(config, issue, now, week, ledger.state.round, envelope_from, compose, signer)
         _deliver(config, job, todo, soft, ledger, store, sender, result, workers)
     if not (result.deferred or result.stopped):
         store.finish_week(week, now)
@@ -247,7 +249,7 @@ def _test_send(config: Config, issue: Issue | None, now: datetime, result: SendR
         raise UsageError(f"--to: {exc}") from None
     recipient = Recipient(address, name)
     message = compose(config, issue, recipient.formatted, now=now, test=True)
-    data = wire_bytes(message, config)
+    data = wire_bytes(message, _signer(config, now))
     result.recipients = result.pending = 1
     result.size = len(data)
     result.subject = str(message["Subject"])
@@ -259,6 +261,11 @@ def _test_send(config: Config, issue: Issue | None, now: datetime, result: SendR
     else:
         (result.rejected if outcome.permanent else result.deferred).append(Failure(address, outcome))
     return result
+
+
+def _signer(config: Config, now: datetime) -> Signer | None:
+    """``smtp.dkim``'s signer, dated *now*; None when the site does not sign."""
+    return Signer(config.smtp.dkim, now) if config.smtp.dkim is not None else None
 
 
 def _envelope_from(config: Config) -> str:
