@@ -259,3 +259,23 @@ def test_the_postal_address_is_in_both_footers(site):
     assert "Acme &lt;Inc.&gt;<br>1-2-3 Shibuya<br>Tokyo 150-0002</p>" in body_html  # escaped, one line each
     assert "https://list.example.com/unsubscribe/tok" in text and 'href="https://list.example.com/unsubscribe/tok"' \
         in body_html
+
+
+def test_feeder_send_puts_a_long_unsubscribe_url_on_the_wire_whole(cli, sample_site, server):
+    """The whole path: config, issue, outbox, smtplib, aiosmtpd; the URL is over 100 characters before the address."""
+    import yaml
+
+    srv = server()
+    path = sample_site / "config.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["smtp"] = {"host": "127.0.0.1", "port": srv.port, "security": "none", "retries": 0}
+    raw["digest"]["unsubscribe_url"] = f"{LONG_PUBLIC_URL}unsubscribe?email={{email}}"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (sample_site / "recipients.txt").write_text("山田 太郎 <taro.yamada+digest@example.com>\n", encoding="utf-8")
+    result = cli("send", "--config", path, "--now", "2025-12-22T00:00:00Z", "--week", "2025-W50")
+    assert result.exit_code == 0, result.output
+    (received,) = srv.handler.received
+    url = f"{LONG_PUBLIC_URL}unsubscribe?email=taro.yamada%2Bdigest%40example.com"
+    assert header_lines(received.data, b"List-Unsubscribe") == [f"List-Unsubscribe: <{url}>".encode()]
+    assert header_lines(received.data, b"List-Id") == [b"List-Id: ALLFORCES <digest.allforces.example.com>"]
+    assert b"=?utf-8?q?=3C" not in received.data.split(b"\r\n\r\n")[0].lower()
