@@ -279,3 +279,41 @@ def test_feeder_send_puts_a_long_unsubscribe_url_on_the_wire_whole(cli, sample_s
     assert header_lines(received.data, b"List-Unsubscribe") == [f"List-Unsubscribe: <{url}>".encode()]
     assert header_lines(received.data, b"List-Id") == [b"List-Id: ALLFORCES <digest.allforces.example.com>"]
     assert b"=?utf-8?q?=3C" not in received.data.split(b"\r\n\r\n")[0].lower()
+
+
+def test_feeder_send_from_the_store_puts_a_long_public_url_token_on_the_wire_whole(cli, sample_site, server,
+                                                                                   monkeypatch):
+    """serve.public_url over 100 characters: each subscriber's signed link, whole on one line and in both bodies."""
+    import yaml
+
+    from feeder.config import load_config
+    from feeder.mail.sqlite_store import open_store
+    from feeder.mail.tokens import Tokens
+
+    key = "list-mail-test-key-0123456789"
+    monkeypatch.setenv("FEEDER_SECRET_KEY", key)
+    srv = server()
+    path = sample_site / "config.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["smtp"] = {"host": "127.0.0.1", "port": srv.port, "security": "none", "retries": 0}
+    raw["serve"] = {"public_url": LONG_PUBLIC_URL}
+    raw["digest"].pop("unsubscribe_url", None)
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (sample_site / "recipients.txt").write_text("山田 太郎 <taro@example.jp>\nhanako@example.net\n", encoding="utf-8")
+    result = cli("send", "--config", path, "--now", "2025-12-22T00:00:00Z", "--week", "2025-W50")
+    assert result.exit_code == 0, result.output
+    assert len(srv.handler.received) == 2
+    store = open_store(load_config(path).state_dir)
+    try:
+        for received in srv.handler.received:
+            (address,) = received.rcpt_tos
+            url = f"{LONG_PUBLIC_URL}unsubscribe/{Tokens(key).unsubscribe_token(store.get(address).id)}"
+            assert len(url) > 130
+            assert header_lines(received.data, b"List-Unsubscribe") == [f"List-Unsubscribe: <{url}>".encode()]
+            assert header_lines(received.data, b"List-Unsubscribe-Post") == [
+                b"List-Unsubscribe-Post: List-Unsubscribe=One-Click"]
+            text, body_html = (part.get_content() for part in received.message.iter_parts())
+            assert url in text and f'href="{url}"' in body_html
+            assert address not in url and "%40" not in url  # no address readable in the link
+    finally:
+        store.close()

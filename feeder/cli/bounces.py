@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, assert_never
 
 import click
 
-from feeder.cli.site import Output, site_command
+from feeder.cli.site import Output, list_tokens, site_command
 
 if TYPE_CHECKING:
     from feeder.config import Config
@@ -60,13 +60,12 @@ def bounces(config: Config, now: datetime, ui: Output, path: Path) -> int:
 
 def _token_reader(config: Config) -> SubscriberOf | None:
     """Who an unsubscribe link names (for an abuse report with the recipient redacted); None without the key."""
-    key = os.environ.get("FEEDER_SECRET_KEY")
-    if config.serve.public_url is None or not key:
-        return None
+    if config.serve.public_url is None or not os.environ.get("FEEDER_SECRET_KEY"):
+        return None  # reports that name the address are still read
     from feeder.errors import TokenError
-    from feeder.mail.tokens import Tokens
 
-    tokens = Tokens.from_environment_values(key, os.environ.get("FEEDER_OLD_SECRET_KEYS"))
+    tokens = list_tokens(config)
+    assert tokens is not None  # a public_url and a key
     prefix = f"{config.serve.public_url}unsubscribe/"
 
     def subscriber_of(url: str) -> int | None:
