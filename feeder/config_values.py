@@ -329,7 +329,7 @@ def domain(sec: Section, name: str) -> str:
 @checked(lambda sec, name, file: b"")
 def dkim_key(sec: Section, name: str, file: Path) -> bytes:
     """The PEM of an RSA private key of at least 1024 bits (PKCS#1 or PKCS#8, unencrypted), read from *file*."""
-    from cryptography.exceptions import UnsupportedAlgorithm  # 40 ms; only a config with smtp.dkim pays it
+    from cryptography.exceptions import UnsupportedAlgorithm  # ~15 ms; only a config with smtp.dkim pays it
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 

@@ -15,7 +15,7 @@ PACKAGE = Path(feeder.__file__).parent
 HEAVY = {
     "concurrent": "a thread pool for the fsyncs of a batch of writes (2.5 ms), only when a publish writes files",
     "ctypes": "asks the kernel to stop a worker with its parent; only worker processes load it",
-    "cryptography": "reads and uses the DKIM key: 40 ms, only for a site with smtp.dkim",
+    "cryptography": "reads and uses the DKIM key: about 15 ms, only for a site with smtp.dkim",
     "dkim": "dkimpy's DKIM canonicalization: 120 ms (dnspython), only for a site with smtp.dkim",
     "difflib": "suggests a key's right spelling; only a config with a mistake needs it",
     "email": "parses addresses; socket and friends cost 5 ms for configs without one",

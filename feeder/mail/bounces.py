@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import mailbox
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,19 +83,20 @@ def read_mailbox(path: Path) -> Iterator[tuple[str, bytes]]:
                         yield f"{folder.name}/{file.name}", f.read(MAX_MESSAGE)
         return
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            start = f.read(5)
     except FileNotFoundError:
         raise UsageError(f"{path}: no such Maildir or mbox file") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    if data and not data.startswith(b"From "):
+    if start and start != b"From ":
         raise UsageError(f"{path}: not an mbox file (it does not start with a 'From ' line) nor a Maildir folder")
-    starts = [m.start() for m in re.finditer(rb"(?:^|\n)From ", data)]
-    for index, start in enumerate(starts):
-        end = starts[index + 1] if index + 1 < len(starts) else len(data)
-        chunk = data[start:end].lstrip(b"\n")
-        body = chunk.split(b"\n", 1)[1] if b"\n" in chunk else b""  # without the "From " separator line
-        yield f"#{index + 1}", re.sub(rb"(?m)^>(>*From )", rb"\1", body)[:MAX_MESSAGE]
+    box = mailbox.mbox(path, create=False)  # indexes the file, then reads one message at a time
+    try:
+        for index, key in enumerate(box.iterkeys()):
+            yield f"#{index + 1}", box.get_bytes(key)[:MAX_MESSAGE]
+    finally:
+        box.close()
 
 
 def read_report(source: str, data: bytes) -> Report:
