@@ -214,3 +214,12 @@ def test_an_empty_mbox_and_a_maildir_copy(cli, listed, tmp_path):
     shutil.copytree(FIXTURES / "maildir", tmp_path / "Maildir")
     result = cli("bounces", "--config", listed, "-q", tmp_path / "Maildir")
     assert result.exit_code == 0 and result.output == ""
+
+
+def test_a_huge_message_without_a_report_is_not_given_to_the_heuristics():
+    data = (b"From: x@example.com\nSubject: Mail delivery failed\nX-Failed-Recipients: gone@example.org\n\n"
+            + b"A message that you sent could not be delivered.\n" * 30_000)
+    report = read_report("#1", data)
+    assert report.findings == () and "over 1 MiB" in report.unreadable
+    small = read_report("#2", data[:2000])  # the same bounce, small: flufl.bounce reads it
+    assert [f.addresses for f in small.findings] == [("gone@example.org",)]

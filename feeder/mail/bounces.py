@@ -45,6 +45,7 @@ _WEEK = re.compile(r"<(\d{4}-W\d\d)\.[^@>]*@[^>]*>")
 _STATUS = re.compile(r"^([245])\.\d{1,3}\.\d{1,3}")
 _UNSUBSCRIBE = re.compile(r"<(https?://[^>\s]+)>")
 MAX_MESSAGE = 10 << 20  # bytes of one report read; a bounce carrying a huge attachment is cut, its headers kept
+HEURISTICS_UP_TO = 1 << 20  # bytes: a larger message without a standard report is no bounce; spare the heuristics
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,13 @@ def read_report(source: str, data: bytes) -> Report:
     try:
         message = email.message_from_bytes(data, policy=email.policy.compat32)
         message_id = " ".join(str(message.get("Message-ID", "")).split())
-        findings, why = _read(message)
+        findings, why = _read(message, heuristics=len(data) <= HEURISTICS_UP_TO)
     except (MessageError, ValueError, LookupError, TypeError) as exc:  # a malformed message, whatever breaks
         return Report(source, "", unreadable=f"cannot parse it: {exc}")
     return Report(source, message_id, tuple(findings), "" if findings else why)
 
 
-def _read(message: Message) -> tuple[list[Finding], str]:
+def _read(message: Message, heuristics: bool) -> tuple[list[Finding], str]:
     parts = {part.get_content_type(): part for part in message.walk()}
     original = _original(parts)
     week, unsubscribe = _week(original), _unsubscribe(original)
@@ -121,6 +122,8 @@ def _read(message: Message) -> tuple[list[Finding], str]:
     if "message/feedback-report" in parts:
         blocks = _blocks(parts["message/feedback-report"])
         return ([_arf(blocks[0], original, week, unsubscribe)], "") if blocks else ([], "an empty feedback report")
+    if not heuristics:
+        return [], f"not a delivery-status or feedback report, and over {HEURISTICS_UP_TO >> 20} MiB"
     temporary, permanent = all_failures(message)  # not a standard report: Mailman's heuristics
     found = [Finding("bounced", (a.decode("ascii", "replace"),), "", "read by flufl.bounce's heuristics (not RFC 3464)",
                      week, unsubscribe) for a in sorted(permanent)]
