@@ -317,3 +317,17 @@ def test_feeder_send_from_the_store_puts_a_long_public_url_token_on_the_wire_who
             assert address not in url and "%40" not in url  # no address readable in the link
     finally:
         store.close()
+
+
+def test_the_web_version_has_no_personal_link_with_only_the_store(site):
+    site.write_config("digest:\n  from: s@example.com\nserve:\n  public_url: https://list.example.com/\n")
+    site.post("2025-12-10-a.md", "title: A\ndate: 2025-12-10 12:00")
+    issue = build_issue(site.config, SAMPLE_NOW)
+    body_html, body_text = issue.public()
+    from feeder.digest.body import UNSUBSCRIBE_TOKEN
+
+    assert UNSUBSCRIBE_TOKEN in issue.html and UNSUBSCRIBE_TOKEN in issue.text  # each copy gets its own link
+    assert "Unsubscribe" in issue.personalize("a@example.com", "https://list.example.com/unsubscribe/t")[0]
+    assert UNSUBSCRIBE_TOKEN not in body_html + body_text and 'href=""' not in body_html
+    assert "Unsubscribe" not in body_html and "Unsubscribe" not in body_text
+    assert "digests/2025-W50.html" in body_html  # the rest of the footer is there

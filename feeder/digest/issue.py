@@ -13,6 +13,7 @@ web version and ``feeder digest``'s files are :mod:`feeder.digest.files`.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote, urljoin
@@ -68,13 +69,20 @@ class Issue:
         return self.html.replace(UNSUBSCRIBE_TOKEN, html.escape(url)), self.text.replace(UNSUBSCRIBE_TOKEN, url), url
 
     def public(self) -> tuple[str, str]:
-        """(html, text) for the web, where anyone reads it: the unsubscribe link with ``{email}`` left empty.
+        """(html, text) for the web, where anyone reads it: no personal unsubscribe link.
 
         A personal link there would let any visitor unsubscribe that person (or, for a
-        placeholder, point at nobody); the site's unsubscribe page gets no address and
-        should ask for one.
+        placeholder, point at nobody).  With ``digest.unsubscribe_url`` the link is kept with
+        ``{email}`` left empty (the site's page should ask for an address); with only the
+        subscriber store's signed links (``serve.public_url``) there is no link that fits
+        everyone, so it is left out.
         """
-        body_html, body_text, _url = self.personalize("")
+        if self.unsubscribe_url is not None:
+            body_html, body_text, _url = self.personalize("")
+            return body_html, body_text
+        token = re.escape(html.escape(UNSUBSCRIBE_TOKEN))
+        body_html = re.sub(rf"(?:\s*·\s*)?<a\b[^>]*\bhref=\"{token}\"[^>]*>[^<]*</a>", "", self.html)
+        body_text = re.sub(rf"(?m)^[^\n]*{re.escape(UNSUBSCRIBE_TOKEN)}[^\n]*\n?", "", self.text)
         return body_html, body_text
 
 
