@@ -79,9 +79,14 @@ def read_mailbox(path: Path) -> Iterator[tuple[str, bytes]]:
                              "give the Maildir itself, e.g. ~/Maildir/.bounces")
         for folder in folders:
             for file in sorted(folder.iterdir()):
-                if file.is_file() and not file.name.startswith("."):
+                if file.name.startswith("."):
+                    continue
+                try:
                     with file.open("rb") as f:
-                        yield f"{folder.name}/{file.name}", f.read(MAX_MESSAGE)
+                        data = f.read(MAX_MESSAGE)
+                except (FileNotFoundError, IsADirectoryError):  # moved to cur/ meanwhile (read there), or no mail
+                    continue
+                yield f"{folder.name}/{file.name}", data
         return
     try:
         with path.open("rb") as f:
