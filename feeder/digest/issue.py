@@ -13,7 +13,6 @@ web version and ``feeder digest``'s files are :mod:`feeder.digest.files`.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote, urljoin
@@ -80,10 +79,19 @@ class Issue:
         if self.unsubscribe_url is not None:
             body_html, body_text, _url = self.personalize("")
             return body_html, body_text
-        token = re.escape(html.escape(UNSUBSCRIBE_TOKEN))
-        body_html = re.sub(rf"(?:\s*·\s*)?<a\b[^>]*\bhref=\"{token}\"[^>]*>[^<]*</a>", "", self.html)
-        body_text = re.sub(rf"(?m)^[^\n]*{re.escape(UNSUBSCRIBE_TOKEN)}[^\n]*\n?", "", self.text)
-        return body_html, body_text
+        body_text = "".join(line for line in self.text.splitlines(keepends=True) if UNSUBSCRIBE_TOKEN not in line)
+        return _without_link(self.html, f'href="{html.escape(UNSUBSCRIBE_TOKEN)}"'), body_text
+
+
+def _without_link(body: str, href: str) -> str:
+    """*body* without each ``<a …href…>…</a>`` (and the " · " that separates it from the link before)."""
+    while (at := body.find(href)) >= 0:
+        start, end = body.rfind("<a", 0, at), body.find("</a>", at)
+        if start < 0 or end < 0:
+            break
+        before = body[:start].rstrip()
+        body = (before[:-1].rstrip() if before.endswith("·") else body[:start]) + body[end + 4:]
+    return body
 
 
 def build_issue(config: Config, now: datetime, week: str | None = None,
