@@ -11,7 +11,7 @@ printed here exactly once, and the log shows what happened on the way.
 
 One module per group of commands: :mod:`~feeder.cli.feeds` (publish, check),
 :mod:`~feeder.cli.digest` (digest, preview, send, run), :mod:`~feeder.cli.subscribers`
-(the subscriber list), :mod:`~feeder.cli.bounces`; :mod:`~feeder.cli.site`
+(the subscriber list), :mod:`~feeder.cli.bounces`, :mod:`~feeder.cli.serve` (its web service); :mod:`~feeder.cli.site`
 holds what they share.
 """
 
@@ -22,6 +22,7 @@ import click
 from feeder.cli.bounces import bounces
 from feeder.cli.digest import digest, preview, run_command, send
 from feeder.cli.feeds import check, publish
+from feeder.cli.serve import serve
 from feeder.cli.site import EXAMPLES
 from feeder.cli.subscribers import subscribers
 from feeder.version import __version__
@@ -33,5 +34,5 @@ def main() -> None:
     """Turn a folder of Markdown posts into RSS and Atom feeds and a weekly email digest."""
 
 
-for command in (publish, check, digest, preview, send, run_command, subscribers, bounces):
+for command in (publish, check, digest, preview, send, run_command, subscribers, bounces, serve):
     main.add_command(command)
