@@ -64,6 +64,19 @@ def test_unsubscribe_is_idempotent_and_an_old_confirm_link_does_not_undo_it(stor
     assert store.unsubscribe(999, NOW) is None
 
 
+def test_unsubscribe_many_is_unsubscribe_for_each_in_one_transaction(store: SqliteStore) -> None:
+    a, b = store.add("a@example.com", now=NOW), store.add("b@example.com", now=NOW)
+    store.unsubscribe(b.id, NOW, "earlier")
+    later = NOW + timedelta(hours=1)
+    done = store.unsubscribe_many([(a.id, later, "one-click"), (b.id, later, "one-click"), (999, later, ""),
+                                   (a.id, later, "one-click")])
+    assert [s.status if s else None for s in done] == [Status.UNSUBSCRIBED, Status.UNSUBSCRIBED, None,
+                                                       Status.UNSUBSCRIBED]
+    assert [(e.kind, e.at, e.detail) for e in store.events(a.id)][-1] == ("unsubscribed", later, "one-click")
+    assert [e.kind for e in store.events(a.id)].count("unsubscribed") == 1
+    assert [e.detail for e in store.events(b.id)] == ["via cli, active", "earlier"]
+
+
 def test_the_person_may_come_back_through_the_form_but_an_import_may_not(store: SqliteStore) -> None:
     person = store.add("a@example.com", now=NOW)
     store.unsubscribe(person.id, NOW)

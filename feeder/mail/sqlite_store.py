@@ -6,7 +6,7 @@ See :mod:`feeder.mail.sqlite_db` for the database (WAL, busy timeout, durability
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -86,6 +86,19 @@ class SqliteStore(Database):
     def unsubscribe(self, subscriber_id: int, now: datetime, detail: str = "") -> Subscriber | None:
         """Idempotent: a second request changes nothing and records nothing."""
         return self.mark(subscriber_id, Status.UNSUBSCRIBED, now, detail)
+
+    def unsubscribe_many(self, requests: Sequence[tuple[int, datetime, str]]) -> list[Subscriber | None]:
+        """Several unsubscribes, each ``(id, now, detail)``, in one transaction: one fsync for all of them.
+
+        ``feeder serve`` gathers the one-click requests that arrive while a commit is on disk and
+        writes them together (group commit); each is exactly what :meth:`unsubscribe` would do.
+        """
+        with self.transaction() as db:
+            for subscriber_id, now, detail in requests:
+                old = self.get_by_id(subscriber_id)
+                if old is not None and old.status != Status.UNSUBSCRIBED:
+                    self._status(db, old, Status.UNSUBSCRIBED, now, Status.UNSUBSCRIBED.value, detail)
+        return [self.get_by_id(subscriber_id) for subscriber_id, _, _ in requests]
 
     def mark(self, subscriber_id: int, status: Status, now: datetime, detail: str = "") -> Subscriber | None:
         """Set a suppressed status (unsubscribed, bounced, complained); a no-op when already so."""

@@ -22,7 +22,7 @@ would be another.  Times are always passed in: the store never reads a clock.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import formataddr
@@ -170,6 +170,7 @@ class SubscriberStore(Protocol):
 
     def confirm(self, subscriber_id: int, now: datetime, detail: str = "") -> Subscriber | None: ...
     def unsubscribe(self, subscriber_id: int, now: datetime, detail: str = "") -> Subscriber | None: ...
+    def unsubscribe_many(self, requests: Sequence[tuple[int, datetime, str]]) -> list[Subscriber | None]: ...
     def mark(self, subscriber_id: int, status: Status, now: datetime, detail: str = "") -> Subscriber | None: ...
     def soft_bounce(self, subscriber_id: int, week: str, now: datetime, limit: int,
                     detail: str = "") -> Subscriber | None: ...
