@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -34,26 +35,16 @@ def serve(config: Config, now: datetime, ui: Output, host: str, port: int) -> in
     GET /healthz.  Links are built from serve.public_url.  The first line printed is
     the address it listens on.  SIGTERM or Ctrl-C stops it; --now shifts its clock.
     """
-    from feeder.errors import UsageError
     from feeder.mail.sqlite_store import open_store
     from feeder.mail.tokens import Tokens
-    from feeder.serve.server import bind, run
-    from feeder.serve.service import make_app
+    from feeder.serve.service import serve_until_stopped
 
     offset = now - datetime.now(timezone.utc)  # zero unless --now was given
     tokens = Tokens.from_environment_values(os.environ.get("FEEDER_SECRET_KEY"),
                                             os.environ.get("FEEDER_OLD_SECRET_KEYS"))
-    with smtp_sender(config) as sender:
-        store = open_store(config.state_dir)
-        try:
-            app = make_app(config, store=store, tokens=tokens, sender=sender,
-                           clock=lambda: datetime.now(timezone.utc) + offset)
-            try:
-                sock = bind(host, port)
-            except OSError as exc:
-                raise UsageError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") from None
-            run(app.asgi, sock, ready=lambda url: ui.say(f"feeder serve: listening on {url} "
-                                                          f"(links point to {config.serve.public_url})"))
-        finally:
-            store.close()
+    with smtp_sender(config) as sender, contextlib.closing(open_store(config.state_dir)) as store:
+        serve_until_stopped(config, host, port, store=store, tokens=tokens, sender=sender,
+                            clock=lambda: datetime.now(timezone.utc) + offset,
+                            ready=lambda url: ui.say(f"feeder serve: listening on {url} "
+                                                     f"(links point to {config.serve.public_url})"))
     return 0

@@ -13,7 +13,7 @@ sent, and each answering with an :class:`Answer` the page is chosen from:
   makes them ``active``; an active one stays so (a second click is harmless);
   anyone who has since left is not brought back by an old link.
 * unsubscribe: a genuine unsubscribe token makes its subscriber ``unsubscribed``,
-  at once and idempotently.
+  at once and idempotently (written with others by :mod:`feeder.serve.writer`).
 
 A token that is tampered with, cut short, signed with a key this site does not
 hold, or expired changes nothing; nor does one whose subscriber was forgotten.
@@ -114,7 +114,7 @@ class ListDesk:
         found = self._confirm_subscriber(token, now)
         if isinstance(found, Answer):
             return found
-        subscriber = self.store.confirm(found.id, now)
+        subscriber = self.store.confirm(found.id, now, "with the emailed link")
         if subscriber is None:
             return Answer("gone")
         if subscriber.status != Status.ACTIVE:
@@ -130,16 +130,16 @@ class ListDesk:
             return found
         return Answer("unsubscribed" if found.status == Status.UNSUBSCRIBED else "unsubscribe", found.address)
 
-    def unsubscribe(self, token: str, now: datetime, how: str) -> Answer:
-        """``POST /unsubscribe/<token>``: unsubscribed at once; again and again the same."""
-        found = self._unsubscribe_subscriber(token)
-        if isinstance(found, Answer):
-            return found
-        subscriber = self.store.unsubscribe(found.id, now, how)
-        if subscriber is None:
-            return Answer("gone")
-        log.info("unsubscribe: subscriber %d is unsubscribed (%s)", found.id, how)
-        return Answer("unsubscribed", subscriber.address)
+    def unsubscribe_id(self, token: str) -> int | Answer:
+        """``POST /unsubscribe/<token>``: the subscriber to unsubscribe, or the refusal; no I/O (the token alone).
+
+        The write itself goes through :class:`~feeder.serve.writer.Unsubscribes`, with others.
+        """
+        try:
+            return self.tokens.check_unsubscribe(token)
+        except TokenError as exc:
+            log.info("unsubscribe: %s", exc)
+            return Answer("bad_link")
 
     def _confirm_subscriber(self, token: str, now: datetime) -> Subscriber | Answer:
         try:
@@ -150,11 +150,9 @@ class ListDesk:
         return self.store.get_by_id(subscriber_id) or Answer("gone")
 
     def _unsubscribe_subscriber(self, token: str) -> Subscriber | Answer:
-        try:
-            subscriber_id = self.tokens.check_unsubscribe(token)
-        except TokenError as exc:
-            log.info("unsubscribe: %s", exc)
-            return Answer("bad_link")
+        subscriber_id = self.unsubscribe_id(token)
+        if isinstance(subscriber_id, Answer):
+            return subscriber_id
         return self.store.get_by_id(subscriber_id) or Answer("gone")
 
 

@@ -11,7 +11,9 @@ HEAD is answered wherever GET is.  The store, the tokens and the email live in
 :class:`~feeder.serve.actions.ListDesk`, whose calls block (SQLite, SMTP): they run
 in worker threads, so the event loop keeps answering while a commit or an email
 is on its way.  Subscriptions (which may wait on the SMTP server) have a few
-threads of their own, so a slow mail server never holds up an unsubscribe.
+threads of their own, so a slow mail server never holds up an unsubscribe; the
+one-click POSTs, the one route that must take bursts, are written in groups by
+one thread (:mod:`feeder.serve.writer`).
 
 The one-click POST (RFC 8058) comes from a mailbox provider's server, with a body
 ``List-Unsubscribe=One-Click``, form-urlencoded or multipart, no cookie, and
@@ -44,6 +46,7 @@ from feeder.errors import FeederError
 from feeder.serve.actions import Answer, ListDesk, Reader
 from feeder.serve.limits import Network, RateLimit, client_ip
 from feeder.serve.pages import Pages
+from feeder.serve.writer import Unsubscribes
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024  # bytes of a request body read at most
@@ -65,6 +68,7 @@ class App:
     def __init__(self, desk: ListDesk, pages: Pages, clock: Callable[[], datetime], *, limit: RateLimit,
                  trusted_proxies: tuple[Network, ...] = (), thanks_url: str | None = None) -> None:
         self.desk, self.pages, self.clock, self.limit = desk, pages, clock, limit
+        self.unsubscribes = Unsubscribes(desk.store)
         self.trusted_proxies, self.thanks_url = trusted_proxies, thanks_url
         self._subscribing = anyio.CapacityLimiter(SUBSCRIBE_THREADS)
         targets = " ".join(sorted({_origin(pages.public_url)} | ({_origin(thanks_url)} if thanks_url else set())))
@@ -113,8 +117,19 @@ class App:
         if request.method == "POST":
             form = await _form(request)
             how = "one-click" if form.get("List-Unsubscribe") == "One-Click" else "web page"
-            return self._answer(await anyio.to_thread.run_sync(self.desk.unsubscribe, token, now, how))
+            subscriber_id = self.desk.unsubscribe_id(token)  # a signature check: no I/O, no thread
+            if isinstance(subscriber_id, Answer):
+                return self._answer(subscriber_id)
+            subscriber = await self.unsubscribes.unsubscribe(subscriber_id, now, how)
+            if subscriber is None:
+                return self._answer(Answer("gone"))
+            log.info("unsubscribe: subscriber %d is unsubscribed (%s)", subscriber_id, how)
+            return self._answer(Answer("unsubscribed", subscriber.address))
         return self._answer(await anyio.to_thread.run_sync(self.desk.show_unsubscribe, token))
+
+    def close(self) -> None:
+        """After the server stopped: finish the unsubscribes still queued."""
+        self.unsubscribes.close()
 
     async def healthz(self, request: Request) -> Response:
         return PlainTextResponse("ok\n", headers=self.headers)

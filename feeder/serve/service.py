@@ -1,5 +1,8 @@
 """``feeder serve`` put together: the app from a config and the parts the CLI made (store, keys, sender, clock).
 
+:func:`serve_until_stopped` is what the command runs: the app, the socket, uvicorn
+until SIGTERM or Ctrl-C, and the queued unsubscribes written before it returns.
+
 Everything that can be wrong with the setup is found here, before the port is
 opened: no ``serve.public_url`` (every link in an email is built from it), no
 ``digest.from`` (the confirmation email's sender), a page or email template that
@@ -12,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from feeder.config import Config
-from feeder.errors import ConfigError
+from feeder.errors import ConfigError, UsageError
 from feeder.mail.send import Sender
 from feeder.mail.subscribers import SubscriberStore
 from feeder.mail.tokens import Tokens
@@ -21,6 +24,7 @@ from feeder.serve.app import App
 from feeder.serve.confirmation import Confirmations
 from feeder.serve.limits import RateLimit, networks
 from feeder.serve.pages import Pages
+from feeder.serve.server import bind, run
 
 
 def make_app(config: Config, *, store: SubscriberStore, tokens: Tokens, sender: Sender,
@@ -44,3 +48,20 @@ def make_app(config: Config, *, store: SubscriberStore, tokens: Tokens, sender: 
                     interval=timedelta(seconds=s.confirm_interval))
     return App(desk, pages, clock, limit=RateLimit(s.subscribe_limit, s.subscribe_window),
                trusted_proxies=networks(s.trusted_proxies), thanks_url=s.thanks_url)
+
+
+def serve_until_stopped(config: Config, host: str, port: int, *, store: SubscriberStore, tokens: Tokens,
+                        sender: Sender, clock: Callable[[], datetime], ready: Callable[[str], None]) -> None:
+    """Answer on *host*:*port* until SIGTERM or SIGINT; *ready* gets the URL once connections are accepted.
+
+    ConfigError (see :func:`make_app`) or UsageError (the address cannot be listened on) before that.
+    """
+    app = make_app(config, store=store, tokens=tokens, sender=sender, clock=clock)
+    try:
+        try:
+            sock = bind(host, port)
+        except OSError as exc:
+            raise UsageError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") from None
+        run(app.asgi, sock, ready=ready)
+    finally:
+        app.close()
