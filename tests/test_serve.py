@@ -350,6 +350,8 @@ def test_honeypot_bad_address_and_thanks_url(make_site, mail, serve) -> None:
     wrong = s.subscribe("not an address<script>")
     assert wrong.status == 400 and "Check the address" in wrong.body and "<script>" not in wrong.body
     assert s.post("/subscribe", {"name": "no address"}).status == 400
+    huge = s.post("/subscribe", {"email": "big@example.org", "name": "x" * 20_000})
+    assert huge.status == 413  # the body is read up to 16 KB, no further
     assert set(history(root)) == {"person@example.org"}
 
 
