@@ -6,6 +6,7 @@ that maps /news/ to the server's /); the tests follow them by that path on the l
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import os
 import re
@@ -216,6 +217,12 @@ def test_subscribe_confirm_and_leave_with_one_click(make_site, mail, serve) -> N
         assert response.getheader("Set-Cookie") is None and b"You are unsubscribed" in response.body
     status, events = history(root)["ada@example.org"]
     assert status == "unsubscribed" and events.count("unsubscribed") == 1
+    store = store_of(root)
+    try:
+        assert [(e.kind, e.detail) for e in store.events(store.get("ada@example.org").id)][-1] == \
+            ("unsubscribed", "one-click")
+    finally:
+        store.close()
     assert len(mail[0].received) == 1
 
 
@@ -251,11 +258,17 @@ def test_unsubscribe_page_and_subscribing_again(make_site, mail, serve) -> None:
     assert s.request("HEAD", path).status == 200
     assert history(root)["reader@example.org"][0] == "active"  # looking changes nothing
 
-    left = s.post(path, {"List-Unsubscribe": "One-Click"}, {"User-Agent": "Mozilla/5.0", "Cookie": "x=1"})
+    left = s.post(path, {"List-Unsubscribe": "One-Click", "via": "page"},  # what the page's button sends
+                  {"User-Agent": "Mozilla/5.0", "Cookie": "x=1"})
     assert left.status == 200 and "You are unsubscribed" in left.body
     assert f'action="{PUBLIC}subscribe"' in left.body and 'name="email" value="reader@example.org"' in left.body
     assert "You are unsubscribed" in s.request("GET", path).body
     assert history(root)["reader@example.org"][0] == "unsubscribed"
+    store = store_of(root)
+    try:
+        assert [e.detail for e in store.events(reader.id)][-1] == "web page"
+    finally:
+        store.close()
 
     again = s.subscribe("reader@example.org", consent="Send me the weekly digest of Test Site by email.")
     assert again.status == 200 and history(root)["reader@example.org"][0] == "pending"
@@ -505,3 +518,66 @@ def test_sigkill_mid_write_loses_no_answered_unsubscribe(make_site, serve) -> No
     again = serve(root)  # and the rest still works after the crash
     assert all(one_click(again.port, path).status == 200 for path in paths[:20])
     assert sum(status == "unsubscribed" for status, _ in history(root).values()) >= len(answered)
+
+
+class HeldAtSecond(Recorder):
+    """Holds the RCPT of the second message until ``release`` is set: a send caught in the middle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held, self.release = threading.Event(), threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if len(self.rcpt_calls) == 1 and address not in self.rcpt_calls:
+            self.held.set()
+            for _ in range(3000):
+                if self.release.is_set():
+                    break
+                await asyncio.sleep(0.01)
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_unsubscribe_during_a_running_send(tmp_path, server, serve) -> None:
+    recorder = HeldAtSecond()
+    smtp = server(recorder)
+    site = Site(tmp_path)
+    site.write_config(f"""\
+digest:
+  from: "Test Site <news@example.com>"
+smtp: {{host: 127.0.0.1, port: {smtp.port}, security: none, retries: 0}}
+serve:
+  public_url: {PUBLIC}
+""")
+    site.post("2025-12-10-hello.md", "title: Hello\ndate: 2025-12-10 10:00:00 +09:00", "A post of the week.\n")
+    store = store_of(tmp_path)
+    try:
+        store.import_many([Candidate(f"reader{n}@example.org", line=n) for n in range(6)],
+                          now=datetime(2025, 12, 20, tzinfo=timezone.utc))
+        readers = list(store.iterate(Status.ACTIVE))
+    finally:
+        store.close()
+    s = serve(tmp_path)
+    send = subprocess.Popen([sys.executable, "-m", "feeder.cli", "send", "--config", str(tmp_path / "config.yaml"),
+                             "--week", "2025-W50", "--now", "2025-12-22T00:00:00Z"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "FEEDER_SECRET_KEY": KEY})
+    try:
+        assert recorder.held.wait(60), "the send never reached its second message"
+        last = readers[-1]  # the audience goes out in id order: the last one has not been mailed yet
+        first = recorder.received[0].message  # each digest carries its reader's one-click link
+        assert first["List-Unsubscribe"] == f"<{PUBLIC}unsubscribe/{Tokens(KEY).unsubscribe_token(readers[0].id)}>"
+        assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        response = one_click(s.port, f"/unsubscribe/{Tokens(KEY).unsubscribe_token(last.id)}")
+        assert response.status == 200 and send.poll() is None  # answered while the send holds the store
+    finally:
+        recorder.release.set()
+    out, err = send.communicate(timeout=120)
+    assert send.returncode == 0, out + err
+    mailed = [address for r in recorder.received for address in r.rcpt_tos]
+    assert mailed == [r.address for r in readers[:-1]]  # the one who left mid-send got nothing more
+    assert history(tmp_path)[last.address][0] == "unsubscribed"
+    store = store_of(tmp_path)
+    try:
+        assert store.unfinished_weeks() == []
+    finally:
+        store.close()

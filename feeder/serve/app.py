@@ -116,7 +116,8 @@ class App:
         now, token = self.clock(), request.path_params["token"]
         if request.method == "POST":
             form = await _form(request)
-            how = "one-click" if form.get("List-Unsubscribe") == "One-Click" else "web page"
+            how = ("web page" if form.get("via") == "page"  # the button of GET /unsubscribe/TOKEN
+                   else "one-click" if form.get("List-Unsubscribe") == "One-Click" else "POST")
             subscriber_id = self.desk.unsubscribe_id(token)  # a signature check: no I/O, no thread
             if isinstance(subscriber_id, Answer):
                 return self._answer(subscriber_id)
