@@ -184,6 +184,9 @@ def _deliver(config: Config, job: Job, todo: list[Recipient], soft: set[int], le
     consecutive = 0
     try:
         for index, (recipient, message_id, data) in enumerate(outbox):
+            if _left(store, recipient.subscriber_id):  # unsubscribed (feeder serve) since the list was read
+                result.left += 1
+                continue
             try:
                 ledger.prepare(recipient.key, message_id)  # a full disk stops the run here, before sending
             except StorageError as exc:
@@ -215,6 +218,17 @@ def _deliver(config: Config, job: Job, todo: list[Recipient], soft: set[int], le
                 break
     finally:
         outbox.close()
+
+
+def _left(store: SubscriberStore, subscriber_id: int) -> bool:
+    """Has this subscriber stopped being active since the run read the audience?
+
+    A send to 10,000 takes half a minute; a reader who unsubscribes (one click in the
+    previous digest, feeder serve) in that time must not get this one.  One read by
+    primary key per message, about 20 µs against the 3 ms the message costs.
+    """
+    current = store.get_by_id(subscriber_id)
+    return current is None or current.status != Status.ACTIVE
 
 
 def _refused(config: Config, store: SubscriberStore, job: Job, recipient: Recipient, outcome: Outcome) -> Failure:

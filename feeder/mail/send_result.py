@@ -49,6 +49,7 @@ class SendResult:
     already: int = 0  # of those, in the ledger before this run
     pending: int = 0  # to be sent by this run
     sent: int = 0
+    left: int = 0  # unsubscribed (or bounced, or forgotten) while this run was sending: not mailed
     rejected: list[Failure] = field(default_factory=list)  # permanent (5xx): marked bounced
     deferred: list[Failure] = field(default_factory=list)  # transient, retries used up: the next send tries again
     stopped: str | None = None  # why the run stopped early
@@ -102,8 +103,9 @@ class SendResult:
             yield "say", (f"{self.week}: already sent to all {self.recipients} recipients; nothing to do "
                           "(--force sends again)")
             return
+        left = f", {self.left} unsubscribed during the send" if self.left else ""
         yield "say", (f"{self.week}: sent {self.sent} of {self.pending} ({self.already} already had it, "
-                      f"{len(self.rejected)} rejected, {len(self.deferred)} to retry)")
+                      f"{len(self.rejected)} rejected, {len(self.deferred)} to retry{left})")
         if self.stopped:
             yield "problem", (f"stopped early: {self.stopped}; {self.unattempted} not attempted, "
                               "run feeder send again to resume")
