@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feeder.serve.limits import RateLimit, client_ip, networks
+from feeder.serve.limits import RateLimit, client_ip, limit_key, networks
 
 
 def test_sliding_window_counts_each_key_apart() -> None:
@@ -55,3 +55,10 @@ def test_forwarded_for_is_read_from_the_right() -> None:
 
 def test_ipv4_mapped_peer_counts_as_its_ipv4_address() -> None:
     assert client_ip("::ffff:127.0.0.1", "203.0.113.9", TRUSTED) == "203.0.113.9"
+
+
+def test_ipv6_clients_are_counted_by_their_64() -> None:
+    assert limit_key("2001:db8:1:2:aaaa::1") == limit_key("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert limit_key("2001:db8:1:3::1") != limit_key("2001:db8:1:2::1")
+    assert limit_key("203.0.113.9") == "203.0.113.9" and limit_key("::ffff:203.0.113.9") == "203.0.113.9"
+    assert limit_key("unknown") == "unknown"

@@ -44,7 +44,7 @@ from starlette.routing import Route
 
 from feeder.errors import FeederError
 from feeder.serve.actions import Answer, ListDesk, Reader
-from feeder.serve.limits import Network, RateLimit, client_ip
+from feeder.serve.limits import Network, RateLimit, client_ip, limit_key
 from feeder.serve.pages import Pages
 from feeder.serve.writer import Unsubscribes
 
@@ -90,7 +90,7 @@ class App:
         now = self.clock()
         ip = client_ip(request.client.host if request.client else None, request.headers.get("x-forwarded-for"),
                        self.trusted_proxies)
-        wait = self.limit.allow(ip, now.timestamp())
+        wait = self.limit.allow(limit_key(ip), now.timestamp())
         if wait:
             log.info("subscribe: rate limit reached for a client (%d s to wait)", wait)
             return self._problem("busy", headers={"Retry-After": str(int(wait) + 1)})

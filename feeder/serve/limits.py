@@ -5,7 +5,9 @@ the one a script would hammer to mail-bomb strangers with confirmation emails (e
 address gets at most one an hour anyway, see :mod:`feeder.serve.actions`) or to fill the
 store.  Each client address gets ``serve.subscribe_limit`` requests per
 ``serve.subscribe_window`` seconds, counted in a sliding window in memory: one process
-serves the list, and a restart forgetting the counts costs nothing that matters.
+serves the list, and a restart forgetting the counts costs nothing that matters.  An
+IPv6 client is counted by its /64: a home or a server is given a whole /64, and
+counting each of its 2^64 addresses apart would be no limit at all.
 
 Behind a reverse proxy every request comes from the proxy, so the client's address is
 taken from ``X-Forwarded-For``, but only when the direct peer is one of
@@ -64,6 +66,19 @@ def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: tu
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return any(address.version == net.version and address in net for net in trusted)
+
+
+def limit_key(ip: str) -> str:
+    """What the limit counts by: the address, or for IPv6 its /64, which one subscriber line usually gets whole."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 class RateLimit:
