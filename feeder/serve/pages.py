@@ -40,7 +40,8 @@ class Pages:
                 raise ConfigError(f"serve.templates: {override} is not a folder")
             loaders.append(jinja2.FileSystemLoader(override))
         loaders.append(jinja2.PackageLoader("feeder", "templates/serve"))
-        self._env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+        # auto_reload off: templates are read once (restart to see an edit), not stat'ed on every request
+        self._env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True, auto_reload=False,
                                        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.public_url = public_url
         lang = site.language
