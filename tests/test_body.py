@@ -151,7 +151,7 @@ def test_packaged_templates_are_the_repository_templates():
     (building a wheel copies the files through the link)."""
     packaged = REPO / "feeder" / "templates" / "email"
     assert packaged.is_symlink() and packaged.resolve() == (REPO / "templates" / "email").resolve()
-    assert sorted(p.name for p in packaged.iterdir()) == ["digest.html", "digest.txt"]
+    assert sorted(p.name for p in packaged.iterdir()) == ["confirm.html", "confirm.txt", "digest.html", "digest.txt"]
 
 
 def test_a_site_without_templates_uses_the_packaged_ones_and_may_override_one(site):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import browser
 import pytest
-from conftest import missing_tool
+from conftest import REPO, missing_tool
 
 from feeder.config import Site
 from feeder.errors import ConfigError
@@ -34,6 +34,13 @@ def test_every_page_renders_in_every_language(language: str) -> None:
     for problem, status in PROBLEMS.items():
         code, page = pages.problem(problem)
         assert code == status and f"<h1>{WORDS[language][problem + '_title']}</h1>" in page
+
+
+def test_the_packaged_pages_are_the_repository_templates() -> None:
+    """templates/serve/ is the one to edit; the package's folder links to it, like templates/email/."""
+    packaged = REPO / "feeder" / "templates" / "serve"
+    assert packaged.is_symlink() and packaged.resolve() == (REPO / "templates" / "serve").resolve()
+    assert sorted(p.name for p in packaged.iterdir()) == sorted(["base.html", *PAGES])
 
 
 def test_what_a_reader_typed_is_shown_as_text() -> None:
