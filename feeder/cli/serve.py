@@ -46,5 +46,6 @@ def serve(config: Config, now: datetime, ui: Output, host: str, port: int) -> in
         serve_until_stopped(config, host, port, store=store, tokens=tokens, sender=sender,
                             clock=lambda: datetime.now(timezone.utc) + offset,
                             ready=lambda url: ui.say(f"feeder serve: listening on {url} "
-                                                     f"(links point to {config.serve.public_url})"))
+                                                     f"(links point to {config.serve.public_url})"),
+                            report=lambda problem: ui.problem(f"error: {problem}"))
     return 0

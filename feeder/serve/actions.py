@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -60,8 +61,9 @@ class ListDesk:
     """The list's three actions over one store, one key set and one confirmation sender."""
 
     def __init__(self, store: SubscriberStore, tokens: Tokens, confirmations: Confirmations, *,
-                 expiry: timedelta, interval: timedelta) -> None:
+                 expiry: timedelta, interval: timedelta, report: Callable[[str], None] = log.info) -> None:
         self.store, self.tokens, self.confirmations = store, tokens, confirmations
+        self.report = report  # what the operator must read (a confirmation email not sent); the CLI prints it
         self.expiry, self.interval = expiry, interval
         self._sending: set[int] = set()  # subscribers whose confirmation email is on its way right now
         self._lock = threading.Lock()
@@ -85,6 +87,8 @@ class ListDesk:
         try:
             outcome = self.confirmations.send(subscriber.address, self.tokens.confirm_token(subscriber.id, now), now)
             if not outcome.accepted:
+                self.report(f"subscribe: the confirmation email to subscriber {subscriber.id} was not sent: "
+                            f"{outcome}; they were asked to try again")
                 return Answer("mail_failed", address)
             self.store.record_confirmation_sent(subscriber.id, now)
         finally:

@@ -157,7 +157,7 @@ class App:
 
     async def failed(self, request: Request, exc: Exception) -> Response:
         """The store could not be written (busy for too long, disk full): logged, and the reader told to retry."""
-        log.error("%s %s: %s", request.method, request.url.path.split("/")[1], exc)
+        self.desk.report(f"{request.method} /{request.url.path.split('/')[1]}: {exc}; answered 503")
         return self._problem("unavailable", headers={"Retry-After": "60"})
 
 

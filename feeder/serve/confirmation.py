@@ -9,13 +9,12 @@ Sending blocks (SMTP, with the sender's retries), so the app calls :meth:`Confir
 in a worker thread; the one :class:`~feeder.mail.smtp.SmtpSender` keeps one
 connection, so sends take turns on a lock.  A failure is returned as an
 :class:`~feeder.mail.smtp.Outcome`, never raised: the reader is told to try
-again, the log says why.
+again, and the operator is told why (see :class:`~feeder.serve.actions.ListDesk`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 from datetime import datetime
 from email import policy
@@ -33,7 +32,6 @@ from feeder.i18n import direction, primary, words
 from feeder.mail.send import Sender
 from feeder.mail.smtp import Outcome
 
-log = logging.getLogger(__name__)
 HTML_TEMPLATE = "confirm.html"
 TEXT_TEMPLATE = "confirm.txt"
 
@@ -74,15 +72,13 @@ class Confirmations:
         return msg
 
     def send(self, address: str, token: str, now: datetime) -> Outcome:
-        """Deliver the confirmation email (blocking: run it in a thread); a failure is returned, and logged."""
+        """Deliver the confirmation email (blocking: run it in a thread); a failure is returned, not raised."""
         message = self.message(address, token, now)
         with self._lock:
             try:
                 outcome = self.sender.deliver(message, self._envelope_from, address)
             except SmtpError as exc:  # the server cannot be used at all: this reader is told to come back later
                 outcome = Outcome(False, False, None, str(exc))
-        if not outcome.accepted:
-            log.warning("confirmation email to a subscriber not sent: %s", outcome)
         return outcome
 
     def check(self, now: datetime) -> None:

@@ -28,7 +28,7 @@ from feeder.serve.server import bind, run
 
 
 def make_app(config: Config, *, store: SubscriberStore, tokens: Tokens, sender: Sender,
-             clock: Callable[[], datetime]) -> App:
+             clock: Callable[[], datetime], report: Callable[[str], None]) -> App:
     """The app for *config*; ConfigError naming every missing setting and any template that does not render."""
     s = config.serve
     missing = []
@@ -45,18 +45,22 @@ def make_app(config: Config, *, store: SubscriberStore, tokens: Tokens, sender: 
     confirmations = Confirmations(config, sender, public_url=s.public_url, expiry_days=s.confirm_expiry_days)
     confirmations.check(clock())
     desk = ListDesk(store, tokens, confirmations, expiry=timedelta(days=s.confirm_expiry_days),
-                    interval=timedelta(seconds=s.confirm_interval))
+                    interval=timedelta(seconds=s.confirm_interval), report=report)
     return App(desk, pages, clock, limit=RateLimit(s.subscribe_limit, s.subscribe_window),
                trusted_proxies=networks(s.trusted_proxies), thanks_url=s.thanks_url)
 
 
 def serve_until_stopped(config: Config, host: str, port: int, *, store: SubscriberStore, tokens: Tokens,
-                        sender: Sender, clock: Callable[[], datetime], ready: Callable[[str], None]) -> None:
+                        sender: Sender, clock: Callable[[], datetime], ready: Callable[[str], None],
+                        report: Callable[[str], None]) -> None:
     """Answer on *host*:*port* until SIGTERM or SIGINT; *ready* gets the URL once connections are accepted.
+
+    *report* gets what the operator must read while it runs: an email that could not be sent, a store
+    that could not be written.
 
     ConfigError (see :func:`make_app`) or UsageError (the address cannot be listened on) before that.
     """
-    app = make_app(config, store=store, tokens=tokens, sender=sender, clock=clock)
+    app = make_app(config, store=store, tokens=tokens, sender=sender, clock=clock, report=report)
     try:
         try:
             sock = bind(host, port)
