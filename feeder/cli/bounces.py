@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING
 
 import click
 
-from feeder.cli.site import Output, list_tokens, site_command
+from feeder.cli.site import Output, list_tokens, show_report, site_command
 
 if TYPE_CHECKING:
     from feeder.config import Config
@@ -45,16 +45,7 @@ def bounces(config: Config, now: datetime, ui: Output, path: Path) -> int:
                                  subscriber_of=_token_reader(config))
     finally:
         store.close()
-    for level, text in result.report():
-        match level:
-            case "say":
-                ui.say(text)
-            case "detail":
-                ui.detail(text)
-            case "problem":
-                ui.problem(text)
-            case _:
-                assert_never(level)
+    show_report(ui, result.report())
     return 0
 
 

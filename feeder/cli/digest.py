@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from feeder.cli.site import Output, list_tokens, listed, located, report_send, shown, site_command, smtp_sender
+from feeder.cli.site import Output, list_tokens, listed, located, show_report, shown, site_command, smtp_sender
 from feeder.pool import cores
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def send(config: Config, now: datetime, ui: Output, week: str | None, dry_run: b
         ui.problem("interrupted: everyone the server accepted so far is in the ledger; "
                    "run the same feeder send again to send to the rest")
         return 130
-    report_send(ui, result)
+    show_report(ui, result.report())
     return 1 if result.incomplete or result.post_problems else 0  # a post left out is bad input, as for digest
 
 
@@ -169,7 +169,7 @@ def run_command(config: Config, now: datetime, ui: Output) -> int:
     def send_job(at: datetime, week: str) -> SendRun:
         with smtp_sender(config) as sender, contextlib.closing(open_store(config.state_dir)) as store:
             result = run_send(config, at, sender=sender, store=store, tokens=tokens, week=week, wait=60.0)
-        report_send(ui, result)
+        show_report(ui, result.report())
         return result
 
     def failed(job: str, exc: Exception) -> None:

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
@@ -22,7 +22,7 @@ import click
 if TYPE_CHECKING:  # for annotations only: the commands import what they run
     from feeder.config import Config
     from feeder.errors import PostError
-    from feeder.mail.send_result import SendRun
+    from feeder.mail.send_result import Level
     from feeder.mail.smtp import SmtpSender
     from feeder.mail.tokens import Tokens
 
@@ -173,8 +173,9 @@ def list_tokens(config: Config, required: bool = False) -> Tokens | None:
                                           os.environ.get("FEEDER_OLD_SECRET_KEYS"))
 
 
-def report_send(ui: Output, result: SendRun) -> None:
-    for level, text in result.report():
+def show_report(ui: Output, lines: Iterable[tuple[Level, str]]) -> None:
+    """A library report (send's, bounces'), each line where its level says: stdout, stdout with -v, stderr."""
+    for level, text in lines:
         match level:
             case "say":
                 ui.say(text)

@@ -27,13 +27,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
 from feeder.mail.bounces import Finding, Report, read_mailbox, read_report
+from feeder.mail.send_result import Level
 from feeder.mail.subscribers import SUPPRESSED, Status, Subscriber, SubscriberStore
 
 log = logging.getLogger(__name__)
-Level = Literal["say", "detail", "problem"]
 SubscriberOf = Callable[[str], int | None]  # an unsubscribe URL → the subscriber id its token names, or None
 
 
