@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from feeder import config_values as check
-from feeder.config_list import Serve, postal_address, read_serve
+from feeder.config_list import Dkim, Serve, list_id, postal_address, read_dkim, read_serve
 from feeder.config_paths import DIGESTS, overwrites
 from feeder.errors import ConfigError
 from feeder.jekyll_site import JekyllSite, overridden, read_jekyll
@@ -86,16 +86,6 @@ class Digest:
     postal_address: str | None = None  # printed in every message's footer (CAN-SPAM asks for one)
     soft_bounce_weeks: int = 3  # a 4xx in this many weeks in a row, no delivery between: a bounce
     list_id: str = "digest.localhost"  # RFC 2919 list-label.namespace: `digest.list_id`, or digest.<site host>
-
-
-@dataclass(frozen=True)
-class Dkim:
-    """smtp.dkim: sign every message for *domain* with the key published at ``<selector>._domainkey.<domain>``."""
-
-    domain: str
-    selector: str
-    private_key_file: Path
-    private_key: bytes = field(repr=False)  # the PEM, read and checked at start; never in a repr or a log
 
 
 @dataclass(frozen=True)
@@ -231,7 +221,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         send_time=check.clock_time(d, "send_time", "09:00"),
         postal_address=postal_address(d),
         soft_bounce_weeks=d.number("soft_bounce_weeks", int, 3, 1, 52),
-        list_id=check.list_id(d, "list_id", site.url),
+        list_id=list_id(d, "list_id", site.url),
     )
     d.done()
 
@@ -245,7 +235,7 @@ def parse_config(raw: Any, root: Path, path: Path) -> Config:
         retries=m.number("retries", int, 3, 0, 20),
         max_consecutive_failures=m.number("max_consecutive_failures", int, 10, 1),
         allow_plaintext_auth=m.get("allow_plaintext_auth", bool, False),
-        dkim=_dkim(m, root),
+        dkim=read_dkim(m, root),
     )
     m.done()
 
@@ -312,20 +302,6 @@ def _jekyll(raw: Any, root: Path) -> tuple[JekyllSite | None, Any, list[str]]:
     if raw.get("site") is not None and not isinstance(raw.get("site"), dict):
         merged["site"] = raw["site"]  # not a mapping: the site section says so
     return jekyll, merged, problems
-
-
-def _dkim(smtp: check.Section, root: Path) -> Dkim | None:
-    """``smtp.dkim``, its key read and parsed now: a bad key stops the start, never a send halfway."""
-    if smtp.raw.get("dkim") is None:
-        smtp.seen.add("dkim")
-        return None
-    k = smtp.section("dkim")
-    domain, selector = check.domain(k, "domain"), check.domain(k, "selector")
-    name = k.get("private_key_file", str)  # None when missing, which is recorded
-    key_file = (root / Path(name).expanduser()).resolve() if name else None
-    key = check.dkim_key(k, "private_key_file", key_file) if key_file is not None else b""
-    k.done()
-    return Dkim(domain=domain, selector=selector, private_key_file=key_file or root, private_key=key)
 
 
 def _distinct_outputs(sec: check.Section, feeds: Feeds) -> None:

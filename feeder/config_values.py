@@ -27,10 +27,6 @@ from feeder.errors import ConfigError
 from feeder.text import find_control
 
 _Choice = TypeVar("_Choice", bound=str)  # a Literal of str, or a StrEnum
-_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_DOMAIN = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LIST_ID = re.compile(rf"^{_ATEXT}(\.{_ATEXT})+$")  # RFC 2919: list-label "." namespace, a dot-atom
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _REQUIRED = object()
 _Check = TypeVar("_Check", bound=Callable[..., Any])
@@ -297,61 +293,6 @@ def permalink(sec: Section, jekyll: str | None = None) -> str:
             known = ", ".join(":" + p for p in PLACEHOLDERS)
             raise ConfigError(f"permalink: unknown placeholder ':{name}'; known: {known}")
     return value
-
-
-@checked(lambda sec, name, site_url: "digest.localhost")
-def list_id(sec: Section, name: str, site_url: str) -> str:
-    """RFC 2919's list identifier (``label.namespace``); by default ``digest.`` and the site URL's host."""
-    value = sec.get(name, str, None)
-    if value is None:
-        host = urlsplit(site_url).hostname or "localhost"
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            host = "localhost"
-        return f"digest.{host}"
-    if not _LIST_ID.match(value) or len(value) > 255:
-        raise ConfigError(f"{sec.key(name)}: must be a list label and a domain you control, dot-separated, in ASCII, "
-                          f"without <> (RFC 2919), such as 'weekly.example.com'; got {value!r}")
-    return value
-
-
-@checked(lambda sec, name: "")
-def domain(sec: Section, name: str) -> str:
-    """A DNS name in ASCII (a DKIM domain or selector): labels of letters, digits and hyphens."""
-    value = sec.get(name, str).strip()
-    if not _DOMAIN.match(value):
-        raise ConfigError(f"{sec.key(name)}: must be a DNS name such as 'example.com' (a selector: 'feeder2026'); "
-                          f"got {value!r}")
-    return value.lower()
-
-
-@checked(lambda sec, name, file: b"")
-def dkim_key(sec: Section, name: str, file: Path) -> bytes:
-    """The PEM of an RSA private key of at least 1024 bits (PKCS#1 or PKCS#8, unencrypted), read from *file*."""
-    from cryptography.exceptions import UnsupportedAlgorithm  # ~15 ms; only a config with smtp.dkim pays it
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    make = "make one with 'openssl genrsa -out dkim.pem 2048'"
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{sec.key(name)}: cannot read {file}: {exc.strerror or exc}; check the path and that "
-                          "feeder's user may read it") from None
-    try:
-        key = load_pem_private_key(data, password=None)
-    except TypeError:
-        raise ConfigError(f"{sec.key(name)}: {file} is protected by a passphrase; feeder needs it without one "
-                          "(openssl rsa -in dkim.pem -out dkim-plain.pem), readable by feeder's user only") from None
-    except (ValueError, UnsupportedAlgorithm):
-        raise ConfigError(f"{sec.key(name)}: {file} is not a PEM private key; {make}") from None
-    if not isinstance(key, RSAPrivateKey):
-        raise ConfigError(f"{sec.key(name)}: {file} is not an RSA key (feeder signs with rsa-sha256); {make}")
-    if key.key_size < 1024:
-        raise ConfigError(f"{sec.key(name)}: {file} holds a {key.key_size}-bit RSA key; receivers ignore DKIM keys "
-                          f"under 1024 bits: {make}")
-    return data
 
 
 @checked(lambda sec, name, default: time())
