@@ -185,7 +185,8 @@ def test_every_warning_is_on_the_page(site):
     finally:
         stop(running)
     assert status == 200 and by_id(page, "warning") == [
-        "digest.unsubscribe_url is not set: the email has no unsubscribe link or List-Unsubscribe",
+        "neither serve.public_url nor digest.unsubscribe_url is set: the email has no unsubscribe link or "
+        "List-Unsubscribe",
         "digest.from is not set: feeder send refuses to send without a sender"]
     assert by_id(page, "from") == ["(digest.from is not set)"]
 

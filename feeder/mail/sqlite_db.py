@@ -28,6 +28,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -119,17 +120,7 @@ class Database:
         self._lock = threading.RLock()
         self._rehearsing = False
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA cache_size=-32768")  # 32 MB: an import of 100,000 keeps its indexes in memory
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise SubscriberError(f"{path}: made by a newer feeder (schema {version}); upgrade feeder")
-            if version < SCHEMA_VERSION:  # one script, one transaction: IF NOT EXISTS makes a race harmless
-                self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; "
-                                       f"INSERT OR IGNORE INTO meta VALUES ('salt', '{secrets.token_hex(16)}'); "
-                                       "COMMIT;")
-            self._salt = bytes.fromhex(self._db.execute("SELECT value FROM meta WHERE key='salt'").fetchone()[0])
+            self._prepare(busy)
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise SubscriberError(f"{path}: not a usable subscriber database ({exc}); move it away and "
@@ -137,6 +128,32 @@ class Database:
         except BaseException:
             self._db.close()
             raise
+
+    def _prepare(self, busy: float) -> None:
+        """WAL, the schema and the salt; tried again while another process holds the lock, for up to *busy* s.
+
+        Two processes opening a new database at once: switching it to WAL takes a lock that SQLite
+        does not wait for (its busy timeout does not cover the journal mode), so the loser retries.
+        """
+        give_up = time.monotonic() + busy
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > give_up:
+                    raise
+                time.sleep(0.02)
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA cache_size=-32768")  # 32 MB: an import of 100,000 keeps its indexes in memory
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SubscriberError(f"{self.path}: made by a newer feeder (schema {version}); upgrade feeder")
+        if version < SCHEMA_VERSION:  # one script, one transaction: IF NOT EXISTS makes a race harmless
+            self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; "
+                                   f"INSERT OR IGNORE INTO meta VALUES ('salt', '{secrets.token_hex(16)}'); "
+                                   "COMMIT;")
+        self._salt = bytes.fromhex(self._db.execute("SELECT value FROM meta WHERE key='salt'").fetchone()[0])
 
     @contextlib.contextmanager
     def rehearsal(self) -> Iterator[None]:
