@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import importlib.util
 import io
 import json
 import os
@@ -12,6 +13,7 @@ import textwrap
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from types import ModuleType
 from typing import NoReturn
 
 import pytest
@@ -35,6 +37,15 @@ def missing_tool(what: str, install: str) -> NoReturn:
     if REQUIRE_TOOLS:
         pytest.fail(f"{what} required (FEEDER_REQUIRE_TOOLS is set)")
     pytest.skip(f"needs {what}: {install}")
+
+
+def heavy_week() -> ModuleType:
+    """bench/heavy_week.py, the generated 20-post heavy week, loaded as a module (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("heavy_week", REPO / "bench" / "heavy_week.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def html_as_sent(config: Config, issue: Issue, to: str = LONGEST_ADDRESS) -> tuple[int, str]:

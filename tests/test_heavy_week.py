@@ -7,26 +7,17 @@ excerpts already cut to 400 characters, so Gmail clipped it.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 
 import browser
 import pytest
-from conftest import REPO, SAMPLE_NOW, html_as_sent, missing_tool, nu_checker
+from conftest import SAMPLE_NOW, heavy_week, html_as_sent, missing_tool, nu_checker
 
 from feeder.config import load_config
 from feeder.digest.files import write_digest
 from feeder.digest.issue import GMAIL_CLIP, SIZE_LIMIT
 from feeder.posts.wrap import columns
-
-
-def heavy_week():
-    spec = importlib.util.spec_from_file_location("heavy_week", REPO / "bench" / "heavy_week.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

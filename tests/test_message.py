@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from email import policy
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
 import pytest
 import spamassassin
-from conftest import REPO, SAMPLE_NOW, html_as_sent, missing_tool
+from conftest import SAMPLE_NOW, heavy_week, html_as_sent, missing_tool
 
 from feeder.config import load_config
 from feeder.digest.files import write_digest
@@ -115,13 +114,6 @@ def test_the_html_goes_in_the_smaller_encoding_it_was_fitted_in(sample_config, i
     assert str(issue.size).startswith(f"{issue.size.encoded:,} bytes as sent ({issue.size.encoding};")
 
 
-def heavy_week_module():
-    spec = importlib.util.spec_from_file_location("heavy_week", REPO / "bench" / "heavy_week.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 # Rules allowed for the legacy link only: the sample config still names digest.unsubscribe_url, whose
 # …/unsubscribe?email=subscriber%40example.com carries the address. A list run by feeder (serve.public_url)
@@ -140,7 +132,7 @@ def test_spamassassin_finds_nothing_feeder_could_fix(week, sample_site, cli, tmp
     if week == "sample":
         config = load_config(sample_site / "config.yaml")
     else:
-        config = load_config(heavy_week_module().write_site(tmp_path / "heavy"))
+        config = load_config(heavy_week().write_site(tmp_path / "heavy"))
     written = write_digest(config, SAMPLE_NOW, "2025-W50", tmp_path / "out")
     assert written.issue is not None
     report = spamassassin.check((tmp_path / "out" / "2025-W50.eml").read_bytes())
@@ -161,7 +153,7 @@ def test_spamassassin_finds_nothing_feeder_could_fix_in_a_subscribers_copy(week,
     if week == "sample":
         config = load_config(sample_site / "config.yaml")
     else:
-        config = load_config(heavy_week_module().write_site(tmp_path / "heavy"))
+        config = load_config(heavy_week().write_site(tmp_path / "heavy"))
     issue = build_issue(config, SAMPLE_NOW, "2025-W50")
     assert issue is not None
     token = Tokens.from_environment_values("k" * 40, None).unsubscribe_token(12345)
