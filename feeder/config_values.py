@@ -173,22 +173,21 @@ def timezone(sec: Section) -> ZoneInfo:
 @checked()
 def email(sec: Section, name: str, default: str | None) -> str | None:
     """A bare address (``site.author.email``), kept as written: feeds print it where only an address may go."""
-    value = sec.get(name, str, default)
-    if value is not None:
-        try:
-            check_address(value)
-        except ValueError as exc:
-            raise ConfigError(f"{sec.key(name)}: {exc}") from None
-    return value
+    return _address(sec, name, default, check_address)
 
 
 @checked()
 def mailbox(sec: Section, name: str, default: str | None) -> str | None:
     """``address`` or ``Name <address>`` (``digest.from``), kept as written for the header."""
+    return _address(sec, name, default, parse_mailbox)
+
+
+def _address(sec: Section, name: str, default: str | None, check: Callable[[str], object]) -> str | None:
+    """The string at *name*, kept as written once *check* (one of :mod:`feeder.addresses`' rules) accepts it."""
     value = sec.get(name, str, default)
     if value is not None:
         try:
-            parse_mailbox(value)
+            check(value)
         except ValueError as exc:
             raise ConfigError(f"{sec.key(name)}: {exc}") from None
     return value

@@ -26,6 +26,26 @@ def styled_site(site, language: str = "en") -> Path:
     return site.root / "config.yaml"
 
 
+def served_dom(folder: Path, path: str) -> str:
+    """The DOM Chromium builds for *path* served over HTTP from *folder* (a browser applies XSLT only over HTTP)."""
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with tempfile.TemporaryDirectory() as profile:
+            done = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+                                   "--disable-background-networking", f"--user-data-dir={profile}",
+                                   "--virtual-time-budget=5000", "--dump-dom",
+                                   f"http://127.0.0.1:{server.server_address[1]}/{path}"],
+                                  capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 def test_each_xml_feed_points_at_the_stylesheet_right_after_the_declaration(site, cli, read_feed) -> None:
     assert cli("publish", "--config", styled_site(site), "--now", NOW).exit_code == 0
     public = site.root / "public"
@@ -86,22 +106,7 @@ def test_styled_feeds_stay_valid(site, cli, validate_feed) -> None:
 @pytest.mark.skipif(chromium() is None, reason="chromium is not installed")
 def test_chromium_shows_the_styled_page(site, cli) -> None:
     assert cli("publish", "--config", styled_site(site), "--now", NOW).exit_code == 0
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site.root / "public"))
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with tempfile.TemporaryDirectory() as profile:
-            url = f"http://127.0.0.1:{server.server_address[1]}/tags/%E6%8A%95%E8%B3%87/atom.xml"
-            done = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-                                   "--disable-background-networking", f"--user-data-dir={profile}",
-                                   "--virtual-time-budget=5000", "--dump-dom", url],
-                                  capture_output=True, text=True, timeout=120, check=False)
-    finally:
-        server.shutdown()
-        server.server_close()
-    dom = done.stdout
-    assert done.returncode == 0, done.stderr[-2000:]
+    dom = served_dom(site.root / "public", "tags/%E6%8A%95%E8%B3%87/atom.xml")
     assert "This is a web feed" in dom and "Test Site — tag: 投資" in dom
     assert dom.index("Second post") < dom.index("First &amp; &lt;one&gt;")  # HTML, newest first
 
@@ -133,22 +138,7 @@ def test_the_view_shows_summaries_of_thousands_of_tags_or_entities(site, cli) ->
 @pytest.mark.skipif(chromium() is None, reason="chromium is not installed")
 def test_chromium_shows_the_view_of_a_feed_with_deep_summaries(site, cli) -> None:
     assert cli("publish", "--config", deep_site(site), "--now", NOW).exit_code == 0
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site.root / "public"))
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with tempfile.TemporaryDirectory() as profile:
-            done = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-                                   "--disable-background-networking", f"--user-data-dir={profile}",
-                                   "--virtual-time-budget=5000", "--dump-dom",
-                                   f"http://127.0.0.1:{server.server_address[1]}/atom.xml"],
-                                  capture_output=True, text=True, timeout=120, check=False)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert done.returncode == 0, done.stderr[-2000:]
-    dom = done.stdout
+    dom = served_dom(site.root / "public", "atom.xml")
     assert "This is a web feed" in dom and "Alpha bold &amp; more &lt;3 ©." in dom and "Before  after." in dom
     assert "&amp;" * 9_000 + " &lt;&gt; \"x'" in dom
     assert dom.index("Plain") < dom.index("Ampersands") < dom.index("Nested") < dom.index("Breaks")
