@@ -280,6 +280,17 @@ def test_filters_work_as_in_jekyll(jsite: JekyllSite, expression: str, expected:
     assert text(jsite, "{{ " + expression + " }}", front) == expected
 
 
+def test_markdownify_first_leaves_the_next_post_in_the_site_s_dialect(jsite: JekyllSite) -> None:
+    """markdownify used to build the plain converter when it ran first, and the renderer kept it for every
+    post after: a Jekyll site's next post lost kramdown's dialect (here, its smart quotes)."""
+    first = jsite.post("2020-03-04-first.md", "{{ page.note | markdownify }}\n", "title: M\nnote: '*x*'")
+    second = jsite.post("2020-03-05-second.md", "It's \"quoted\".\n", "title: Q")
+    rendered, problems = Renderer(jsite.config).render_paths([first, second])
+    assert not problems, problems
+    alone, _ = Renderer(jsite.config).render_paths([second])
+    assert rendered[1].html == alone[0].html == "<p>It’s “quoted”.</p>"
+
+
 def test_markdownify_is_the_renderer_s_markdown(jsite: JekyllSite) -> None:
     assert html(jsite, "{{ page.note | markdownify }}\n", front="title: M\nnote: 'Some **bold** text'") == \
         "<p>Some <strong>bold</strong> text</p>"

@@ -142,10 +142,14 @@ class Renderer:
 
     def markdown(self, source: str, base_url: str) -> str:
         """Markdown to sanitized HTML with absolute URLs; a Jekyll site's in kramdown's dialect."""
+        return sanitize(self._convert(source), base_url, ids=self._dialect is not None)
+
+    def _convert(self, source: str) -> str:
+        """Markdown to HTML, unsanitized, with the site's converter (built on first use, then reused)."""
         if self._md is None:
             self._md = _converter() if self._dialect is None else converter(self._dialect)
         self._md.reset()
-        return sanitize(self._md.convert(clean_text(source)), base_url, ids=self._dialect is not None)
+        return str(self._md.convert(clean_text(source)))
 
     def render(self, source: Source) -> Rendered:
         """One post rendered (or as the cache kept it); a :class:`PostError` if it cannot be."""
@@ -219,14 +223,8 @@ class Renderer:
         """The Liquid engine, made on first use (its markdownify filter is this renderer's Markdown)."""
         assert self._liquid_site is not None
         if self._liquid is None:
-            self._liquid = Liquid(replace(self._liquid_site, markdownify=self._markdownify))
+            self._liquid = Liquid(replace(self._liquid_site, markdownify=self._convert))
         return self._liquid
-
-    def _markdownify(self, text: str) -> str:
-        if self._md is None:
-            self._md = _converter()
-        self._md.reset()
-        return str(self._md.convert(clean_text(text)))
 
     def _render_or_report(self, post: Post, body: str) -> Rendered | PostError:
         try:
