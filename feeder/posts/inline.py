@@ -64,21 +64,21 @@ def _skipping_class() -> type:
     class SkippingInlineProcessor(InlineProcessor):
         """Markdown's inline pass; offers a run of text only to the patterns that could match it."""
 
-        _known: tuple[int, list[Any], list[tuple[str, ...] | None]] | None = None
+        _patterns: list[Any]  # set by run(), for the document it processes
+        _needs: list[tuple[str, ...] | None]
 
-        def _patterns(self) -> tuple[list[Any], list[tuple[str, ...] | None]]:
-            registry = self.inlinePatterns
-            if self._known is None or self._known[0] != len(registry):
-                patterns = list(registry)  # in priority order, as the registry hands them out
-                self._known = (len(registry), patterns, [_needs(pattern) for pattern in patterns])
-            return self._known[1], self._known[2]
+        def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
+            """The stock pass, with the patterns and what each needs read once per document from the registry."""
+            self._patterns = list(self.inlinePatterns)  # in priority order, as the registry hands them out
+            self._needs = [_needs(pattern) for pattern in self._patterns]
+            return super().run(tree, ancestors)
 
         # The stock pass's private loop, under its mangled name (the other methods call it by that name);
         # identical but for the test before each offer, and a list instead of a registry lookup per offer.
         def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
             if isinstance(data, util.AtomicString):
                 return data
-            patterns, needs = self._patterns()
+            patterns, needs = self._patterns, self._needs
             apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]  # the stock, private step
             start = 0
             while patternIndex < len(patterns):
