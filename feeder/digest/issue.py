@@ -125,12 +125,13 @@ def _render_enough(renderer: Renderer, paths: list[str], wanted: int
     """
     rendered: list[Rendered] = []
     problems: list[PostError] = []
-    done = 0
-    while done < len(paths) and sum(email_problem(r) is None for r in rendered) < wanted:
-        batch = paths[done:done + max(wanted - len(rendered), 1)]
+    done = usable = 0
+    while done < len(paths) and usable < wanted:
+        batch = paths[done:done + wanted - usable]
         more, failed = renderer.render_paths(batch)
         rendered += more
         problems += failed
+        usable += sum(email_problem(r) is None for r in more)  # each post's excerpt measured once here
         done += len(batch)
     return rendered, problems, len(paths) - done
 
