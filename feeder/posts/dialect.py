@@ -30,7 +30,7 @@ from typing import Any
 from xml.etree import ElementTree as etree
 
 from feeder.jekyll_site import Kramdown
-from feeder.posts import inline
+from feeder.posts import blocks, inline
 from feeder.posts.dialect_lines import MARK_OPEN, MARKER, rewrite
 from feeder.posts.heading_ids import HEADINGS, MARKDOWN_HEADING, TOC_FLAG, assign_ids, build_tocs
 from feeder.posts.typography import Typography
@@ -97,6 +97,7 @@ def converter(dialect: Dialect) -> Any:
     inline.register(md)  # the plain renderer's faster inline pass: text goes only to patterns that can match it
     if "delimiter" in md.inlinePatterns:
         md.inlinePatterns["delimiter"].needs = ("~",)  # pymdownx.tilde's ~~deleted~~
+    blocks.register(md)  # and blocks go only to processors that can take them
     return md
 
 
@@ -174,8 +175,11 @@ def _kramdown_blocks(dialect: Dialect) -> Any:
 
     class KramdownBlocks(Extension):
         def extendMarkdown(self, md: Any) -> None:
-            md.parser.blockprocessors.register(marking(HashHeaderProcessor)(md.parser), "hashheader", 70)
-            md.parser.blockprocessors.register(marking(SetextHeaderProcessor)(md.parser), "setextheader", 60)
+            for stock, name, priority in ((HashHeaderProcessor, "hashheader", 70),
+                                          (SetextHeaderProcessor, "setextheader", 60)):
+                processor = marking(stock)(md.parser)
+                processor.needs = blocks.needs(stock(md.parser))  # only run() differs: it takes the same blocks
+                md.parser.blockprocessors.register(processor, name, priority)
             md.inlinePatterns.register(NestedBrackets(r"\[(?=\[[^\[\]\n]+\]\](?!\())", md), "kramdown_brackets", 175)
             md.postprocessors.register(Leftovers(md), "kramdown_leftovers", 0)
             if dialect.typographic:
