@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Generator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -67,6 +67,7 @@ class Rendered:
     post: Post
     html: str
     excerpt_html: str
+    _cut: dict[int, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def reading_time(self) -> int:
@@ -75,7 +76,12 @@ class Rendered:
         return self.post.reading_time or reading_minutes(self.html)
 
     def excerpt(self, length: int) -> str:
-        return truncate_html(self.excerpt_html, length)
+        """The excerpt cut to *length* visible characters: cut once per length, however many feeds show it
+        (a post's RSS and Atom entries, on each page that lists it, share one cut)."""
+        cut = self._cut.get(length)
+        if cut is None:
+            cut = self._cut[length] = truncate_html(self.excerpt_html, length)
+        return cut
 
 
 def preload() -> None:
