@@ -223,6 +223,22 @@ def test_the_worker_pool_finds_what_one_process_finds(site) -> None:
     assert len(pooled[0]) == count - 2 * 7 and len(pooled[1]) == 2 * 7  # 7 each of broken and latin-1 posts
 
 
+def test_the_posts_parsed_are_kept_only_when_asked(site) -> None:
+    """With keep, every usable post parsed (in this process or by the pool) is in fresh, equal to a parse of
+    the whole file; without, none is; a file the cache already had is not parsed, so not kept."""
+    for n in range(collection_module._PARALLEL_FROM + 10):
+        site.post(f"2024-01-{n % 28 + 1:02d}-post-{n}.md", f"title: Post {n}\ndate: 2024-01-01 00:00:00 +0000")
+    site.post("2024-02-01-broken.md", raw=b"---\ntitle: [\n---\nBody\n")
+    cache = PostCache(None, site.config.fingerprint)
+    for workers in (1, 2):
+        kept = collect(site.config, NOW, PostCache(None, site.config.fingerprint), workers=workers, keep=True)
+        assert sorted(kept.fresh) == sorted(row.path for row in kept.published)
+        path = kept.published[0].path
+        assert kept.fresh[path] == load(site.config, [path])[0][0].post
+    assert collect(site.config, NOW, cache).fresh == {}
+    assert collect(site.config, NOW, cache, keep=True).fresh == {}  # nothing changed: nothing parsed
+
+
 def test_one_week_from_the_cache_is_what_the_full_collection_says(site, tmp_path) -> None:
     """A digest reads only its week's rows (and their URL/id rivals, and theirs) when nothing changed;
     the posts and clashes are those of a full collection, however the rivals chain."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from feeder.errors import PostError
-from feeder.posts.load import load, load_one, reload
+from feeder.posts.load import load, load_one, load_parsed, reload
+from feeder.posts.scan import scan
 
 
 def _first(config) -> str:
@@ -34,3 +35,22 @@ def test_load_reports_each_unusable_file_and_keeps_the_rest(sample_config) -> No
     sources, problems = load(sample_config, ["2025-01-01-broken.md", path])
     assert [s.post.path for s in sources] == [path]
     assert [(p.path, p.line) for p in problems] == [("2025-01-01-broken.md", 1)]
+
+
+def test_a_post_parsed_by_the_collection_is_paired_with_its_body_while_the_file_is_unchanged(sample_config) -> None:
+    path = _first(sample_config)
+    source = load_one(sample_config, path)
+    signature = scan(sample_config.posts_dir)[path]
+    again = load_parsed(sample_config, source.post, signature)
+    assert again == source and again is not None and again.post is source.post  # not parsed again
+
+
+def test_a_changed_file_is_not_paired_with_the_post_parsed_before(sample_config) -> None:
+    path = _first(sample_config)
+    source = load_one(sample_config, path)
+    signature = scan(sample_config.posts_dir)[path]
+    file = sample_config.posts_dir / path
+    file.write_bytes(file.read_bytes() + b"\nOne more line.\n")
+    assert load_parsed(sample_config, source.post, signature) is None  # the caller loads it afresh
+    file.unlink()
+    assert load_parsed(sample_config, source.post, signature) is None  # and reports it missing

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +28,7 @@ from feeder.feeds.rss_atom import build_atom, build_rss
 from feeder.feeds.state import OutputState
 from feeder.feeds.stylesheet import build_stylesheet
 from feeder.posts.cache import PostCache
-from feeder.posts.load import Source, load_one, reload
+from feeder.posts.load import Source, load_one, load_parsed, reload
 from feeder.posts.post import Post
 from feeder.posts.render import Rendered, Renderer
 from feeder.posts.row import Row
@@ -40,7 +40,7 @@ _KEPT_READ = 1000
 ReadPosts = dict[str, Source | tuple[Post, bytes]]
 
 
-def read_plan(config: Config, published: list[Row], state: OutputState
+def read_plan(config: Config, published: list[Row], state: OutputState, parsed: Mapping[str, Post] | None = None
           ) -> tuple[list[Output], list[tuple[Output, str]], ReadPosts, list[PostError], list[Clash]]:
     """The outputs, the stale ones (with their fingerprints), their posts read, the posts and labels left out.
 
@@ -51,6 +51,8 @@ def read_plan(config: Config, published: list[Row], state: OutputState
     read, to be rendered without reading them again; of the rest, the body is
     dropped, so a first publish of a large site with archive pages does not hold
     every post's Markdown in memory (those files are read again, not parsed again).
+    A post in *parsed* (this run's collection parsed it) is not parsed again
+    while its file is unchanged.
     """
     sources: ReadPosts = {}
     kept = 0
@@ -60,11 +62,12 @@ def read_plan(config: Config, published: list[Row], state: OutputState
         clashes: list[Clash] = []
         outputs = plan(config, rows, clashes)
         stale = [(o, fp) for o in outputs if not state.fresh(o.path, fp := o.fingerprint(config))]
-        needed = dict.fromkeys(row.path for output, _ in stale for row in output.rows if row.path not in sources)
+        needed = {row.path: row for output, _ in stale for row in output.rows if row.path not in sources}
         bad = []
-        for path in needed:
+        for path, row in needed.items():
+            known = parsed.get(path) if parsed else None
             try:
-                source = load_one(config, path)
+                source = (known and load_parsed(config, known, row.signature)) or load_one(config, path)
             except PostError as exc:
                 bad.append(exc)
                 continue

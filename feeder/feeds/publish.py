@@ -90,13 +90,16 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
         log.debug("no post file changed, no post became due, no output was touched: nothing to do")
         return PublishResult(repeat.published, repeat.drafts, repeat.scheduled,
                              outputs=[config.output_dir / path for path in state.files], skipped=True)
-    collection = collect(config, now, cache, scanned, meanwhile=_load_renderer, workers=workers)
+    # With archive pages every published post is read for an output: the posts parsed here are kept for that.
+    collection = collect(config, now, cache, scanned, meanwhile=_load_renderer, workers=workers,
+                         keep=config.feeds.archive is not None)
     result = PublishResult(len(collection.published), collection.drafts, collection.scheduled, collection.parsed,
                            problems=list(collection.problems))
     if strict and result.problems:
         raise InvalidPosts(result.problems)
     result.warnings = collection.warnings + over_the_cap(config, collection.published)
-    outputs, stale, sources, unusable, clashes = read_plan(config, collection.published, state)
+    outputs, stale, sources, unusable, clashes = read_plan(config, collection.published, state, collection.fresh)
+    collection.fresh.clear()  # read_plan kept what it needs
     result.problems.extend(unusable)
     result.problems.extend(_clash_problem(clash) for clash in clashes)
     if strict and (unusable or clashes):

@@ -43,6 +43,8 @@ class Collection:
     parsed: int = 0  # files read and parsed this run (0 when the cache had them all)
     next_due: float | None = None  # when the earliest scheduled post is due (epoch seconds); None: none is
     warnings: list[PostError] = field(default_factory=list)  # published posts with something worth a look
+    # The posts this run parsed, when the caller asked to keep them (see collect): read_plan need not parse them again.
+    fresh: dict[str, Post] = field(default_factory=dict)
 
     def between(self, start: datetime, end: datetime) -> list[Row]:
         """Published rows dated in [start, end), newest first."""
@@ -62,13 +64,16 @@ def scan_key(scanned: dict[str, Signature]) -> str:
 
 
 def collect(config: Config, now: datetime, cache: PostCache, scanned: Scan | None = None,
-            meanwhile: Callable[[], object] | None = None, workers: int = 1) -> Collection:
+            meanwhile: Callable[[], object] | None = None, workers: int = 1, keep: bool = False) -> Collection:
     """Bring *cache* up to date with ``posts_dir`` and return what is published at *now*.
 
     *scanned* is ``scan(config.posts_dir)`` when the caller has it already.
     *workers* processes parse the changed files when there are many (see
     :mod:`feeder.pool`); *meanwhile* is work for this process while they run
     (publish loads its renderer then), not called when no workers are needed.
+    With *keep*, the posts parsed are kept in :attr:`Collection.fresh`, for a
+    caller that reads most of them next (publish with archive pages: a first
+    publish would parse every post twice); without, only their rows are kept.
     """
     known = {row.path: row for row in cache.rows()}
     current = scan_site(config) if scanned is None else scanned
@@ -79,9 +84,12 @@ def collect(config: Config, now: datetime, cache: PostCache, scanned: Scan | Non
         for path in gone:
             del known[path]
     batch: list[Row] = []
-    for row in _parse_all(config, [(p, current[p]) for p in changed], workers, meanwhile):
+    fresh: dict[str, Post] = {}
+    for row, post in _parse_all(config, [(p, current[p]) for p in changed], workers, meanwhile, keep):
         batch.append(row)
         known[row.path] = row
+        if post is not None:
+            fresh[row.path] = post
         if len(batch) == 5000:
             cache.put(batch)
             batch = []
@@ -90,7 +98,9 @@ def collect(config: Config, now: datetime, cache: PostCache, scanned: Scan | Non
     cache.mark_synced(scan_key(current))
     log.debug("%d post files: %d parsed, %d from cache, %d gone", len(current), len(changed),
               len(current) - len(changed), len(gone))
-    return _select(known.values(), now.timestamp(), config, parsed=len(changed), found=current.problems)
+    chosen = _select(known.values(), now.timestamp(), config, parsed=len(changed), found=current.problems)
+    chosen.fresh = fresh
+    return chosen
 
 
 def collect_between(config: Config, now: datetime, cache: PostCache, start: datetime, end: datetime,
@@ -180,34 +190,37 @@ def _select(rows: Iterable[Row], now: float, config: Config, parsed: int,
 
 
 def _parse_all(config: Config, files: list[tuple[str, Signature]], workers: int,
-               meanwhile: Callable[[], object] | None) -> Iterator[Row]:
+               meanwhile: Callable[[], object] | None, keep: bool) -> Iterator[tuple[Row, Post | None]]:
     """A row for each of *files*, parsed in batches: on *workers* processes when there are many."""
     batches = [files[i:i + _BATCH] for i in range(0, len(files), _BATCH)]
     if len(files) < _PARALLEL_FROM:
         workers = 1
-    parsed = run_ordered(workers, lambda batch: _parse_batch(config, batch), batches, parallel_from=2,
+    parsed = run_ordered(workers, lambda batch: _parse_batch(config, batch, keep), batches, parallel_from=2,
                          window=4 * workers, meanwhile=meanwhile)
     yield from _rows(batches, parsed)
 
 
-def _rows(batches: list[list[tuple[str, Signature]]], parsed: Iterable[list[_Fields]]) -> Iterator[Row]:
+def _rows(batches: list[list[tuple[str, Signature]]], parsed: Iterable[list[tuple[_Fields, Post | None]]]
+          ) -> Iterator[tuple[Row, Post | None]]:
     """Rows made of each file's path and signature as scanned, and what parsing it gave.
 
-    Workers send back only the parsed fields: the scan's own strings and
-    tuples are reused, rather than a copy of each (~30 MB at 100,000 posts).
+    Workers send back only the parsed fields (and the post, when it is to be
+    kept): the scan's own strings and tuples are reused, rather than a copy of
+    each (~30 MB at 100,000 posts).
     """
-    for batch, fields in zip(batches, parsed, strict=True):
-        for (path, sig), values in zip(batch, fields, strict=True):
-            yield Row(path, sig, *values)
+    for batch, results in zip(batches, parsed, strict=True):
+        for (path, sig), (values, post) in zip(batch, results, strict=True):
+            yield Row(path, sig, *values), post
 
 
 # A row's fields after path and signature: timestamp, url, id, draft, error, tags, categories, warning
 _Fields = tuple[float, str, str, bool, "str | None", tuple[str, ...], tuple[str, ...], "str | None"]
 
 
-def _parse_batch(config: Config, files: list[tuple[str, Signature]]) -> list[_Fields]:
-    """What a row holds beyond path and signature, for a batch of files: the heads of all
-    of them are read first, then all are parsed.
+def _parse_batch(config: Config, files: list[tuple[str, Signature]], keep: bool
+                 ) -> list[tuple[_Fields, Post | None]]:
+    """What a row holds beyond path and signature, for a batch of files (and each usable post, if *keep*):
+    the heads of all of them are read first, then all are parsed.
 
     Read-parse-read-parse is ~20% slower (110 against 87 us a post on the bench
     corpus): each system call leaves the CPU's caches and branch predictors cold
@@ -219,7 +232,7 @@ def _parse_batch(config: Config, files: list[tuple[str, Signature]]) -> list[_Fi
             heads.append(_read_head(config, path))
         except PostError as exc:
             heads.append(exc)
-    return [_parse_one(config, path, head) for (path, _sig), head in zip(files, heads, strict=True)]
+    return [_parse_one(config, path, head, keep) for (path, _sig), head in zip(files, heads, strict=True)]
 
 
 def _read_head(config: Config, path: str) -> tuple[bytes, bool]:
@@ -249,17 +262,19 @@ def _parse_head(config: Config, path: str, head: bytes, whole: bool) -> Post:
     return parse_post(path, read_post(config.posts_dir, path), config)
 
 
-def _parse_one(config: Config, path: str, head: tuple[bytes, bool] | PostError) -> _Fields:
+def _parse_one(config: Config, path: str, head: tuple[bytes, bool] | PostError, keep: bool
+               ) -> tuple[_Fields, Post | None]:
     """Parse one file from its head; a failure becomes fields with an error, never an exception."""
     try:
         if isinstance(head, PostError):
             raise head
         post = _parse_head(config, path, *head)
     except PostError as exc:
-        return 0.0, "", "", False, json.dumps({"message": exc.message, "line": exc.line}), (), (), None
+        return (0.0, "", "", False, json.dumps({"message": exc.message, "line": exc.line}), (), (), None), None
     warning = json.dumps([{"message": message, "line": line} for line, message in map(_located, post.warnings)]
                          ) if post.warnings else None
-    return post.date.timestamp(), post.url, post.id, post.draft, None, post.tags, post.categories, warning
+    fields = post.date.timestamp(), post.url, post.id, post.draft, None, post.tags, post.categories, warning
+    return fields, post if keep else None
 
 
 def _located(warning: str) -> tuple[int | None, str]:

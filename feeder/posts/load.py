@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from feeder.config import Config
 from feeder.errors import PostError
 from feeder.posts.post import Post, parse_post
-from feeder.posts.scan import read_post
+from feeder.posts.row import Signature
+from feeder.posts.scan import read_if_unchanged, read_post
 from feeder.posts.source import split_front_matter
 
 
@@ -47,6 +48,23 @@ def load_one(config: Config, path: str) -> Source:
     data = read_post(config.posts_dir, path)
     post = parse_post(path, data, config)
     _front, body, _line = split_front_matter(path, data)
+    return Source(post, body, _digest(data))
+
+
+def load_parsed(config: Config, post: Post, signature: Signature) -> Source | None:
+    """*post*, as this run's collection parsed it, with its body: no second parse of its front matter.
+
+    None when the file is no longer the one the scan saw (*signature*): the
+    caller loads it afresh (see :func:`load_one`), so a post is never paired
+    with another version's body.
+    """
+    data = read_if_unchanged(config.posts_dir, post.path, signature)
+    if data is None:
+        return None
+    try:
+        _front, body, _line = split_front_matter(post.path, data)
+    except PostError:
+        return None
     return Source(post, body, _digest(data))
 
 

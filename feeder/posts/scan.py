@@ -206,6 +206,23 @@ def read_post(posts_dir: Path, path: str, limit: int | None = None) -> bytes:
         raise PostError(path, f"cannot read: {exc.strerror}") from None
 
 
+def read_if_unchanged(posts_dir: Path, path: str, signature: Signature) -> bytes | None:
+    """The bytes of the post at *path* if the file is still the one the scan saw (*signature*), else None.
+
+    For a caller holding what was parsed from that file: equal signatures are
+    what the post cache trusts between runs too.
+    """
+    try:
+        fd = _open(posts_dir, path)
+        with open(fd, "rb") as file:  # owns fd from here
+            st = os.fstat(fd)
+            if (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns) != signature:
+                return None
+            return file.read()
+    except (OSError, PostError):
+        return None  # the caller reads it the usual way, and reports what is wrong
+
+
 def _open(posts_dir: Path, path: str) -> int:
     full = os.path.join(posts_dir, path)
     try:
