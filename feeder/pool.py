@@ -38,7 +38,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from itertools import count
+from itertools import count, islice
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from feeder.errors import ChildFailed
@@ -70,26 +70,31 @@ class WorkerPool(Generic[T, R]):
         self._pool: Pool | None = multiprocessing.get_context("fork").Pool(
             workers, initializer=_start_worker, initargs=(os.getpid(),))
 
-    def ordered(self, items: Iterable[T], window: int, meanwhile: Callable[[], object] | None = None) -> Iterator[R]:
-        """``task(item)`` for each of *items*, in order, with at most *window* tasks submitted ahead.
+    def ordered(self, items: Iterable[T], window: int, meanwhile: Callable[[], object] | None = None,
+                chunk: int = 1) -> Iterator[R]:
+        """``task(item)`` for each of *items*, in order, with at most *window* items submitted ahead.
 
-        *meanwhile* runs in this process once the first tasks are out, while it would only wait.
+        *chunk* items travel to a worker as one task: each task is a trip through
+        two pipes, two locks and the pool's two handler threads in this process
+        (which take the GIL from the caller), worth sharing among short tasks
+        such as rendering one post.  *meanwhile* runs in this process once the
+        first tasks are out, while it would only wait.
         """
         assert self._pool is not None, "the pool is closed"
-        source = iter(items)
-        flight: deque[AsyncResult[R]] = deque()
-        for item in source:
-            flight.append(self._pool.apply_async(_run, (self._key, item)))
-            if len(flight) >= window:
+        source = _chunks(items, chunk)
+        flight: deque[AsyncResult[list[R]]] = deque()
+        for part in source:
+            flight.append(self._pool.apply_async(_run, (self._key, part)))
+            if len(flight) * chunk >= window:
                 break
         if meanwhile is not None:
             meanwhile()
         while flight:
-            result = flight.popleft().get()
-            for item in source:  # top the window up before handing the result over
-                flight.append(self._pool.apply_async(_run, (self._key, item)))
+            results = flight.popleft().get()
+            for part in source:  # top the window up before handing the results over
+                flight.append(self._pool.apply_async(_run, (self._key, part)))
                 break
-            yield result
+            yield from results
 
     def close(self) -> None:
         """Stop the workers now: every result the caller wanted has arrived, or the run is failing."""
@@ -111,8 +116,16 @@ def _start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
 
 
-def _run(key: int, item: object) -> Any:  # the pool's R, untyped by the key lookup and the pipe back
-    return _tasks[key](item)
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """*items* in lists of *size* (the last may be shorter)."""
+    source = iter(items)
+    while part := list(islice(source, size)):
+        yield part
+
+
+def _run(key: int, items: list[object]) -> list[Any]:  # the pool's R, untyped by the key lookup and the pipe back
+    task = _tasks[key]
+    return [task(item) for item in items]
 
 
 def _die_with(parent: int) -> None:

@@ -50,6 +50,24 @@ def test_at_most_a_window_of_tasks_is_submitted_ahead() -> None:
     assert pool._pool is None
 
 
+def test_items_go_to_the_workers_a_chunk_at_a_time_and_come_back_in_order() -> None:
+    taken = []
+
+    def items():
+        for n in range(23):
+            taken.append(n)
+            yield n
+
+    with WorkerPool(2, lambda n: (n, os.getpid())) as pool:
+        results = pool.ordered(items(), window=8, chunk=4)
+        assert next(results)[0] == 0
+        assert len(taken) <= 12  # the first window (two chunks of four), and the chunk that refilled it
+        rest = list(results)
+    assert [n for n, _pid in rest] == list(range(1, 23))  # the last chunk is short
+    pids = [pid for _n, pid in rest[3:]]
+    assert all(pids[i] == pids[i - i % 4] for i in range(len(pids)))  # a chunk stays together on one worker
+
+
 def test_a_pool_needs_two_workers() -> None:
     with pytest.raises(ValueError):
         WorkerPool(1, lambda n: n)

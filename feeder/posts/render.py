@@ -37,6 +37,7 @@ from feeder.text import clean_text
 
 MORE = "<!--more-->"
 _PARALLEL_FROM = 32  # posts to render in one batch before forked workers pay for themselves
+_CHUNK = 8  # posts a render worker takes at a time: ~25 ms of work per trip through the pool's pipes
 _AHEAD = 256  # posts the workers may render ahead of the feeds being built: they keep busy, memory stays bounded
 _SAVE_EVERY = 256  # freshly rendered posts kept in the cache per commit
 RENDER_LIMIT = 10.0  # seconds one post may take to render (real posts take milliseconds)
@@ -201,7 +202,8 @@ class Renderer:
                 self.liquid()  # python-liquid loaded once here, not once per worker
             # The workers inherit *todo* too: each task is an index, each result two strings (no Post either way).
             pool = WorkerPool(self._workers, lambda index: _parts(self._render_or_report(*todo[index])))
-            fresh = (_whole(todo[index][0], part) for index, part in enumerate(pool.ordered(range(len(todo)), ahead)))
+            rendered = pool.ordered(range(len(todo)), ahead, chunk=_CHUNK)
+            fresh = (_whole(todo[index][0], part) for index, part in enumerate(rendered))
         else:
             fresh = (self._render_or_report(post, body) for post, body in todo)
         unsaved: list[tuple[str, bytes, str, str]] = []
