@@ -9,6 +9,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import markdown
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.blockparser import BlockParser
@@ -120,3 +121,14 @@ def test_a_changed_expression_turns_the_skipping_off_for_that_processor() -> Non
     assert blocks.needs(quote) is None
     md.reset()
     assert "<blockquote>" in md.convert("| quoted")
+
+
+def test_block_level_tags_are_what_markdown_says_and_cannot_change_unseen() -> None:
+    from markdown.core import Markdown
+
+    md = render._converter()
+    stock = Markdown()
+    for tag in [*stock.block_level_elements, "P", "div/", "span", "em", "x-custom", "", ElementTree.Comment, None]:
+        assert md.is_block_level(tag) is stock.is_block_level(tag), tag
+    with pytest.raises(AttributeError):
+        md.block_level_elements.append("custom")  # frozen once every extension has added its tags

@@ -60,8 +60,18 @@ def needs(processor: Any) -> tuple[str, ...] | None:
 
 
 def register(md: Any) -> None:
-    """Give *md*'s block parser the skipping loop; call it after every extension has added its processors."""
+    """Give *md*'s block parser the skipping loop; call it after every extension has added its processors.
+
+    Also: Markdown asks whether a tag is block-level about 70 times a post (the
+    serializer, the pretty-printer, attribute lists), and each answer scanned a
+    list of some 50 names.  Extensions add to that list while the converter is
+    built, never after: it is frozen here (a later change would fail loudly,
+    not go unseen) and read as a set.
+    """
     md.parser.__class__ = _skipping_class()
+    md.block_level_elements = tuple(md.block_level_elements)
+    names = frozenset(md.block_level_elements)
+    md.is_block_level = lambda tag: isinstance(tag, str) and tag.lower().rstrip("/") in names
 
 
 @cache
