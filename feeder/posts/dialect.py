@@ -30,7 +30,7 @@ from typing import Any
 from xml.etree import ElementTree as etree
 
 from feeder.jekyll_site import Kramdown
-from feeder.posts import blocks, inline
+from feeder.posts import blocks, idle, inline
 from feeder.posts.dialect_lines import MARK_OPEN, MARKER, rewrite
 from feeder.posts.heading_ids import HEADINGS, MARKDOWN_HEADING, TOC_FLAG, assign_ids, build_tocs
 from feeder.posts.typography import Typography
@@ -98,6 +98,7 @@ def converter(dialect: Dialect) -> Any:
     if "delimiter" in md.inlinePatterns:
         md.inlinePatterns["delimiter"].needs = ("~",)  # pymdownx.tilde's ~~deleted~~
     blocks.register(md)  # and blocks go only to processors that can take them
+    idle.register(md)  # and the raw-HTML and attribute-list passes skip a post that has neither
     return md
 
 

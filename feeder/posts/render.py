@@ -22,7 +22,7 @@ from feeder.config import Config
 from feeder.deadline import Expired, deadline
 from feeder.errors import PostError
 from feeder.pool import WorkerPool
-from feeder.posts import blocks, inline
+from feeder.posts import blocks, idle, inline
 from feeder.posts.cache import PostCache
 from feeder.posts.dialect import Dialect, converter
 from feeder.posts.embeds import embed_links
@@ -116,6 +116,7 @@ def _converter() -> Any:
     md = markdown.Markdown(extensions=extensions, output_format="html")
     inline.register(md)  # the same output, without offering text to patterns that cannot match it
     blocks.register(md)  # and without offering blocks to processors that cannot take them
+    idle.register(md)  # nor running the raw-HTML and attribute-list passes over a post that has neither
     return md
 
 
