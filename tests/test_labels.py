@@ -153,12 +153,8 @@ def many_tags(site, count: int, feeds: str = "  json: feed.json\n  tags: true\n 
 
 
 def test_a_post_with_a_thousand_tags_counts_with_its_first_twenty_and_a_warning(site, cli, read_feed) -> None:
-    import time
-
     many_tags(site, 1_000)
-    began = time.monotonic()
     result = cli("publish", "--config", site.root / "config.yaml", "--now", NOW)
-    assert time.monotonic() - began < 30  # was 145 s
     assert result.exit_code == 0, result.output
     assert result.output.count("warning: ") == 1
     assert ("warning: " + str(site.posts / "2025-01-01-many.md") + ":4: tags: 1,000 of them, over "
@@ -176,15 +172,23 @@ def test_a_post_with_a_thousand_tags_counts_with_its_first_twenty_and_a_warning(
     assert len(next(i for i in feed["items"] if i["title"] == "Many")["tags"]) == 21
 
 
-def test_the_cap_is_configurable_and_entries_list_labels_in_linear_time(site, cli, read_feed) -> None:
-    """feedgen rebuilt an entry's whole category list on every category added: two feeds of one post with
-    8,000 tags took over a minute (5,000: 29 s; now 3 s)."""
-    import time
+def test_the_cap_is_configurable_and_entries_list_labels_in_one_call(site, cli, read_feed, monkeypatch) -> None:
+    """feedgen rebuilds an entry's whole category list on every call that adds to it: one call per label made
+    two feeds of one post with 8,000 tags take over a minute (5,000: 29 s; in one call, 3 s)."""
+    from feedgen.entry import FeedEntry
 
+    added: list[int] = []  # the number of labels each call to FeedEntry.category adds
+    stock = FeedEntry.category
+
+    def category(self: FeedEntry, category: object = None, replace: bool = False) -> object:
+        if category is not None:
+            added.append(len(category) if isinstance(category, list) else 1)
+        return stock(self, category, replace)
+
+    monkeypatch.setattr(FeedEntry, "category", category)
     many_tags(site, 8_000, "  max_labels_per_post: 8000\n")
-    began = time.monotonic()
     result = cli("publish", "--config", site.root / "config.yaml", "--now", NOW)
-    assert time.monotonic() - began < 20, "category lists are quadratic again"
+    assert sorted(added) == [3, 3, 8_001, 8_001], "one call per entry (RSS and Atom, two posts), not one per label"
     assert result.exit_code == 0 and "warning" not in result.output, result.output
     entries = {e.title: e for e in read_feed(site.root / "public" / "feed.xml").entries}
     assert len(entries["Many"].tags) == 8_001
