@@ -102,3 +102,20 @@ def test_fifty_kilobyte_lines_are_refused_at_once_with_a_short_message():
     assert [r.address for r in result.recipients] == ["first@example.com", "last@example.com"]
     assert [p.line for p in result.problems] == list(range(2, 2 + len(PATHOLOGICAL)))
     assert all(len(str(p)) < 300 for p in result.problems), [len(str(p)) for p in result.problems]
+
+
+def test_an_address_file_is_read_one_way_whatever_error_the_caller_raises(tmp_path) -> None:
+    """The digest's recipients (a config error) and `subscribers import` (a usage error) read files alike."""
+    from feeder.errors import UsageError
+    from feeder.mail.list_files import read_list
+    from feeder.mail.recipients import read_address_file
+
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("café@example.com\n".encode("latin-1"))
+    for fail in (ConfigError, UsageError):
+        with pytest.raises(fail, match=r"latin\.txt is not UTF-8 text .*; save it as UTF-8"):
+            read_address_file(latin, fail)
+    with pytest.raises(UsageError, match=r"missing\.txt does not exist"):
+        read_list(tmp_path / "missing.txt")
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfa@example.com\r\n")
+    assert read_address_file(tmp_path / "bom.txt", UsageError) == "a@example.com\r\n"  # no BOM; a CR stays

@@ -27,7 +27,7 @@ from typing import TextIO
 
 from feeder.addresses import shown
 from feeder.errors import UsageError
-from feeder.mail.recipients import parse_recipients
+from feeder.mail.recipients import parse_recipients, read_address_file
 from feeder.mail.subscribers import Candidate, Consent, ImportReport, Status, Subscriber, SubscriberStore
 
 COLUMNS = ("address", "name", "status", "source", "created", "updated", "consent_at", "consent_ip",
@@ -47,14 +47,7 @@ class ListFile:
 
 def read_list(path: Path) -> ListFile:
     """The file at *path*, CSV (by a ``.csv`` name or a header naming ``address``/``email``) or a recipients file."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    text = read_address_file(path, UsageError)
     first = text.lstrip().partition("\n")[0].lower()
     if path.suffix.lower() == ".csv" or (first.startswith(("address", "email", '"address', '"email')) and "," in first):
         return _read_csv(text, path)

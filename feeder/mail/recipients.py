@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formataddr
 from pathlib import Path
 
 from feeder.addresses import parse_mailbox, shown
-from feeder.errors import ConfigError
+from feeder.errors import ConfigError, FeederError
 from feeder.text import find_control
 
 log = logging.getLogger(__name__)
@@ -109,18 +110,27 @@ def parse_recipients(text: str, path: Path) -> RecipientList:
     return result
 
 
+def read_address_file(path: Path, fail: Callable[[str], FeederError]) -> str:
+    """The text of a file of addresses; each way reading it can fail is ``fail(what went wrong)``.
+
+    Bytes, then text: ``read_text()`` would make a lone CR a line end, hiding an
+    address in a line.  A byte-order mark is dropped.
+    """
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise fail(f"{path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise fail(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror}") from None
+
+
 def load_recipients(path: Path | None) -> RecipientList:
     """Read the file at *path* (``digest.recipients``); a missing or unreadable file is a ConfigError."""
     if path is None:
         raise ConfigError("digest.recipients: not set; point it at a file with one address per line")
-    try:  # bytes, then text: read_text() would make a lone CR a line end, hiding an address in a line
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"digest.recipients: {path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"digest.recipients: {path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"digest.recipients: cannot read {path}: {exc.strerror}") from None
+    text = read_address_file(path, lambda problem: ConfigError(f"digest.recipients: {problem}"))
     result = parse_recipients(text, path)
     log.debug("%s: %d recipients, %d invalid, %d duplicates", path, len(result.recipients),
               len(result.problems), len(result.duplicates))
