@@ -81,7 +81,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
-from publish_bench import _busy_ticks, machine, wait_idle  # noqa: E402
+from publish_bench import _busy_ticks, compile_bytecode, machine, wait_idle  # noqa: E402
 
 NOW = "2026-01-01T00:00:00Z"
 COLD_TARGET = 0.6  # head's cold CPU at most this times base's (the issue)
@@ -414,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     say(machine())
     say("checkouts: " + ", ".join(f"{c.label} = {c.root} ({c.commit})" for c in codes))
+    for code in codes:
+        compile_bytecode(code.root / "feeder")
     tables, record = [], {"when": started, "codes": {c.label: [str(c.root), c.commit] for c in codes}}
     warm_rows = []
     for n in sizes:
