@@ -39,7 +39,7 @@ from feeder.posts import render
 from feeder.posts.cache import PostCache, recovering
 from feeder.posts.collection import Collection, collect, scan_site
 from feeder.posts.liquid_check import check_liquid
-from feeder.posts.row import Signature
+from feeder.posts.row import Signature, many_rows
 from feeder.posts.scan import read_post
 from feeder.posts.source import decode
 
@@ -81,7 +81,8 @@ def publish(config: Config, now: datetime, *, strict: bool = False, wait: float 
 def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, poster: Poster | None,
              workers: int) -> PublishResult:
     """One publish with an open cache (see publish)."""
-    scanned = scan_site(config)
+    with many_rows():
+        scanned = scan_site(config)
     state = OutputState(config.state_dir / STATE_FILE, config.output_dir)
     inputs = _inputs_key(config, scanned)
     # What the scan could not use is reported on every run, as an invalid post is: no shortcut then.

@@ -126,10 +126,11 @@ class PostCache:
         # *where* is one of the fixed conditions above; every value is a bound parameter
         query = ("SELECT path, size, mtime_ns, ino, ctime_ns, ts, url, id, draft, error, tags, categories, warning "
                  f"FROM posts {where}")
+        split = _LABEL_SEPARATOR
         for (path, size, mtime, ino, ctime, ts, url, ident, draft, error, tags, cats,
-             warning) in self._db.execute(query, params):
+             warning) in self._db.execute(query, params):  # every row of a site, every run: no call per label column
             yield Row(path, (size, mtime, ino, ctime), ts, url, ident or url, bool(draft), error,
-                      _labels(tags), _labels(cats), warning)
+                      tuple(tags.split(split)) if tags else (), tuple(cats.split(split)) if cats else (), warning)
 
     def synced(self) -> str | None:
         """The key of the scan the rows were last brought up to date with (see :func:`scan_key`)."""
@@ -205,11 +206,6 @@ class PostCache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _labels(joined: str) -> tuple[str, ...]:
-    """Tags or categories as stored: one column, joined by a character no label can hold."""
-    return tuple(joined.split(_LABEL_SEPARATOR)) if joined else ()
 
 
 def recovering(path: Path, fingerprint: str, work: Callable[[PostCache], T]) -> T:

@@ -22,7 +22,7 @@ from feeder.errors import PostError
 from feeder.pool import run_ordered
 from feeder.posts.cache import PostCache
 from feeder.posts.post import Post, parse_post
-from feeder.posts.row import Row, Signature
+from feeder.posts.row import Row, Signature, many_rows
 from feeder.posts.scan import JekyllRules, Scan, read_post, scan
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,9 @@ def collect(config: Config, now: datetime, cache: PostCache, scanned: Scan | Non
     caller that reads most of them next (publish with archive pages: a first
     publish would parse every post twice); without, only their rows are kept.
     """
-    known = {row.path: row for row in cache.rows()}
-    current = scan_site(config) if scanned is None else scanned
+    with many_rows():
+        known = {row.path: row for row in cache.rows()}
+        current = scan_site(config) if scanned is None else scanned
     gone = known.keys() - current.keys()
     changed = sorted(p for p, sig in current.items() if p not in known or known[p].signature != sig)
     if gone:
@@ -98,7 +99,8 @@ def collect(config: Config, now: datetime, cache: PostCache, scanned: Scan | Non
     cache.mark_synced(scan_key(current))
     log.debug("%d post files: %d parsed, %d from cache, %d gone", len(current), len(changed),
               len(current) - len(changed), len(gone))
-    chosen = _select(known.values(), now.timestamp(), config, parsed=len(changed), found=current.problems)
+    with many_rows():
+        chosen = _select(known.values(), now.timestamp(), config, parsed=len(changed), found=current.problems)
     chosen.fresh = fresh
     return chosen
 
@@ -174,6 +176,9 @@ def _select(rows: Iterable[Row], now: float, config: Config, parsed: int,
         by_id.setdefault(row.id, []).append(row.path)
     unique: list[Row] = []
     for row in published:
+        if len(by_url[row.url]) == 1 and len(by_id[row.id]) == 1:  # nearly every row: no rival to name
+            unique.append(row)
+            continue
         rivals = {"permalink": (row.url, by_url[row.url]), "id": (row.id, by_id[row.id])}
         if row.id == row.url and rivals["id"][1] == rivals["permalink"][1]:
             del rivals["id"]  # the id is the URL, shared with the same posts: say it once
