@@ -227,3 +227,20 @@ def test_a_jekyll_site_is_scanned_for_its_posts_only(tmp_path: Path) -> None:
     assert sorted(found) == ["_posts/2024-01-01-a.md", "_posts/2024-01-14-n.MD", "_posts/deep/er/2024-01-02-b.markdown",
                              "blog/news/_posts/2024-01-03-c.md"]
     assert found.problems == []
+
+
+def test_a_scans_key_changes_with_any_file_and_is_made_once(tmp_path) -> None:
+    from feeder.posts.scan import scan
+
+    posts = tmp_path / "posts"
+    (posts / "2025").mkdir(parents=True)
+    (posts / "2025" / "a.md").write_text("---\ntitle: A\n---\n", encoding="utf-8")
+    (posts / "b.md").write_text("---\ntitle: B\n---\n", encoding="utf-8")
+    first = scan(posts)
+    assert first.key == scan(posts).key  # nothing changed
+    assert first.key is first.key  # made once per scan
+    (posts / "b.md").write_text("---\ntitle: B, edited\n---\n", encoding="utf-8")
+    edited = scan(posts)
+    (posts / "c.md").write_text("---\ntitle: C\n---\n", encoding="utf-8")
+    added = scan(posts)
+    assert len({first.key, edited.key, added.key}) == 3

@@ -39,8 +39,8 @@ from feeder.posts import render
 from feeder.posts.cache import PostCache, recovering
 from feeder.posts.collection import Collection, collect, scan_site
 from feeder.posts.liquid_check import check_liquid
-from feeder.posts.row import Signature, many_rows
-from feeder.posts.scan import read_post
+from feeder.posts.row import many_rows
+from feeder.posts.scan import Scan, read_post
 from feeder.posts.source import decode
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def _publish(config: Config, now: datetime, cache: PostCache, strict: bool, post
     return result
 
 
-def _inputs_key(config: Config, scanned: dict[str, Signature]) -> str:
+def _inputs_key(config: Config, scanned: Scan) -> str:
     """A digest of everything a publish reads: feeder's code, the config, every post file's signature.
 
     Two runs with the same key and no post due in between produce the same
@@ -144,7 +144,7 @@ def _inputs_key(config: Config, scanned: dict[str, Signature]) -> str:
     The scan's order is the file system's: a different order only costs a miss.
     """
     digest = hashlib.sha256(f"{toolchain.fingerprint()}\0{config.fingerprint}\0".encode())
-    digest.update(repr(scanned).encode())
+    digest.update(scanned.key.encode())
     return digest.hexdigest()
 
 

@@ -133,7 +133,7 @@ class PostCache:
                       tuple(tags.split(split)) if tags else (), tuple(cats.split(split)) if cats else (), warning)
 
     def synced(self) -> str | None:
-        """The key of the scan the rows were last brought up to date with (see :func:`scan_key`)."""
+        """The key of the scan the rows were last brought up to date with (see :attr:`~feeder.posts.scan.Scan.key`)."""
         found = self._db.execute("SELECT value FROM meta WHERE key = 'synced'").fetchone()
         return found[0] if found else None
 

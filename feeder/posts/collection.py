@@ -9,7 +9,6 @@ the site grows.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -58,11 +57,6 @@ def scan_site(config: Config) -> Scan:
     return scan(config.posts_dir, JekyllRules(site.exclude, site.markdown_ext) if site else None)
 
 
-def scan_key(scanned: dict[str, Signature]) -> str:
-    """A digest of a scan: equal keys mean no post file was added, removed or changed in between."""
-    return hashlib.sha256(repr(sorted(scanned.items())).encode()).hexdigest()
-
-
 def collect(config: Config, now: datetime, cache: PostCache, scanned: Scan | None = None,
             meanwhile: Callable[[], object] | None = None, workers: int = 1, keep: bool = False) -> Collection:
     """Bring *cache* up to date with ``posts_dir`` and return what is published at *now*.
@@ -96,7 +90,7 @@ def collect(config: Config, now: datetime, cache: PostCache, scanned: Scan | Non
             batch = []
     if batch:
         cache.put(batch)
-    cache.mark_synced(scan_key(current))
+    cache.mark_synced(current.key)
     log.debug("%d post files: %d parsed, %d from cache, %d gone", len(current), len(changed),
               len(current) - len(changed), len(gone))
     with many_rows():
@@ -118,7 +112,7 @@ def collect_between(config: Config, now: datetime, cache: PostCache, start: date
     clashes of the week's posts.
     """
     scanned = scan_site(config)
-    if cache.synced() != scan_key(scanned):
+    if cache.synced() != scanned.key:
         collect(config, now, cache, scanned, workers=workers)
     lo, hi, at = start.timestamp(), end.timestamp(), now.timestamp()
     involved = {r.path: r for r in cache.published_between(lo, hi, at)}
