@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -163,14 +165,17 @@ def _select(rows: Iterable[Row], now: float, config: Config, parsed: int,
                 warnings.extend(PostError(row.path, **found) for found in json.loads(row.warning))
     published.sort(key=_PATH)  # newest first; equal dates in path order (two stable sorts)
     published.sort(key=_TIMESTAMP, reverse=True)
+    urls = Counter(row.url for row in published)
+    ids = Counter(row.id for row in published)
     by_url: dict[str, list[str]] = {}
     by_id: dict[str, list[str]] = {}
-    for row in published:
-        by_url.setdefault(row.url, []).append(row.path)
-        by_id.setdefault(row.id, []).append(row.path)
+    for row in published:  # the owners of each shared URL or id (no list per row: 24 MB at 100,000)
+        if urls[row.url] > 1 or ids[row.id] > 1:
+            by_url.setdefault(row.url, []).append(row.path)
+            by_id.setdefault(row.id, []).append(row.path)
     unique: list[Row] = []
     for row in published:
-        if len(by_url[row.url]) == 1 and len(by_id[row.id]) == 1:  # nearly every row: no rival to name
+        if urls[row.url] == 1 and ids[row.id] == 1:  # nearly every row: no rival to name
             unique.append(row)
             continue
         rivals = {"permalink": (row.url, by_url[row.url]), "id": (row.id, by_id[row.id])}
@@ -209,7 +214,10 @@ def _rows(batches: list[list[tuple[str, Signature]]], parsed: Iterable[list[tupl
     """
     for batch, results in zip(batches, parsed, strict=True):
         for (path, sig), (values, post) in zip(batch, results, strict=True):
-            yield Row(path, sig, *values), post
+            when, url, ident, draft, error, tags, categories, warning = values
+            # A site's few labels, one string each: unpickled, every post had its own copies (25 MB at 100,000)
+            yield Row(path, sig, when, url, ident, draft, error, tuple(map(sys.intern, tags)),
+                      tuple(map(sys.intern, categories)), warning), post
 
 
 # A row's fields after path and signature: timestamp, url, id, draft, error, tags, categories, warning
