@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -14,11 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.blockparser import BlockParser
 from markdown.blockprocessors import BlockProcessor
+from stock_markdown import assert_same, assert_same_for_every_repository_post, pairs
 
 from feeder.posts import blocks, render
-from feeder.posts.dialect import Dialect, converter
 
-ROOT = Path(__file__).resolve().parents[1]
 # The strings block processors key on, at the starts of lines and inside them, and what separates blocks.
 PIECES = [*"ab c*_-=#>|:[]^!`~{}.1\n", "\n\n", "    ", "   ", "日本語", "# ", "## h ##", "\n===", "\n---", "* * *",
           "___", "> ", "1. ", "- ", "+ ", "| a | b |\n|---|---|\n| 1 | 2 |", "a | b\n--|--", "[r]: /x",
@@ -26,47 +23,28 @@ PIECES = [*"ab c*_-=#>|:[]^!`~{}.1\n", "\n\n", "    ", "   ", "日本語", "# ",
           "<div markdown=\"1\">", "</div>", "<p>", "</p>", "<!-- c -->", "{: .c}", "{#id}", "\\#", "\\|"]
 
 
-def _pair(make: Callable[[], Any]) -> tuple[markdown.Markdown, markdown.Markdown]:
-    """A converter of feeder's, and the same converter with Markdown's stock block parser put back."""
-    fast, stock = make(), make()
-    assert type(fast.parser) is not BlockParser
-    stock.parser.__class__ = BlockParser
-    return fast, stock
+def _stock_parser(md: markdown.Markdown) -> None:
+    assert type(md.parser) is not BlockParser
+    md.parser.__class__ = BlockParser
 
 
-PLAIN = _pair(render._converter)
-JEKYLL = _pair(lambda: converter(Dialect()))
-
-
-def _both(pair: tuple[markdown.Markdown, markdown.Markdown], text: str) -> tuple[str, str]:
-    fast, stock = pair
-    fast.reset()
-    stock.reset()
-    return fast.convert(text), stock.convert(text)
+PLAIN, JEKYLL = pairs(_stock_parser)
 
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_the_same_html_as_the_stock_parser(text: str) -> None:
-    fast, stock = _both(PLAIN, text)
-    assert fast == stock
+    assert_same(PLAIN, text)
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_the_same_html_as_the_stock_parser_in_kramdowns_dialect(text: str) -> None:
-    fast, stock = _both(JEKYLL, text)
-    assert fast == stock
+    assert_same(JEKYLL, text)
 
 
 def test_the_same_html_for_every_post_in_the_repository() -> None:
-    posts = [*ROOT.glob("posts/*.md"), *ROOT.glob("tests/**/*.md")]
-    assert posts
-    for path in posts:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for pair in (PLAIN, JEKYLL):
-            fast, stock = _both(pair, text)
-            assert fast == stock, path
+    assert_same_for_every_repository_post(PLAIN, JEKYLL)
 
 
 def test_it_skips_the_processors_a_paragraph_cannot_feed() -> None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stock_markdown import assert_same, assert_same_for_every_repository_post, pairs
 
 from feeder.posts import render
-from feeder.posts.dialect import Dialect, converter
 
-ROOT = Path(__file__).resolve().parents[1]
 # What the two passes act on (tags, references, attribute lists), and text around it.
 PIECES = [*"ab c{}:#.&<>;=\"'\n", "\n\n", "    ", "日本語", "# h", "<div>", "</div>", "<div markdown=\"1\">", "<b>",
           "</b>", "<!-- c -->", "&amp;", "&amp", "&#123;", "&copy", "{: .c}", "{: #id}", "{.c}", "{#x}", "\n{: .p}",
@@ -21,49 +18,30 @@ PIECES = [*"ab c{}:#.&<>;=\"'\n", "\n\n", "    ", "日本語", "# h", "<div>", "
           "\n```\n{x}\n```\n", "<script>{}</script>", "<pre>&</pre>"]
 
 
-def _pair(make: Callable[[], Any]) -> tuple[markdown.Markdown, markdown.Markdown]:
-    """A converter of feeder's, and the same converter with Markdown's stock passes put back."""
-    fast, stock = make(), make()
-    for registry, name in ((stock.preprocessors, "html_block"), (stock.treeprocessors, "attr_list")):
+def _stock_passes(md: markdown.Markdown) -> None:
+    for registry, name in ((md.preprocessors, "html_block"), (md.treeprocessors, "attr_list")):
         swapped = type(registry[name])
         assert swapped.__module__ == "feeder.posts.idle"
         registry[name].__class__ = swapped.__mro__[1]
-    return fast, stock
 
 
-PLAIN = _pair(render._converter)
-JEKYLL = _pair(lambda: converter(Dialect()))
-
-
-def _both(pair: tuple[markdown.Markdown, markdown.Markdown], text: str) -> tuple[str, str]:
-    fast, stock = pair
-    fast.reset()
-    stock.reset()
-    return fast.convert(text), stock.convert(text)
+PLAIN, JEKYLL = pairs(_stock_passes)
 
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
 def test_the_same_html_as_the_stock_passes(text: str) -> None:
-    fast, stock = _both(PLAIN, text)
-    assert fast == stock
+    assert_same(PLAIN, text)
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
 def test_the_same_html_as_the_stock_passes_in_kramdowns_dialect(text: str) -> None:
-    fast, stock = _both(JEKYLL, text)
-    assert fast == stock
+    assert_same(JEKYLL, text)
 
 
 def test_the_same_html_for_every_post_in_the_repository() -> None:
-    posts = [*ROOT.glob("posts/*.md"), *ROOT.glob("tests/**/*.md")]
-    assert posts
-    for path in posts:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for pair in (PLAIN, JEKYLL):
-            fast, stock = _both(pair, text)
-            assert fast == stock, path
+    assert_same_for_every_repository_post(PLAIN, JEKYLL)
 
 
 def test_a_post_without_markup_or_braces_skips_both_passes_and_one_with_them_runs_both(monkeypatch) -> None:

@@ -2,60 +2,44 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.treeprocessors import InlineProcessor
+from stock_markdown import assert_same, assert_same_for_every_repository_post, pairs
 
 from feeder.posts import inline, render
 
-ROOT = Path(__file__).resolve().parents[1]
 # Every character an inline pattern keys on, and the pieces that make them meet.
 PIECES = [*"ab c*_`\\[]()!<>&;#:/-+1.|~^\"'\n", "  \n", "http://x.y/", "<b>", "</b>", "&amp;", "&#1;", "[^1]",
           "\n[^1]: note\n", "\n*[HTML]: markup\n", "{: .c}", "\n```\n", "<div markdown=\"1\">", "</div>", "<!--",
           "-->", "\n\n", "    ", "日本語", "[a](b)", "![i](s)", "[r]\n\n[r]: /x", "<a@b.c>", "<http://e.f>"]
 
 
-def _pair() -> tuple[markdown.Markdown, markdown.Markdown]:
-    """feeder's converter, and the same converter with Markdown's stock inline pass put back."""
-    fast = render._converter()
-    stock = render._converter()
-    stock.treeprocessors.register(InlineProcessor(stock), "inline", 20)
-    assert type(fast.treeprocessors["inline"]) is not InlineProcessor
-    return fast, stock
+def _stock_pass(md: markdown.Markdown) -> None:
+    assert type(md.treeprocessors["inline"]) is not InlineProcessor
+    md.treeprocessors.register(InlineProcessor(md), "inline", 20)
 
 
-FAST, STOCK = _pair()
-
-
-def _both(text: str) -> tuple[str, str]:
-    FAST.reset()
-    STOCK.reset()
-    return FAST.convert(text), STOCK.convert(text)
+PLAIN, JEKYLL = pairs(_stock_pass)
 
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_the_same_html_as_the_stock_pass(text: str) -> None:
-    fast, stock = _both(text)
-    assert fast == stock
+    assert_same(PLAIN, text)
 
 
 def test_the_same_html_for_every_post_in_the_repository() -> None:
-    posts = [*ROOT.glob("posts/*.md"), *ROOT.glob("tests/**/*.md")]
-    assert posts
-    for path in posts:
-        fast, stock = _both(path.read_text(encoding="utf-8", errors="replace"))
-        assert fast == stock, path
+    assert_same_for_every_repository_post(PLAIN, JEKYLL)
 
 
 def test_every_stock_pattern_is_known() -> None:
     """A Markdown release that changes a pattern's expression loses the skipping for it: this says so."""
-    FAST.convert("x")
-    patterns = list(FAST.inlinePatterns)
+    fast = PLAIN[0]
+    fast.convert("x")
+    patterns = list(fast.inlinePatterns)
     assert [inline._needs(p) is not None for p in patterns] == [True] * len(patterns)
 
 
