@@ -29,12 +29,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import yaml
-from send_bench import NOW, SERVER, WEEK, free_port, rss_kib
+from send_bench import NOW, SERVER, WEEK, free_port, ledger_entries, run_sampled
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = "bench-secret-key-" + "x" * 32
@@ -119,34 +118,14 @@ def bench_send(n: int, work: Path, env: dict[str, str], from_file: bool) -> dict
                               stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None and server.stdout.readline().strip() == "ready"
     cmd = [*feeder_command(), "send", "--config", str(config), "--week", WEEK, "--now", NOW, "-q"]
-    samples: list[tuple[float, int]] = []
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env)
-
-    def sample() -> None:
-        while proc.returncode is None:
-            kib = rss_kib(proc.pid)
-            if kib is None:
-                return
-            samples.append((time.perf_counter() - start, kib))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    sampler.join()
+    code, usage, wall, quarters = run_sampled(cmd, env)
     out, _ = server.communicate("")
     counts = out.splitlines()[0]
     got, first, last, dupes, distinct = counts.split()
-    ledger = config.parent / ".feeder" / "sent" / f"{WEEK}.log"
-    entries = sum(1 for line in ledger.read_text().splitlines() if line.startswith("sent\t"))
     span = float(last) - float(first)
-    quarter = [max((kib for t, kib in samples if t <= wall * q), default=0) / 1024 for q in (0.25, 0.5, 0.75, 1.0)]
-    return {"n": n, "exit": proc.returncode, "wall": wall, "rate": (int(got) - 1) / span if span > 0 else 0.0,
-            "peak": usage.ru_maxrss / 1024, "quarters": quarter, "received": int(got), "distinct": int(distinct),
-            "dupes": int(dupes), "ledger": entries}
+    return {"n": n, "exit": code, "wall": wall, "rate": (int(got) - 1) / span if span > 0 else 0.0,
+            "peak": usage.ru_maxrss / 1024, "quarters": quarters, "received": int(got), "distinct": int(distinct),
+            "dupes": int(dupes), "ledger": ledger_entries(config)}
 
 
 def main() -> None:

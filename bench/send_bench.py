@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -155,23 +156,18 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
-def run(n: int, work: Path, dkim: bool = False) -> dict:
-    port = free_port()
-    config = make_site(work / f"send{n}{'-dkim' if dkim else ''}", n, port, dkim)
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    assert server.stdout.readline().strip() == "ready"
-    feeder = Path(sys.executable).with_name("feeder")
-    cmd = [str(feeder) if feeder.exists() else "feeder", "send", "--config", str(config), "--week", WEEK,
-           "--now", NOW, "-q"]
+def run_sampled(cmd: list[str], env: dict[str, str] | None = None
+                ) -> tuple[int, resource.struct_rusage, float, list[float]]:
+    """Run *cmd*, sampling its RSS every 50 ms: its exit code, rusage and wall seconds, and its largest RSS
+    (MiB) by a quarter, half, three quarters and the end of the run (flat memory is what a send must show)."""
     samples: list[tuple[float, int]] = []
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, env=env)
 
     def sample() -> None:
-        while True:
+        while proc.returncode is None:
             kib = rss_kib(proc.pid)
-            if kib is None or proc.returncode is not None:
+            if kib is None:
                 return
             samples.append((time.perf_counter() - start, kib))
             time.sleep(0.05)
@@ -182,17 +178,34 @@ def run(n: int, work: Path, dkim: bool = False) -> dict:
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     sampler.join()
+    quarters = [max((kib for t, kib in samples if t <= wall * q), default=0) / 1024 for q in (0.25, 0.5, 0.75, 1.0)]
+    return proc.returncode, usage, wall, quarters
+
+
+def ledger_entries(config: Path) -> int:
+    """How many recipients the send ledger of WEEK, beside *config*, records as sent."""
+    ledger = config.parent / ".feeder" / "sent" / f"{WEEK}.log"
+    return sum(1 for line in ledger.read_text().splitlines() if line.startswith("sent\t"))
+
+
+def run(n: int, work: Path, dkim: bool = False) -> dict:
+    port = free_port()
+    config = make_site(work / f"send{n}{'-dkim' if dkim else ''}", n, port, dkim)
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert server.stdout.readline().strip() == "ready"
+    feeder = Path(sys.executable).with_name("feeder")
+    cmd = [str(feeder) if feeder.exists() else "feeder", "send", "--config", str(config), "--week", WEEK,
+           "--now", NOW, "-q"]
+    code, usage, wall, quarters = run_sampled(cmd)
     out, _ = server.communicate("")
     counts, per_thousand, server_cpu = [*out.splitlines(), "", ""][:3]
     got, first, last, dupes, distinct = counts.split()
     got, dupes, distinct = int(got), int(dupes), int(distinct)
-    ledger = config.parent / ".feeder" / "sent" / f"{WEEK}.log"
-    entries = sum(1 for line in ledger.read_text().splitlines() if line.startswith("sent\t"))
     span = float(last) - float(first)
-    quarter = [max((kib for t, kib in samples if t <= wall * q), default=0) for q in (0.25, 0.5, 0.75, 1.0)]
-    return {"n": n, "exit": proc.returncode, "wall": wall, "rate": (got - 1) / span if span > 0 else float("nan"),
-            "peak_mib": usage.ru_maxrss / 1024, "rss_mib": [q / 1024 for q in quarter], "received": got,
-            "distinct": distinct, "dupes": dupes, "ledger": entries, "per_thousand": per_thousand,
+    return {"n": n, "exit": code, "wall": wall, "rate": (got - 1) / span if span > 0 else float("nan"),
+            "peak_mib": usage.ru_maxrss / 1024, "rss_mib": quarters, "received": got,
+            "distinct": distinct, "dupes": dupes, "ledger": ledger_entries(config), "per_thousand": per_thousand,
             "cpu": usage.ru_utime + usage.ru_stime, "server_cpu": server_cpu}
 
 
