@@ -7,6 +7,7 @@ that maps /news/ to the server's /); the tests follow them by that path on the l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import os
 import re
@@ -29,7 +30,7 @@ from mailserver import Recorder
 
 from feeder.config import load_config
 from feeder.mail.sqlite_store import open_store
-from feeder.mail.subscribers import Candidate, Status
+from feeder.mail.subscribers import Candidate, Status, SubscriberStore
 from feeder.mail.tokens import Tokens
 
 KEY, OLD, OTHER = "serve-test-key-" + "s" * 20, "old-test-key-" + "o" * 20, "foreign-key-" + "x" * 20
@@ -134,8 +135,9 @@ def serve(tmp_path):
             assert s.stop() == 0, "SIGTERM must stop feeder serve cleanly"
 
 
-def store_of(root: Path):
-    return open_store(load_config(root / "config.yaml").state_dir)
+def store_of(root: Path) -> contextlib.closing[SubscriberStore]:
+    """The site's subscriber store, open for a ``with`` block."""
+    return contextlib.closing(open_store(load_config(root / "config.yaml").state_dir))
 
 
 def link_in(message, kind: str) -> str:
@@ -162,11 +164,8 @@ def one_click(port: int, path: str, body: bytes = b"List-Unsubscribe=One-Click",
 
 def history(root: Path) -> dict[str, tuple[str, list[str]]]:
     """Every subscriber's status and event kinds, by address."""
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         return {s.address: (s.status.value, [e.kind for e in store.events(s.id)]) for s in store.iterate()}
-    finally:
-        store.close()
 
 
 def test_subscribe_confirm_and_leave_with_one_click(make_site, mail, serve) -> None:
@@ -176,15 +175,12 @@ def test_subscribe_confirm_and_leave_with_one_click(make_site, mail, serve) -> N
                         page="https://example.com/blog/join/")
     assert reply.status == 200 and "Check your inbox" in reply.body and "ada@example.org" in reply.body
     assert reply.headers["content-type"] == "text/html; charset=utf-8"
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         ada = store.get("ada@example.org")
         assert ada is not None and ada.status == Status.PENDING and ada.name == "Ada Lovelace"
         assert ada.consent is not None and ada.consent.ip == "127.0.0.1"
         assert (ada.consent.page, ada.consent.text) == ("https://example.com/blog/join/", "Send me the weekly digest.")
         assert ada.confirmation_sent is not None
-    finally:
-        store.close()
 
     (received,) = mail[0].received
     message = received.message
@@ -206,33 +202,24 @@ def test_subscribe_confirm_and_leave_with_one_click(make_site, mail, serve) -> N
     status, events = history(root)["ada@example.org"]
     assert status == "active" and events.count("confirmed") == 1
 
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         token = Tokens(KEY).unsubscribe_token(store.get("ada@example.org").id)
-    finally:
-        store.close()
     for _ in range(2):  # idempotent: the second changes and records nothing
         response = one_click(s.port, f"/unsubscribe/{token}")
         assert response.status == 200 and response.getheader("Location") is None
         assert response.getheader("Set-Cookie") is None and b"You are unsubscribed" in response.body
     status, events = history(root)["ada@example.org"]
     assert status == "unsubscribed" and events.count("unsubscribed") == 1
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         assert [(e.kind, e.detail) for e in store.events(store.get("ada@example.org").id)][-1] == \
             ("unsubscribed", "one-click")
-    finally:
-        store.close()
     assert len(mail[0].received) == 1
 
 
 def test_one_click_as_multipart(make_site, serve) -> None:
     root = make_site()
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         reader = store.add("reader@example.org", now=datetime.now(timezone.utc))
-    finally:
-        store.close()
     s = serve(root)
     boundary = "----mailboxprovider7MA4YWxkTrZu0gW"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n"
@@ -245,11 +232,8 @@ def test_one_click_as_multipart(make_site, serve) -> None:
 
 def test_unsubscribe_page_and_subscribing_again(make_site, mail, serve) -> None:
     root = make_site()
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         reader = store.add("reader@example.org", now=datetime.now(timezone.utc))
-    finally:
-        store.close()
     s = serve(root)
     path = f"/unsubscribe/{Tokens(KEY).unsubscribe_token(reader.id)}"
     page = s.request("GET", path)
@@ -264,11 +248,8 @@ def test_unsubscribe_page_and_subscribing_again(make_site, mail, serve) -> None:
     assert f'action="{PUBLIC}subscribe"' in left.body and 'name="email" value="reader@example.org"' in left.body
     assert "You are unsubscribed" in s.request("GET", path).body
     assert history(root)["reader@example.org"][0] == "unsubscribed"
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         assert [e.detail for e in store.events(reader.id)][-1] == "web page"
-    finally:
-        store.close()
 
     again = s.subscribe("reader@example.org", consent="Send me the weekly digest of Test Site by email.")
     assert again.status == 200 and history(root)["reader@example.org"][0] == "pending"
@@ -316,14 +297,11 @@ def test_one_confirmation_an_hour_and_links_expire(make_site, mail, serve) -> No
 def test_tampered_expired_and_foreign_tokens_change_nothing(make_site, serve) -> None:
     root = make_site()
     now = datetime.now(timezone.utc)
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         active = store.add("active@example.org", now=now)
         pending = store.add("pending@example.org", now=now, status=Status.PENDING)
         gone = store.add("gone@example.org", now=now)
         assert store.forget("gone@example.org", now)
-    finally:
-        store.close()
     s = serve(root, env={"FEEDER_OLD_SECRET_KEYS": OLD})
     ours = Tokens(KEY)
     unsubscribe, confirm = ours.unsubscribe_token(active.id), ours.confirm_token(pending.id, now)
@@ -382,11 +360,8 @@ def test_rate_limit_per_client_address(make_site, serve, tmp_path) -> None:
                 for n in range(3)]
     assert statuses == [200, 200, 429]
     assert p.post("/subscribe", {"email": "q@example.org"}, {"X-Forwarded-For": "198.51.100.2"}).status == 200
-    store = store_of(behind)
-    try:
+    with store_of(behind) as store:
         assert store.get("q@example.org").consent.ip == "198.51.100.2"
-    finally:
-        store.close()
 
 
 def test_a_failed_send_is_a_friendly_page_and_can_be_retried(make_site, mail, serve) -> None:
@@ -467,14 +442,11 @@ def test_what_stops_it_from_starting(make_site, tmp_path) -> None:
 
 def test_sigkill_mid_write_loses_no_answered_unsubscribe(make_site, serve) -> None:
     root = make_site()
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         store.import_many([Candidate(f"k{n}@example.org", line=n) for n in range(400)],
                           now=datetime.now(timezone.utc))
         tokens = Tokens(KEY)
         paths = [f"/unsubscribe/{tokens.unsubscribe_token(x.id)}" for x in store.iterate(Status.ACTIVE)]
-    finally:
-        store.close()
     s = serve(root)
     answered: list[str] = []
     lock = threading.Lock()
@@ -507,14 +479,11 @@ def test_sigkill_mid_write_loses_no_answered_unsubscribe(make_site, serve) -> No
     database = sqlite3.connect(load_config(root / "config.yaml").state_dir / "subscribers.sqlite3")
     assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     database.close()
-    store = store_of(root)
-    try:
+    with store_of(root) as store:
         for path in answered:  # every 200 the client saw is in the store, with its event
             subscriber = store.get_by_id(tokens.check_unsubscribe(path.rsplit("/", 1)[1]))
             assert subscriber.status == Status.UNSUBSCRIBED
             assert [e.kind for e in store.events(subscriber.id)].count("unsubscribed") == 1
-    finally:
-        store.close()
     again = serve(root)  # and the rest still works after the crash
     assert all(one_click(again.port, path).status == 200 for path in paths[:20])
     assert sum(status == "unsubscribed" for status, _ in history(root).values()) >= len(answered)
@@ -549,13 +518,10 @@ serve:
   public_url: {PUBLIC}
 """)
     site.post("2025-12-10-hello.md", "title: Hello\ndate: 2025-12-10 10:00:00 +09:00", "A post of the week.\n")
-    store = store_of(tmp_path)
-    try:
+    with store_of(tmp_path) as store:
         store.import_many([Candidate(f"reader{n}@example.org", line=n) for n in range(6)],
                           now=datetime(2025, 12, 20, tzinfo=timezone.utc))
         readers = list(store.iterate(Status.ACTIVE))
-    finally:
-        store.close()
     s = serve(tmp_path)
     send = subprocess.Popen([sys.executable, "-m", "feeder.cli", "send", "--config", str(tmp_path / "config.yaml"),
                              "--week", "2025-W50", "--now", "2025-12-22T00:00:00Z"],
@@ -576,8 +542,5 @@ serve:
     mailed = [address for r in recorder.received for address in r.rcpt_tos]
     assert mailed == [r.address for r in readers[:-1]]  # the one who left mid-send got nothing more
     assert history(tmp_path)[last.address][0] == "unsubscribed"
-    store = store_of(tmp_path)
-    try:
+    with store_of(tmp_path) as store:
         assert store.unfinished_weeks() == []
-    finally:
-        store.close()
