@@ -123,16 +123,20 @@ LEGACY_LINK = {
 }
 
 
+def _week_site(week: str, sample_site, tmp_path):
+    """The config of the sample site, or of the 20-post heavy week written under *tmp_path*."""
+    if week == "sample":
+        return load_config(sample_site / "config.yaml")
+    return load_config(heavy_week().write_site(tmp_path / "heavy"))
+
+
 @pytest.mark.parametrize("week", ["sample", "heavy"])
 def test_spamassassin_finds_nothing_feeder_could_fix(week, sample_site, cli, tmp_path):
     """SpamAssassin 4 (-t -L: local rules, no DNS) on the .eml `feeder digest` writes, for the sample week
     and the 20-post heavy week: every rule that fires is one only a relay can satisfy (or pending, above)."""
     if not spamassassin.available():
         missing_tool("spamassassin", "apt-get install spamassassin")
-    if week == "sample":
-        config = load_config(sample_site / "config.yaml")
-    else:
-        config = load_config(heavy_week().write_site(tmp_path / "heavy"))
+    config = _week_site(week, sample_site, tmp_path)
     written = write_digest(config, SAMPLE_NOW, "2025-W50", tmp_path / "out")
     assert written.issue is not None
     report = spamassassin.check((tmp_path / "out" / "2025-W50.eml").read_bytes())
@@ -150,10 +154,7 @@ def test_spamassassin_finds_nothing_feeder_could_fix_in_a_subscribers_copy(week,
         missing_tool("spamassassin", "apt-get install spamassassin")
     from feeder.mail.tokens import Tokens
 
-    if week == "sample":
-        config = load_config(sample_site / "config.yaml")
-    else:
-        config = load_config(heavy_week().write_site(tmp_path / "heavy"))
+    config = _week_site(week, sample_site, tmp_path)
     issue = build_issue(config, SAMPLE_NOW, "2025-W50")
     assert issue is not None
     token = Tokens.from_environment_values("k" * 40, None).unsubscribe_token(12345)
