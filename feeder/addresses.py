@@ -65,6 +65,12 @@ def shown(value: str, limit: int = 80) -> str:
     return f"{value[:limit]!r}… ({len(value)} characters)"
 
 
+def address_key(address: str) -> str:
+    """What "the same address" means everywhere (the list, a recipients file, the send ledger): the whole
+    address lower-cased, local part too, as mail providers treat it in practice."""
+    return address.strip().lower()
+
+
 def check_address(value: str) -> str:
     """*value*, a bare address, as it is sent: a Unicode domain IDNA-encoded.
 

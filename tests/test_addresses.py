@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from email import policy
 from email.errors import ObsoleteHeaderDefect
 from email.headerregistry import HeaderRegistry
@@ -122,3 +123,14 @@ def test_an_accepted_mailbox_is_one_mailbox_to_every_reader(junk, address):
         message["To"] = value.strip()
         head = message.as_bytes().split(b"\r\n\r\n")[0]
         assert [line for line in head.split(b"\r\n") if not line[:1].isspace()] == [head.split(b"\r\n")[0]]
+
+
+def test_one_rule_says_when_two_addresses_are_the_same_for_the_list_and_a_recipients_file() -> None:
+    from feeder.addresses import address_key
+    from feeder.mail.recipients import Recipient
+    from feeder.mail.subscribers import Source, Status, Subscriber
+
+    assert address_key(" Ada.L@Example.ORG ") == "ada.l@example.org"
+    now = datetime(2025, 12, 1, tzinfo=timezone.utc)
+    subscriber = Subscriber(1, "ADA.L@example.org", "Ada", Status.ACTIVE, next(iter(Source)), now, now)
+    assert Recipient("Ada.L@Example.org", "Ada").key == subscriber.key == "ada.l@example.org"  # one ledger key

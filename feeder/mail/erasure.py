@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from feeder.addresses import address_key
 from feeder.config import Config
 from feeder.mail.ledger import scrub
-from feeder.mail.subscribers import SubscriberStore, normalise
+from feeder.mail.subscribers import SubscriberStore
 
 
 @dataclass(frozen=True)
@@ -26,4 +27,4 @@ class Erased:
 def forget(config: Config, store: SubscriberStore, address: str, now: datetime) -> Erased:
     """Erase *address* from the store and the send journals; keep only its hash in the store."""
     known = store.forget(address, now)
-    return Erased(known, scrub(config.state_dir, normalise(address)))
+    return Erased(known, scrub(config.state_dir, address_key(address)))

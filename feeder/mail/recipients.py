@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from email.utils import formataddr
 from pathlib import Path
 
-from feeder.addresses import parse_mailbox, shown
+from feeder.addresses import address_key, parse_mailbox, shown
 from feeder.errors import ConfigError, FeederError
 from feeder.text import find_control
 
@@ -42,7 +42,7 @@ class Recipient:
 
     @property
     def key(self) -> str:
-        return self.address.lower()
+        return address_key(self.address)
 
     @property
     def formatted(self) -> str:

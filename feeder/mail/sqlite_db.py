@@ -34,8 +34,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from feeder.addresses import address_key
 from feeder.errors import StorageError, SubscriberError
-from feeder.mail.subscribers import SUPPRESSED, Consent, Event, Source, Status, Subscriber, clean_field, normalise
+from feeder.mail.subscribers import SUPPRESSED, Consent, Event, Source, Status, Subscriber, clean_field
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
@@ -212,7 +213,7 @@ class Database:
         return None if row is None else _subscriber(row)
 
     def get(self, address: str) -> Subscriber | None:
-        return self._one("key = ?", (normalise(address),))
+        return self._one("key = ?", (address_key(address),))
 
     def get_by_id(self, subscriber_id: int) -> Subscriber | None:
         return self._one("id = ?", (subscriber_id,))
@@ -232,7 +233,7 @@ class Database:
         cursor = db.execute(
             "INSERT INTO subscribers (key, address, name, status, source, created, updated, consent_at, consent_ip, "
             "consent_agent, consent_page, consent_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (normalise(address), address, name, status.value, source.value, stamp(now), stamp(now),
+            (address_key(address), address, name, status.value, source.value, stamp(now), stamp(now),
              *consent_row(consent)))
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -271,7 +272,7 @@ class Database:
 
     def hash(self, address: str) -> str:
         """The keyed SHA-256 of an address that forget keeps (keyed: a list of known addresses cannot reverse it)."""
-        return hmac.new(self._salt, normalise(address).encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._salt, address_key(address).encode(), hashlib.sha256).hexdigest()
 
     def is_forgotten(self, address: str) -> bool:
         with self._lock:

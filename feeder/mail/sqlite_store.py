@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from feeder.addresses import address_key
 from feeder.errors import SubscriberError
 from feeder.mail.sqlite_db import Database, consent_row, stamp
 from feeder.mail.subscribers import (
@@ -22,7 +23,6 @@ from feeder.mail.subscribers import (
     Subscriber,
     clean_address,
     clean_name,
-    normalise,
 )
 
 FILENAME = "subscribers.sqlite3"
@@ -189,7 +189,7 @@ class SqliteStore(Database):
                 except SubscriberError as exc:
                     report.problems.append((c.line, str(exc)))
                     continue
-                key = normalise(address)
+                key = address_key(address)
                 if key in seen:
                     report.problems.append((c.line, f"{address} is a duplicate of line {seen[key]}; imported once"))
                     continue

@@ -29,7 +29,7 @@ from email.utils import formataddr
 from enum import StrEnum
 from typing import Protocol
 
-from feeder.addresses import check_address, shown
+from feeder.addresses import address_key, check_address, shown
 from feeder.errors import SubscriberError
 from feeder.text import find_control
 
@@ -80,7 +80,7 @@ class Subscriber:
 
     @property
     def key(self) -> str:
-        return normalise(self.address)
+        return address_key(self.address)
 
     @property
     def formatted(self) -> str:
@@ -120,11 +120,6 @@ class ImportReport:
     unlisted: int = 0  # digest.recipients sync only: listed before, gone from the file, so unsubscribed
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # (line, address, reason)
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong): unreadable lines
-
-
-def normalise(address: str) -> str:
-    """What "the same address" means: the whole address lower-cased (as :class:`Recipient.key` does)."""
-    return address.strip().lower()
 
 
 def clean_address(address: str) -> str:
